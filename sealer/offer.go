@@ -1,0 +1,153 @@
+package sealer
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"filippo.io/age"
+	"github.com/segel-lpse/segel/timelock"
+)
+
+// StanzaType is the type of a sealed offer's single age stanza:
+//
+//	-> segel-offer/v1 <round> <chain hash hex> <committee key id>
+//	base64(U ‖ V ‖ W ‖ enc ‖ ct)
+//
+// U ‖ V ‖ W is drand's tlock IBE ciphertext of the first half of the file
+// key; enc ‖ ct is age's mlkem768x25519 (HPKE) wrap of the second half.
+const StanzaType = "segel-offer/v1"
+
+const (
+	fileKeySize = 16
+	ibeSize     = 96 + 2*fileKeySize // quicknet layout: U on G2, V, W
+	hpkeEncSize = 1088 + 32          // ML-KEM-768 ciphertext ‖ X25519 share
+	hpkeCTSize  = fileKeySize + 16   // ChaCha20-Poly1305 of the half key
+	bodySize    = ibeSize + hpkeEncSize + hpkeCTSize
+
+	// hybridStanzaType is age's stanza for HybridRecipient.
+	hybridStanzaType = "mlkem768x25519"
+)
+
+// Target is what an offer is sealed to: a tender's opening round on a
+// pinned beacon chain, and the committee's hybrid public key.
+type Target struct {
+	Chain     timelock.Chain
+	Round     uint64
+	Committee *age.HybridRecipient
+}
+
+// KeyID returns the committee key id of r: the first 8 bytes of SHA-256
+// of its "age1pq1…" string, as 16 lowercase hex digits. It names the key
+// in stanzas and tender records without repeating 2 KB of key.
+func KeyID(r *age.HybridRecipient) string {
+	h := sha256.Sum256([]byte(r.String()))
+	return hex.EncodeToString(h[:8])
+}
+
+func (t Target) check() error {
+	switch {
+	case t.Chain.IsZero():
+		return errors.New("sealer: target has no beacon chain")
+	case t.Chain.Scheme() != timelock.SchemeQuicknet:
+		// The stanza's body layout is fixed to keys on G2; quicknet's
+		// scheme is the only one new offers are sealed with.
+		return fmt.Errorf("sealer: offers are sealed only to %s chains, not %s", timelock.SchemeQuicknet, t.Chain.Scheme())
+	case t.Round == 0:
+		return errors.New("sealer: target has no opening round")
+	case t.Committee == nil:
+		return errors.New("sealer: target has no committee key")
+	}
+	return nil
+}
+
+// recipient is the composite age.Recipient: time AND committee.
+type recipient struct {
+	target Target
+	tlock  *timelock.Recipient
+}
+
+func newRecipient(t Target) (*recipient, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	tl, err := timelock.NewRecipient(t.Chain, t.Round)
+	if err != nil {
+		return nil, err
+	}
+	return &recipient{target: t, tlock: tl}, nil
+}
+
+func (r *recipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
+	s, _, err := r.WrapWithLabels(fileKey)
+	return s, err
+}
+
+// WrapWithLabels splits the file key into two XOR shares, so that either
+// share alone is uniformly random and says nothing about the key, and
+// wraps one share to the round and the other to the committee. The
+// random label stops age from accepting any other recipient alongside:
+// a second recipient would be a way in that skips the time lock or the
+// committee.
+func (r *recipient) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []string, error) {
+	if len(fileKey) != fileKeySize {
+		return nil, nil, fmt.Errorf("sealer: file key is %d bytes, want %d", len(fileKey), fileKeySize)
+	}
+	timeHalf := make([]byte, fileKeySize)
+	if _, err := rand.Read(timeHalf); err != nil {
+		return nil, nil, err
+	}
+	committeeHalf := make([]byte, fileKeySize)
+	subtle.XORBytes(committeeHalf, fileKey, timeHalf)
+
+	ts, err := r.tlock.Wrap(timeHalf)
+	if err != nil {
+		return nil, nil, err
+	}
+	hs, err := r.target.Committee.Wrap(committeeHalf)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(ts) != 1 || len(hs) != 1 || hs[0].Type != hybridStanzaType || len(hs[0].Args) != 1 {
+		return nil, nil, errors.New("sealer: unexpected stanzas from the underlying recipients")
+	}
+	enc, err := base64.RawStdEncoding.Strict().DecodeString(hs[0].Args[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	body := make([]byte, 0, bodySize)
+	body = append(body, ts[0].Body...)
+	body = append(body, enc...)
+	body = append(body, hs[0].Body...)
+	if len(body) != bodySize {
+		return nil, nil, fmt.Errorf("sealer: stanza body is %d bytes, want %d", len(body), bodySize)
+	}
+	label := make([]byte, 16)
+	rand.Read(label)
+	return []*age.Stanza{{
+		Type: StanzaType,
+		Args: []string{
+			strconv.FormatUint(r.target.Round, 10),
+			r.target.Chain.HashHex(),
+			KeyID(r.target.Committee),
+		},
+		Body: body,
+	}}, []string{"segel-offer-alone-" + hex.EncodeToString(label)}, nil
+}
+
+// split returns the two underlying stanzas of a composite body whose
+// length was checked: a tlock stanza and an mlkem768x25519 stanza.
+func split(args []string, body []byte) (tl, hybrid *age.Stanza) {
+	tl = &age.Stanza{Type: timelock.StanzaType, Args: []string{args[0], args[1]}, Body: body[:ibeSize]}
+	hybrid = &age.Stanza{
+		Type: hybridStanzaType,
+		Args: []string{base64.RawStdEncoding.EncodeToString(body[ibeSize : ibeSize+hpkeEncSize])},
+		Body: body[ibeSize+hpkeEncSize:],
+	}
+	return tl, hybrid
+}
