@@ -29,11 +29,13 @@ func GenerateKey(name string) (skey, vkey string, err error) {
 // only its canonical encoding (lowercase hex key ID, canonical base64), so
 // that a pinned key string has exactly one spelling. Errors wrap ErrMalformed.
 func NewVerifier(vkey string) (note.Verifier, error) {
-	parts := strings.Split(vkey, "+")
-	if len(parts) != 3 || len(parts[1]) != 8 || !isLowerHex(parts[1]) || !isCanonicalBase64(parts[2]) {
+	// The base64 key may itself contain '+'; the name and hash may not.
+	name, rest, _ := strings.Cut(vkey, "+")
+	hash, key, _ := strings.Cut(rest, "+")
+	if len(hash) != 8 || !isLowerHex(hash) || !isCanonicalBase64(key) {
 		return nil, fmt.Errorf("%w: verifier key is not name+hash+key in canonical form", ErrMalformed)
 	}
-	if err := checkOrigin(parts[0]); err != nil {
+	if err := checkOrigin(name); err != nil {
 		return nil, fmt.Errorf("%w: verifier key name: %v", ErrMalformed, err)
 	}
 	v, err := note.NewVerifier(vkey)
