@@ -29,6 +29,7 @@ func signedCheckpoint(t *testing.T, signer note.Signer, size int) []byte {
 }
 
 func TestCheckpointMutations(t *testing.T) {
+	t.Parallel()
 	signer, verifier := newKeys(t, testOrigin)
 	for _, size := range []int{0, 1, 1234} {
 		valid := signedCheckpoint(t, signer, size)
