@@ -1,0 +1,362 @@
+package vault
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go (no cgo)
+)
+
+// EmbeddedConfig configures [OpenEmbedded].
+type EmbeddedConfig struct {
+	// Dir is the data directory. It is created if missing. It holds
+	// vault.db (SQLite, WAL mode) and blobs/.
+	Dir string
+	// Readers is the size of the read-only connection pool used by View
+	// and blob metadata; 0 means 4. Writes always go through a single
+	// connection, SQLite's own model.
+	Readers int
+}
+
+// Embedded is the default backend: SQLite (modernc.org/sqlite, pure Go) in
+// WAL mode for records and logs, and one file per blob under Dir/blobs. The
+// layout is specified in doc/spec/vault.md. One process at a time should open
+// a directory; SQLite's locking keeps a second one correct but slow.
+type Embedded struct {
+	dir    string
+	writer *sql.DB // exactly one connection: SQLite has one writer
+	reader *sql.DB // read-only pool
+	blobs  string  // Dir/blobs
+}
+
+var _ Backend = (*Embedded)(nil)
+
+const embeddedDBName = "vault.db"
+
+// OpenEmbedded opens (creating if needed) the embedded backend in cfg.Dir and
+// brings its schema up to date.
+func OpenEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("vault: EmbeddedConfig.Dir is empty")
+	}
+	if cfg.Readers <= 0 {
+		cfg.Readers = 4
+	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("vault: data directory: %w", err)
+	}
+	for _, d := range []string{dir, filepath.Join(dir, "blobs"), filepath.Join(dir, "blobs", "tmp")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("vault: creating data directory: %w", err)
+		}
+	}
+	if err := syncDir(filepath.Join(dir, "blobs")); err != nil {
+		return nil, err
+	}
+	if err := syncDir(dir); err != nil {
+		return nil, err
+	}
+	// Leftovers of Puts interrupted by a crash are never referenced.
+	if err := clearTemp(filepath.Join(dir, "blobs", "tmp")); err != nil {
+		return nil, err
+	}
+
+	dbPath := filepath.Join(dir, embeddedDBName)
+	// synchronous=FULL: a commit is fsync'd to the WAL before it returns, so
+	// an acknowledged Update survives power loss (NORMAL would not).
+	// _txlock=immediate: BEGIN takes the write lock at once, so a
+	// read-then-write transaction can never fail with SQLITE_BUSY halfway.
+	common := url.Values{}
+	common.Add("_busy_timeout", "10000")
+	common.Add("_journal_mode", "WAL")
+	common.Add("_synchronous", "FULL")
+	common.Add("_foreign_keys", "1")
+	w := url.Values{}
+	for k, v := range common {
+		w[k] = v
+	}
+	w.Set("_txlock", "immediate")
+	r := url.Values{}
+	for k, v := range common {
+		r[k] = v
+	}
+	r.Set("_query_only", "1")
+
+	e := &Embedded{dir: dir, blobs: filepath.Join(dir, "blobs")}
+	if e.writer, err = sql.Open("sqlite", sqliteDSN(dbPath, w)); err != nil {
+		return nil, fmt.Errorf("vault: opening %s: %w", dbPath, err)
+	}
+	e.writer.SetMaxOpenConns(1)
+	e.writer.SetMaxIdleConns(1)
+	e.writer.SetConnMaxLifetime(0)
+	e.writer.SetConnMaxIdleTime(0)
+	// The schema must exist before readers open with query_only.
+	if err := e.migrate(ctx); err != nil {
+		e.writer.Close()
+		return nil, err
+	}
+	if e.reader, err = sql.Open("sqlite", sqliteDSN(dbPath, r)); err != nil {
+		e.writer.Close()
+		return nil, fmt.Errorf("vault: opening %s: %w", dbPath, err)
+	}
+	e.reader.SetMaxOpenConns(cfg.Readers)
+	e.reader.SetMaxIdleConns(cfg.Readers)
+	if err := e.reader.PingContext(ctx); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("vault: opening %s: %w", dbPath, err)
+	}
+	return e, nil
+}
+
+func sqliteDSN(path string, q url.Values) string {
+	// url.Values.Encode sorts the keys; the driver applies them in its own
+	// documented order regardless.
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Close closes the database connections. Blobs need no closing.
+func (e *Embedded) Close() error {
+	var errs []error
+	if e.reader != nil {
+		errs = append(errs, e.reader.Close())
+	}
+	// Closing the last connection checkpoints the WAL into vault.db.
+	errs = append(errs, e.writer.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("vault: closing %s: %w", e.dir, err)
+	}
+	return nil
+}
+
+func (e *Embedded) migrate(ctx context.Context) error {
+	ms, err := migrations("sqlite")
+	if err != nil {
+		return err
+	}
+	tx, err := e.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("vault: migrating: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("vault: migrating: %w", err)
+	}
+	for _, m := range ms {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+			return fmt.Errorf("vault: migrating: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("vault: applying migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`, m.version, m.name); err != nil {
+			return fmt.Errorf("vault: migrating: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("vault: migrating: %w", err)
+	}
+	return nil
+}
+
+// View implements [Records].
+func (e *Embedded) View(ctx context.Context, fn func(Tx) error) error {
+	tx, err := e.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("vault: begin: %w", err)
+	}
+	defer tx.Rollback()
+	// A deferred SQLite transaction takes its snapshot at the first read;
+	// the reads inside fn all see that one snapshot.
+	if err := fn(&sqliteTx{ctx: ctx, tx: tx, readOnly: true}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("vault: commit: %w", err)
+	}
+	return nil
+}
+
+// Update implements [Records]. SQLite runs one writer at a time, so
+// transactions are serial and never need to be retried.
+func (e *Embedded) Update(ctx context.Context, fn func(Tx) error) error {
+	tx, err := e.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("vault: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(&sqliteTx{ctx: ctx, tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("vault: commit: %w", err)
+	}
+	return nil
+}
+
+// sqliteTx implements Tx on one SQLite transaction.
+type sqliteTx struct {
+	ctx      context.Context
+	tx       *sql.Tx
+	readOnly bool
+}
+
+func (t *sqliteTx) Get(table, key string) ([]byte, error) {
+	if err := checkTable(table); err != nil {
+		return nil, err
+	}
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	var v []byte
+	err := t.tx.QueryRowContext(t.ctx, `SELECT value FROM records WHERE tbl = ? AND key = ?`, table, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("vault: record %s/%s: %w", table, key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vault: get %s/%s: %w", table, key, err)
+	}
+	return nonNil(v), nil
+}
+
+func (t *sqliteTx) Put(table, key string, value []byte) error {
+	if t.readOnly {
+		return errReadOnly
+	}
+	if err := checkRecord(table, key, value); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO records (tbl, key, value) VALUES (?, ?, ?)
+		ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value`, table, key, nonNil(value))
+	if err != nil {
+		return fmt.Errorf("vault: put %s/%s: %w", table, key, err)
+	}
+	return nil
+}
+
+func (t *sqliteTx) Insert(table, key string, value []byte) error {
+	if t.readOnly {
+		return errReadOnly
+	}
+	if err := checkRecord(table, key, value); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO records (tbl, key, value) VALUES (?, ?, ?)
+		ON CONFLICT (tbl, key) DO NOTHING`, table, key, nonNil(value))
+	if err != nil {
+		return fmt.Errorf("vault: insert %s/%s: %w", table, key, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("vault: insert %s/%s: %w", table, key, err)
+	} else if n == 0 {
+		return fmt.Errorf("vault: insert %s/%s: %w", table, key, ErrExists)
+	}
+	return nil
+}
+
+func (t *sqliteTx) Delete(table, key string) error {
+	if t.readOnly {
+		return errReadOnly
+	}
+	if err := checkTable(table); err != nil {
+		return err
+	}
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM records WHERE tbl = ? AND key = ?`, table, key); err != nil {
+		return fmt.Errorf("vault: delete %s/%s: %w", table, key, err)
+	}
+	return nil
+}
+
+func (t *sqliteTx) Scan(table, prefix string, fn func(key string, value []byte) error) error {
+	if err := checkTable(table); err != nil {
+		return err
+	}
+	if err := checkPrefix(prefix); err != nil {
+		return err
+	}
+	// Keyset pagination: each page starts after the last key seen. substr
+	// and length count characters, consistently, so the prefix test is
+	// exact for valid UTF-8.
+	after, first := prefix, true
+	for {
+		op := ">"
+		if first {
+			op = ">="
+		}
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT key, value FROM records
+			WHERE tbl = ?1 AND key `+op+` ?2 AND substr(key, 1, length(?3)) = ?3
+			ORDER BY key LIMIT ?4`, table, after, prefix, scanPage)
+		if err != nil {
+			return fmt.Errorf("vault: scan %s/%s: %w", table, prefix, err)
+		}
+		page, err := readPage(rows)
+		if err != nil {
+			return fmt.Errorf("vault: scan %s/%s: %w", table, prefix, err)
+		}
+		for _, kv := range page {
+			if err := fn(kv.key, kv.value); err != nil {
+				return err
+			}
+		}
+		if len(page) < scanPage {
+			return nil
+		}
+		after, first = page[len(page)-1].key, false
+	}
+}
+
+type keyValue struct {
+	key   string
+	value []byte
+}
+
+func readPage(rows *sql.Rows) ([]keyValue, error) {
+	defer rows.Close()
+	var page []keyValue
+	for rows.Next() {
+		var kv keyValue
+		if err := rows.Scan(&kv.key, &kv.value); err != nil {
+			return nil, err
+		}
+		kv.value = nonNil(kv.value)
+		page = append(page, kv)
+	}
+	return page, rows.Err()
+}
+
+// clearTemp removes files left in the blob staging directory by Puts that a
+// crash interrupted. Only files untouched for an hour go, so a Put in flight
+// in another process that shares the directory is never disturbed.
+func clearTemp(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("vault: reading %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !strings.HasPrefix(e.Name(), "put-") || time.Since(info.ModTime()) < time.Hour {
+			continue
+		}
+		{
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("vault: removing stale %s: %w", e.Name(), err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// blobPath is Dir/blobs/ab/cdef…: the first byte of the digest in hex names a
+// directory (at most 256 of them), the rest names the file.
+func (e *Embedded) blobPath(d [32]byte) string {
+	h := digestHex(d)
+	return filepath.Join(e.blobs, h[:2], h[2:])
+}
+
+// Put implements [Blobs]. The bytes are streamed into a temporary file under
+// Dir/blobs/tmp while being hashed; the file is fsync'd, renamed to its
+// content address and the directory holding it is fsync'd, in that order, so
+// a blob that Put acknowledged survives a crash and a blob path never holds
+// a partial file.
+func (e *Embedded) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInfo, error) {
+	if err := checkMaxSize(maxSize); err != nil {
+		return BlobInfo{}, err
+	}
+	f, err := os.CreateTemp(filepath.Join(e.blobs, "tmp"), "put-*")
+	if err != nil {
+		return BlobInfo{}, fmt.Errorf("vault: staging blob: %w", err)
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	hr := newHashingReader(r, maxSize)
+	if _, err := io.Copy(f, ctxReader{ctx, hr}); err != nil {
+		return BlobInfo{}, fmt.Errorf("vault: writing blob: %w", err)
+	}
+	info := hr.info()
+	if err := f.Sync(); err != nil {
+		return BlobInfo{}, fmt.Errorf("vault: syncing blob: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return BlobInfo{}, fmt.Errorf("vault: closing blob: %w", err)
+	}
+	final := e.blobPath(info.Digest)
+	sub := filepath.Dir(final)
+	if _, err := os.Stat(sub); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Mkdir(sub, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return BlobInfo{}, fmt.Errorf("vault: storing blob: %w", err)
+		}
+		if err := syncDir(e.blobs); err != nil {
+			return BlobInfo{}, err
+		}
+	}
+	// Renaming over an existing blob replaces identical bytes (or repairs
+	// a damaged copy) atomically; either way the directory is synced before
+	// acknowledging, so a concurrent Put of the same bytes cannot return
+	// before the name is durable.
+	if err := os.Rename(tmp, final); err != nil {
+		return BlobInfo{}, fmt.Errorf("vault: storing blob: %w", err)
+	}
+	ok = true
+	if err := syncDir(sub); err != nil {
+		return BlobInfo{}, err
+	}
+	return info, nil
+}
+
+// Open implements [Blobs].
+func (e *Embedded) Open(ctx context.Context, digest [32]byte) (io.ReadCloser, error) {
+	f, err := os.Open(e.blobPath(digest))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("vault: blob %x: %w", digest[:], ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vault: opening blob: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("vault: opening blob: %w", err)
+	}
+	return newVerifyingReader(ctxReader{ctx, f}, f, BlobInfo{Digest: digest, Size: st.Size()}), nil
+}
+
+// Stat implements [Blobs].
+func (e *Embedded) Stat(ctx context.Context, digest [32]byte) (BlobInfo, error) {
+	st, err := os.Stat(e.blobPath(digest))
+	if errors.Is(err, fs.ErrNotExist) {
+		return BlobInfo{}, fmt.Errorf("vault: blob %x: %w", digest[:], ErrNotFound)
+	}
+	if err != nil {
+		return BlobInfo{}, fmt.Errorf("vault: stat blob: %w", err)
+	}
+	return BlobInfo{Digest: digest, Size: st.Size()}, nil
+}
+
+// syncDir fsyncs a directory so that the names created in it are durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("vault: syncing %s: %w", dir, err)
+	}
+	if err := d.Sync(); err != nil {
+		d.Close()
+		return fmt.Errorf("vault: syncing %s: %w", dir, err)
+	}
+	if err := d.Close(); err != nil {
+		return fmt.Errorf("vault: syncing %s: %w", dir, err)
+	}
+	return nil
+}
+
+// ctxReader stops a long copy when its context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

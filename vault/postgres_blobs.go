@@ -1,0 +1,128 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// pgChunkSize is the size of every blob_chunks row but the last. 1 MiB keeps
+// rows far below PostgreSQL's field limit and TOAST-friendly, and lets a read
+// hold one chunk in memory at a time.
+const pgChunkSize = 1 << 20
+
+// Put implements [Blobs]. Chunks are inserted while the stream is hashed,
+// then the blob row, all in one transaction: the blob becomes visible, and
+// durable, at COMMIT (PostgreSQL fsyncs the WAL before acknowledging it,
+// with the default synchronous_commit=on). If the bytes are already stored
+// the transaction is rolled back and the existing blob stands.
+func (p *Postgres) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInfo, error) {
+	if err := checkMaxSize(maxSize); err != nil {
+		return BlobInfo{}, err
+	}
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return BlobInfo{}, fmt.Errorf("vault: begin blob: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	var id int64
+	if err := tx.QueryRow(ctx, `SELECT nextval('blob_ids')`).Scan(&id); err != nil {
+		return BlobInfo{}, fmt.Errorf("vault: blob id: %w", err)
+	}
+	hr := newHashingReader(r, maxSize)
+	buf := make([]byte, min(pgChunkSize, maxSize+1))
+	for seq := 0; ; seq++ {
+		n, err := io.ReadFull(ctxReader{ctx, hr}, buf)
+		if n > 0 && err == nil || err == io.ErrUnexpectedEOF {
+			if _, err := tx.Exec(ctx, `INSERT INTO blob_chunks (blob_id, seq, data) VALUES ($1, $2, $3)`, id, seq, buf[:n]); err != nil {
+				return BlobInfo{}, fmt.Errorf("vault: writing blob: %w", err)
+			}
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return BlobInfo{}, fmt.Errorf("vault: writing blob: %w", err)
+		}
+	}
+	info := hr.info()
+	tag, err := tx.Exec(ctx, `INSERT INTO blobs (digest, size, id) VALUES ($1, $2, $3)
+		ON CONFLICT (digest) DO NOTHING`, info.Digest[:], info.Size, id)
+	if err != nil {
+		return BlobInfo{}, fmt.Errorf("vault: storing blob: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		// Already stored, and committed: ON CONFLICT waited for any
+		// concurrent inserter of the same digest to finish.
+		return info, nil
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return BlobInfo{}, fmt.Errorf("vault: committing blob: %w", err)
+	}
+	return info, nil
+}
+
+// Open implements [Blobs]. The reader fetches one chunk per query from the
+// pool, so it holds no connection between Reads; ctx governs those queries.
+func (p *Postgres) Open(ctx context.Context, digest [32]byte) (io.ReadCloser, error) {
+	var id, size int64
+	err := p.pool.QueryRow(ctx, `SELECT id, size FROM blobs WHERE digest = $1`, digest[:]).Scan(&id, &size)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("vault: blob %x: %w", digest[:], ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vault: opening blob: %w", err)
+	}
+	cr := &chunkReader{ctx: ctx, pool: p.pool, id: id}
+	return newVerifyingReader(cr, nil, BlobInfo{Digest: digest, Size: size}), nil
+}
+
+// Stat implements [Blobs].
+func (p *Postgres) Stat(ctx context.Context, digest [32]byte) (BlobInfo, error) {
+	var size int64
+	err := p.pool.QueryRow(ctx, `SELECT size FROM blobs WHERE digest = $1`, digest[:]).Scan(&size)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return BlobInfo{}, fmt.Errorf("vault: blob %x: %w", digest[:], ErrNotFound)
+	}
+	if err != nil {
+		return BlobInfo{}, fmt.Errorf("vault: stat blob: %w", err)
+	}
+	return BlobInfo{Digest: digest, Size: size}, nil
+}
+
+// chunkReader reads the chunks of one blob in sequence; a missing chunk ends
+// the stream (and the verifying reader above reports the short blob).
+type chunkReader struct {
+	ctx  context.Context
+	pool *pgxpool.Pool
+	id   int64
+	seq  int
+	buf  []byte
+	eof  bool
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	for len(c.buf) == 0 {
+		if c.eof {
+			return 0, io.EOF
+		}
+		var data []byte
+		err := c.pool.QueryRow(c.ctx, `SELECT data FROM blob_chunks WHERE blob_id = $1 AND seq = $2`, c.id, c.seq).Scan(&data)
+		if errors.Is(err, pgx.ErrNoRows) {
+			c.eof = true
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("vault: reading blob chunk %d: %w", c.seq, err)
+		}
+		c.seq++
+		c.buf = data
+	}
+	n := copy(p, c.buf)
+	c.buf = c.buf[n:]
+	return n, nil
+}

@@ -1,0 +1,133 @@
+package vault_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/segel-lpse/segel/vault"
+	"github.com/segel-lpse/segel/vault/vaulttest"
+)
+
+func TestEmbedded(t *testing.T) {
+	vaulttest.TestBackend(t, embeddedStore)
+}
+
+func TestPostgres(t *testing.T) {
+	vaulttest.PostgresDSN(t) // skip (or fail) early and loudly without a server
+	vaulttest.TestBackend(t, postgresStore)
+}
+
+func embeddedStore(t *testing.T) vaulttest.Store {
+	dir := t.TempDir()
+	return vaulttest.Store{
+		Open: func() vault.Backend {
+			t.Helper()
+			b, err := vault.OpenEmbedded(t.Context(), vault.EmbeddedConfig{Dir: dir})
+			if err != nil {
+				t.Fatalf("OpenEmbedded: %v", err)
+			}
+			return b
+		},
+		Corrupt: func(d [32]byte) {
+			t.Helper()
+			h := hex.EncodeToString(d[:])
+			p := filepath.Join(dir, "blobs", h[:2], h[2:])
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatalf("corrupting blob: %v", err)
+			}
+			b[len(b)/2] ^= 1
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				t.Fatalf("corrupting blob: %v", err)
+			}
+		},
+		Contains: func(needle []byte) bool {
+			t.Helper()
+			found := false
+			err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				found = found || bytes.Contains(b, needle)
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("scanning %s: %v", dir, err)
+			}
+			return found
+		},
+	}
+}
+
+func postgresStore(t *testing.T) vaulttest.Store {
+	dsn := vaulttest.PostgresDSN(t)
+	conn := func() *pgx.Conn {
+		t.Helper()
+		c, err := pgx.Connect(t.Context(), dsn)
+		if err != nil {
+			t.Fatalf("connecting to test database: %v", err)
+		}
+		t.Cleanup(func() { c.Close(context.Background()) })
+		return c
+	}
+	return vaulttest.Store{
+		Open: func() vault.Backend {
+			t.Helper()
+			b, err := vault.OpenPostgres(t.Context(), vault.PostgresConfig{DSN: dsn})
+			if err != nil {
+				t.Fatalf("OpenPostgres: %v", err)
+			}
+			return b
+		},
+		Corrupt: func(d [32]byte) {
+			t.Helper()
+			tag, err := conn().Exec(t.Context(), `UPDATE blob_chunks
+				SET data = set_byte(data, length(data)/2, (get_byte(data, length(data)/2) + 1) % 256)
+				WHERE blob_id = (SELECT id FROM blobs WHERE digest = $1) AND seq = 0`, d[:])
+			if err != nil || tag.RowsAffected() != 1 {
+				t.Fatalf("corrupting blob: %v, %d rows", err, tag.RowsAffected())
+			}
+		},
+		Contains: func(needle []byte) bool {
+			t.Helper()
+			return postgresContains(t, conn(), needle)
+		},
+	}
+}
+
+// postgresContains searches every row of every table, in text form, for
+// needle as raw bytes and as the hex that bytea columns print.
+func postgresContains(t *testing.T, c *pgx.Conn, needle []byte) bool {
+	t.Helper()
+	ctx := t.Context()
+	rows, err := c.Query(ctx, `SELECT quote_ident(table_name) FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+	if err != nil {
+		t.Fatalf("listing tables: %v", err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(tables) == 0 {
+		t.Fatalf("listing tables: %v (%d tables)", err, len(tables))
+	}
+	hexNeedle := []byte(hex.EncodeToString(needle))
+	for _, tbl := range tables {
+		var all string
+		if err := c.QueryRow(ctx, `SELECT coalesce(string_agg(t::text, E'\n'), '') FROM `+tbl+` t`).Scan(&all); err != nil {
+			t.Fatalf("reading %s: %v", tbl, err)
+		}
+		if bytes.Contains([]byte(all), needle) || bytes.Contains([]byte(all), hexNeedle) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,243 @@
+package vaulttest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/segel-lpse/segel/vault"
+)
+
+// TestBlobs checks the [vault.Blobs] contract.
+func TestBlobs(t *testing.T, newStore func(t *testing.T) Store) {
+	t.Run("RoundTrip", func(t *testing.T) { testBlobRoundTrip(t, newStore(t)) })
+	t.Run("Idempotent", func(t *testing.T) { testBlobIdempotent(t, newStore(t)) })
+	t.Run("TooLarge", func(t *testing.T) { testBlobTooLarge(t, newStore(t)) })
+	t.Run("ReaderError", func(t *testing.T) { testBlobReaderError(t, newStore(t)) })
+	t.Run("NotFound", func(t *testing.T) { testBlobNotFound(t, newStore(t)) })
+	t.Run("Corrupt", func(t *testing.T) { testBlobCorrupt(t, newStore(t)) })
+	t.Run("Durable", func(t *testing.T) { testBlobDurable(t, newStore(t)) })
+}
+
+func randomBytes(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, uint64(n)))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// oddReader hands out data in reads of awkward sizes, as a network would.
+type oddReader struct {
+	data []byte
+	n    int
+}
+
+func (o *oddReader) Read(p []byte) (int, error) {
+	if len(o.data) == 0 {
+		return 0, io.EOF
+	}
+	o.n++
+	k := min(len(p), len(o.data), 1+(o.n*7919)%65521)
+	copy(p, o.data[:k])
+	o.data = o.data[k:]
+	return k, nil
+}
+
+func putBlob(t *testing.T, b vault.Blobs, data []byte, max int64) vault.BlobInfo {
+	t.Helper()
+	info, err := b.Put(testContext(t), &oddReader{data: data}, max)
+	if err != nil {
+		t.Fatalf("Put(%d bytes): %v", len(data), err)
+	}
+	if want := (vault.BlobInfo{Digest: sha256.Sum256(data), Size: int64(len(data))}); info != want {
+		t.Fatalf("Put(%d bytes) = %v, want %v", len(data), info, want)
+	}
+	return info
+}
+
+func readBlob(t *testing.T, b vault.Blobs, d [32]byte) ([]byte, error) {
+	t.Helper()
+	rc, err := b.Open(testContext(t), d)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(rc)
+	if cerr := rc.Close(); cerr != nil {
+		t.Errorf("Close of blob reader: %v", cerr)
+	}
+	return data, err
+}
+
+func wantBlob(t *testing.T, b vault.Blobs, data []byte) {
+	t.Helper()
+	d := sha256.Sum256(data)
+	got, err := readBlob(t, b, d)
+	if err != nil {
+		t.Fatalf("reading blob of %d bytes: %v", len(data), err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("blob of %d bytes read back as %d different bytes", len(data), len(got))
+	}
+	info, err := b.Stat(testContext(t), d)
+	if err != nil || info.Size != int64(len(data)) || info.Digest != d {
+		t.Fatalf("Stat = %v, %v; want size %d", info, err, len(data))
+	}
+}
+
+func testBlobRoundTrip(t *testing.T, s Store) {
+	b, _ := open(t, s)
+	for _, n := range []int{0, 1, 64 << 10, 1 << 20, 1<<20 + 1, 5<<20 + 12345} {
+		data := randomBytes(1, n)
+		putBlob(t, b, data, int64(n))
+		wantBlob(t, b, data)
+	}
+}
+
+func testBlobIdempotent(t *testing.T, s Store) {
+	b, _ := open(t, s)
+	data := randomBytes(2, 100<<10)
+	first := putBlob(t, b, data, 1<<20)
+	if again := putBlob(t, b, data, 1<<20); again != first {
+		t.Fatalf("second Put = %v, want %v", again, first)
+	}
+	// Concurrent Puts of the same bytes all succeed.
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			info, err := b.Put(testContext(t), bytes.NewReader(data), 1<<20)
+			if err == nil && info != first {
+				err = errors.New("concurrent Put returned " + info.String())
+			}
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent Put: %v", err)
+	}
+	wantBlob(t, b, data)
+}
+
+func testBlobTooLarge(t *testing.T, s Store) {
+	b, _ := open(t, s)
+	ctx := testContext(t)
+	for _, max := range []int64{0, 1, 4096, 1 << 20} {
+		for _, n := range []int64{max - 1, max, max + 1} {
+			if n < 0 {
+				continue
+			}
+			data := randomBytes(uint64(max), int(n))
+			info, err := b.Put(ctx, bytes.NewReader(data), max)
+			if n <= max {
+				if err != nil {
+					t.Errorf("Put(%d bytes, max %d): %v", n, max, err)
+				}
+				continue
+			}
+			if !errors.Is(err, vault.ErrTooLarge) {
+				t.Errorf("Put(%d bytes, max %d) = %v, %v; want ErrTooLarge", n, max, info, err)
+			}
+			if _, err := b.Stat(ctx, sha256.Sum256(data)); !errors.Is(err, vault.ErrNotFound) {
+				t.Errorf("after refused Put(%d bytes, max %d): Stat: %v, want ErrNotFound", n, max, err)
+			}
+			if _, err := b.Open(ctx, sha256.Sum256(data)); !errors.Is(err, vault.ErrNotFound) {
+				t.Errorf("after refused Put(%d bytes, max %d): Open: %v, want ErrNotFound", n, max, err)
+			}
+		}
+	}
+	// An endless stream is refused after reading max+1 bytes.
+	if _, err := b.Put(ctx, endless{}, 1000); !errors.Is(err, vault.ErrTooLarge) {
+		t.Errorf("Put(endless, max 1000): %v, want ErrTooLarge", err)
+	}
+	if _, err := b.Put(ctx, bytes.NewReader(nil), -1); err == nil {
+		t.Errorf("Put with negative maximum succeeded")
+	}
+}
+
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+func testBlobReaderError(t *testing.T, s Store) {
+	b, _ := open(t, s)
+	data := randomBytes(3, 3<<20)
+	broken := errors.New("connection reset")
+	_, err := b.Put(testContext(t), &failingReader{data: data[:2<<20+5], err: broken}, 1<<30)
+	if !errors.Is(err, broken) {
+		t.Fatalf("Put from failing reader: %v, want the reader's error", err)
+	}
+	if _, err := b.Stat(testContext(t), sha256.Sum256(data[:2<<20+5])); !errors.Is(err, vault.ErrNotFound) {
+		t.Fatalf("Stat of the partial bytes: %v, want ErrNotFound", err)
+	}
+	// The store still works.
+	putBlob(t, b, data, 1<<30)
+	wantBlob(t, b, data)
+}
+
+func testBlobNotFound(t *testing.T, s Store) {
+	b, _ := open(t, s)
+	d := sha256.Sum256([]byte("never stored"))
+	if _, err := b.Open(testContext(t), d); !errors.Is(err, vault.ErrNotFound) {
+		t.Errorf("Open of unknown digest: %v, want ErrNotFound", err)
+	}
+	if _, err := b.Stat(testContext(t), d); !errors.Is(err, vault.ErrNotFound) {
+		t.Errorf("Stat of unknown digest: %v, want ErrNotFound", err)
+	}
+}
+
+func testBlobCorrupt(t *testing.T, s Store) {
+	b, _ := open(t, s)
+	for _, n := range []int{1, 64 << 10, 2<<20 + 3} {
+		data := randomBytes(4, n)
+		info := putBlob(t, b, data, int64(n))
+		s.Corrupt(info.Digest)
+		got, err := readBlob(t, b, info.Digest)
+		if !errors.Is(err, vault.ErrCorrupt) {
+			t.Errorf("reading corrupted blob of %d bytes: %d bytes, %v; want ErrCorrupt", n, len(got), err)
+		}
+		// Putting the true bytes again stores a good copy or leaves the
+		// bad one; either way reading never returns wrong bytes silently.
+		putBlob(t, b, data, int64(n))
+		if got, err := readBlob(t, b, info.Digest); err == nil && !bytes.Equal(got, data) {
+			t.Errorf("blob of %d bytes read back wrong without an error", n)
+		}
+	}
+}
+
+func testBlobDurable(t *testing.T, s Store) {
+	b, closeB := open(t, s)
+	data := randomBytes(5, 1<<20+7)
+	putBlob(t, b, data, 1<<21)
+	closeB()
+	b2, _ := open(t, s)
+	wantBlob(t, b2, data)
+}
