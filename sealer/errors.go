@@ -15,3 +15,34 @@ var (
 	// chain or committee than the tender's.
 	ErrMismatch = errors.New("sealer: offer is sealed for another tender opening")
 )
+
+// Steps of opening an offer, named in an OpenError. The names are those of
+// witness reports (doc/spec/reports.md).
+const (
+	StepHeader        = "header"         // the age header does not parse
+	StepInspect       = "inspect"        // the stanza fails the structural checks
+	StepTimeLockHalf  = "time-lock-half" // the IBE half does not decrypt with the round's signature
+	StepCommitteeHalf = "committee-half" // the committee half does not decrypt with the committee key
+	StepHeaderMAC     = "header-mac"     // the header MAC does not verify with the recovered file key
+	StepPayload       = "payload"        // the payload fails authentication or ends early
+)
+
+// An OpenError is a sealed offer that cannot be opened although the round
+// and the committee key are right: the file is at fault, at Step. It wraps
+// ErrMalformed.
+type OpenError struct {
+	Step string
+	Err  error
+}
+
+func (e *OpenError) Error() string { return "sealer: " + e.Step + ": " + e.Err.Error() }
+
+func (e *OpenError) Unwrap() []error { return []error{ErrMalformed, e.Err} }
+
+func stepError(step string, err error) error {
+	var oe *OpenError
+	if errors.As(err, &oe) {
+		return err
+	}
+	return &OpenError{Step: step, Err: err}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/timelock"
@@ -54,7 +55,7 @@ func (i *Identity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 			mismatch = err
 			continue
 		case err != nil:
-			return nil, err
+			return nil, stepError(StepInspect, err)
 		case h.Round != i.round:
 			mismatch = fmt.Errorf("%w: offer opens at round %d, identity holds round %d", timelock.ErrWrongRound, h.Round, i.round)
 			continue
@@ -65,11 +66,11 @@ func (i *Identity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 		tl, hybrid := split(s.Args, s.Body)
 		timeHalf, err := i.tlock.Unwrap([]*age.Stanza{tl})
 		if err != nil {
-			return nil, fmt.Errorf("%w: time-lock half does not decrypt: %v", ErrMalformed, err)
+			return nil, stepError(StepTimeLockHalf, fmt.Errorf("time-lock half does not decrypt: %w", err))
 		}
 		committeeHalf, err := i.committee.Unwrap([]*age.Stanza{hybrid})
 		if err != nil {
-			return nil, fmt.Errorf("%w: committee half does not decrypt with key %s: %v", ErrMalformed, i.keyID, err)
+			return nil, stepError(StepCommitteeHalf, fmt.Errorf("committee half does not decrypt with key %s: %w", i.keyID, err))
 		}
 		fileKey := make([]byte, fileKeySize)
 		subtle.XORBytes(fileKey, timeHalf, committeeHalf)
@@ -93,14 +94,16 @@ func Open(ctx context.Context, src io.Reader, b timelock.Beacon, committee *age.
 	}
 	stanzas, file, err := timelock.ReadStanzas(src)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, stepError(StepHeader, err)
 	}
 	if len(stanzas) != 1 {
-		return nil, fmt.Errorf("%w: header has %d recipient stanzas, a sealed offer has exactly 1", ErrMalformed, len(stanzas))
+		return nil, stepError(StepInspect, fmt.Errorf("header has %d recipient stanzas, a sealed offer has exactly 1", len(stanzas)))
 	}
 	h, err := parseStanza(b.Chain(), stanzas[0])
-	if err != nil {
+	if errors.Is(err, timelock.ErrWrongChain) {
 		return nil, err
+	} else if err != nil {
+		return nil, stepError(StepInspect, err)
 	}
 	if id := KeyID(committee.Recipient()); h.CommitteeKeyID != id {
 		return nil, fmt.Errorf("%w: offer is for key %s, the key given is %s", ErrWrongCommittee, h.CommitteeKeyID, id)
@@ -118,8 +121,26 @@ func Open(ctx context.Context, src io.Reader, b timelock.Beacon, committee *age.
 		if errors.Is(err, ErrMalformed) {
 			return nil, err
 		}
-		// The header MAC or the payload nonce: the file is at fault.
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		// After the stanza, age checks the header MAC, then reads the
+		// payload nonce.
+		step := StepHeaderMAC
+		if strings.Contains(err.Error(), "nonce") {
+			step = StepPayload
+		}
+		return nil, stepError(step, err)
 	}
-	return r, nil
+	return payloadReader{r}, nil
+}
+
+// payloadReader names read errors of the decrypted payload as StepPayload.
+// An error of the underlying source (a storage failure, say) may surface
+// here too: callers that must tell the two apart watch their source.
+type payloadReader struct{ r io.Reader }
+
+func (p payloadReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if err != nil && err != io.EOF {
+		err = stepError(StepPayload, err)
+	}
+	return n, err
 }
