@@ -1,0 +1,201 @@
+package auditlog_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/segel-lpse/segel/auditlog"
+)
+
+const (
+	d1 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	d2 = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"
+	t1 = "2026-11-26T03:04:05Z"
+	t2 = "2026-11-26T03:04:05.123Z"
+)
+
+// validEntries has one valid entry of every type (doc/spec/entries.md §3).
+var validEntries = []string{
+	"segel-entry/v1 user-registered\nuser: u-17\nrole: bidder\ndocuments: " + d1 + "\ntime: " + t1 + "\n",
+	"segel-entry/v1 user-verified\nuser: u-17\nby: staff-3\ndocuments: " + d1 + "\ntime: " + t2 + "\n",
+	"segel-entry/v1 user-approved\nuser: u-17\nby: staff-3\ntime: " + t1 + "\n",
+	"segel-entry/v1 user-rejected\nuser: u-17\nby: staff-3\nreason: NPWP tidak terbaca\ntime: " + t1 + "\n",
+	"segel-entry/v1 user-deactivated\nuser: u-17\nby: staff-3\nreason: daftar hitam LKPP no. 12/2026\ntime: " + t1 + "\n",
+	"segel-entry/v1 user-reactivated\nuser: u-17\nby: staff-3\nreason: sanksi berakhir\ntime: " + t1 + "\n",
+	"segel-entry/v1 tender-announced\ntender: 10012345000\ndocument: " + d1 + "\ndeadline: " + t1 + "\nopening: " + t2 +
+		"\nround: 1234567\nchain: 52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971\ncommittee-key: pokja-7/2026\ntime: " + t1 + "\n",
+	"segel-entry/v1 tender-amended\ntender: 10012345000\namendment: 1\ndocument: " + d2 + "\ndeadline: " + t1 + "\nopening: " + t2 +
+		"\nround: 1234600\nchain: 52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971\ncommittee-key: pokja-7/2026\ntime: " + t1 + "\n",
+	"segel-entry/v1 offer-committed\ntender: 10012345000\nbidder: u-17\nsha256: " + d1 + "\nsize: 123456\ntime: " + t1 + "\n",
+	"segel-entry/v1 offer-received\ntender: 10012345000\nbidder: u-17\nsha256: " + d1 + "\nsize: 123456\nreceived: " + t2 + "\n",
+	"segel-entry/v1 offer-superseded\ntender: 10012345000\nbidder: u-17\nsha256: " + d1 + "\nby: " + d2 + "\ntime: " + t1 + "\n",
+	"segel-entry/v1 submission-closed\ntender: 10012345000\noffers: 0\ntime: " + t1 + "\n",
+	"segel-entry/v1 beacon-signature-used\ntender: 10012345000\nchain: 52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971\nround: 1234567\nsignature: " +
+		strings.Repeat("ab", 48) + "\ntime: " + t1 + "\n",
+	"segel-entry/v1 offer-opened\ntender: 10012345000\nbidder: u-17\nsha256: " + d1 + "\nplaintext: " + d2 + "\ntime: " + t1 + "\n",
+	"segel-entry/v1 offer-failed\ntender: 10012345000\nbidder: u-17\nsha256: " + d1 + "\nreport: " + d2 + "\nfault: file\ntime: " + t1 + "\n",
+	"segel-entry/v1 opening-report\ntender: 10012345000\nreport: " + d2 + "\nopened: 9\nfailed: 1\ntime: " + t1 + "\n",
+	"segel-entry/v1 result-announced\ntender: 10012345000\nwinner: u-17\nresult: " + d2 + "\ntime: " + t1 + "\n",
+	"segel-entry/v1 tender-cancelled\ntender: 10012345000\nby: ppk-2\nreason: pagu anggaran tidak tersedia\ntime: " + t1 + "\n",
+}
+
+func TestEntryRoundTrip(t *testing.T) {
+	types := make(map[string]bool)
+	for _, s := range validEntries {
+		e, err := auditlog.ParseEntry([]byte(s))
+		if err != nil {
+			t.Errorf("ParseEntry(%q): %v", s, err)
+			continue
+		}
+		types[e.Type] = true
+		got, err := e.Marshal()
+		if err != nil {
+			t.Errorf("Marshal(%+v): %v", e, err)
+			continue
+		}
+		if diff := cmp.Diff(s, string(got)); diff != "" {
+			t.Errorf("parse→marshal changed the entry (-want +got):\n%s", diff)
+		}
+	}
+	if len(types) != 18 {
+		t.Errorf("tested %d entry types, want 18", len(types))
+	}
+}
+
+func TestEntryMutations(t *testing.T) {
+	// Changes to field values may yield other valid entries (that is what
+	// values are for), so only check that every mutation is either rejected
+	// or still canonical.
+	for _, s := range validEntries {
+		forEachMutation([]byte(s), func(desc string, b []byte) {
+			e, err := auditlog.ParseEntry(b)
+			if err != nil {
+				if !errors.Is(err, auditlog.ErrMalformed) {
+					t.Errorf("%s: error %v does not wrap ErrMalformed", desc, err)
+				}
+				return
+			}
+			got, err := e.Marshal()
+			if err != nil || !bytes.Equal(got, b) {
+				t.Errorf("%s: accepted non-canonical entry %q (marshals to %q, %v)", desc, b, got, err)
+			}
+		})
+	}
+}
+
+func TestEntryInvalid(t *testing.T) {
+	base := "segel-entry/v1 submission-closed\ntender: T1\noffers: 3\ntime: " + t1 + "\n"
+	if _, err := auditlog.ParseEntry([]byte(base)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, entry string }{
+		{"empty", ""},
+		{"no final newline", strings.TrimSuffix(base, "\n")},
+		{"CRLF", strings.ReplaceAll(base, "\n", "\r\n")},
+		{"unknown type", strings.Replace(base, "submission-closed", "submission-opened", 1)},
+		{"v2", strings.Replace(base, "/v1", "/v2", 1)},
+		{"two spaces in header", strings.Replace(base, "v1 ", "v1  ", 1)},
+		{"missing field", strings.Replace(base, "offers: 3\n", "", 1)},
+		{"swapped fields", "segel-entry/v1 submission-closed\noffers: 3\ntender: T1\ntime: " + t1 + "\n"},
+		{"duplicate field", strings.Replace(base, "offers: 3\n", "offers: 3\noffers: 3\n", 1)},
+		{"extra field", base + "note: x\n"},
+		{"blank line", base + "\n"},
+		{"no space after colon", strings.Replace(base, "offers: 3", "offers:3", 1)},
+		{"two spaces after colon", strings.Replace(base, "offers: 3", "offers:  3", 1)},
+		{"trailing space", strings.Replace(base, "offers: 3", "offers: 3 ", 1)},
+		{"uppercase key", strings.Replace(base, "offers:", "Offers:", 1)},
+		{"leading zero", strings.Replace(base, "offers: 3", "offers: 03", 1)},
+		{"negative", strings.Replace(base, "offers: 3", "offers: -3", 1)},
+		{"uint overflow", strings.Replace(base, "offers: 3", "offers: 9223372036854775808", 1)},
+		{"id with space", strings.Replace(base, "tender: T1", "tender: T 1", 1)},
+		{"id starting with dash", strings.Replace(base, "tender: T1", "tender: -T1", 1)},
+		{"id too long", strings.Replace(base, "tender: T1", "tender: "+strings.Repeat("x", 65), 1)},
+		{"time with offset", strings.Replace(base, "Z\n", "+00:00\n", 1)},
+		{"time lowercase z", strings.Replace(base, "Z\n", "z\n", 1)},
+		{"time trailing zero", strings.Replace(base, "05Z", "05.10Z", 1)},
+		{"time zero fraction", strings.Replace(base, "05Z", "05.000Z", 1)},
+		{"time lowercase t", strings.Replace(base, "26T03", "26t03", 1)},
+		{"time no seconds", strings.Replace(base, "03:04:05Z", "03:04Z", 1)},
+		{"not UTF-8", strings.Replace(base, "T1", "T\xff", 1)},
+	} {
+		if e, err := auditlog.ParseEntry([]byte(tc.entry)); !errors.Is(err, auditlog.ErrMalformed) {
+			t.Errorf("%s: ParseEntry(%q) = %+v, %v; want ErrMalformed", tc.name, tc.entry, e, err)
+		}
+	}
+}
+
+func TestEntryValues(t *testing.T) {
+	mk := func(key, value string) auditlog.Entry {
+		e, err := auditlog.ParseEntry([]byte(validEntries[3])) // user-rejected: user, by, reason, time
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range e.Fields {
+			if e.Fields[i].Key == key {
+				e.Fields[i].Value = value
+			}
+		}
+		return e
+	}
+	for _, tc := range []struct {
+		key, value string
+		ok         bool
+	}{
+		{"reason", strings.Repeat("x", 1024), true},
+		{"reason", strings.Repeat("x", 1025), false},
+		{"reason", "é", true},
+		{"reason", "", false},
+		{"reason", " x", false},
+		{"reason", "x ", false},
+		{"reason", "x\u00a0", false},
+		{"reason", "x\ty", false},
+		{"reason", "x\u0085y", false},
+		{"user", strings.Repeat("u", 64), true},
+		{"user", strings.Repeat("u", 65), false},
+		{"user", "a.b_c/d-e", true},
+		{"user", "a:b", false},
+		{"time", "0000-01-01T00:00:00Z", true},
+		{"time", "9999-12-31T23:59:59.999999999Z", true},
+		{"time", "2026-02-30T00:00:00Z", false},
+		{"time", "2026-11-26T24:00:00Z", false},
+	} {
+		_, err := mk(tc.key, tc.value).Marshal()
+		if tc.ok != (err == nil) {
+			t.Errorf("Marshal with %s %q = %v, want ok=%v", tc.key, tc.value, err, tc.ok)
+		}
+	}
+	e := mk("reason", "x")
+	if got := e.Value("reason"); got != "x" {
+		t.Errorf("Value(reason) = %q, want x", got)
+	}
+	if got := e.Value("absent"); got != "" {
+		t.Errorf("Value(absent) = %q, want empty", got)
+	}
+	e.Fields = e.Fields[:3]
+	if _, err := e.Marshal(); !errors.Is(err, auditlog.ErrMalformed) {
+		t.Errorf("Marshal with a missing field = %v, want ErrMalformed", err)
+	}
+	if _, err := (auditlog.Entry{Type: "nope"}).Marshal(); !errors.Is(err, auditlog.ErrMalformed) {
+		t.Errorf("Marshal of an unknown type = %v, want ErrMalformed", err)
+	}
+}
+
+func TestEntrySizeLimit(t *testing.T) {
+	// The largest entries are far below MaxEntrySize, so check the cap on
+	// inputs of n-1, n and n+1 bytes: all rejected as malformed, the last for
+	// its size.
+	for _, n := range []int{auditlog.MaxEntrySize - 1, auditlog.MaxEntrySize, auditlog.MaxEntrySize + 1} {
+		b := []byte(validEntries[0] + strings.Repeat("x", n-len(validEntries[0])))
+		_, err := auditlog.ParseEntry(b)
+		if !errors.Is(err, auditlog.ErrMalformed) {
+			t.Errorf("ParseEntry(%d bytes) = %v, want ErrMalformed", n, err)
+		}
+		if big := strings.Contains(err.Error(), "more than"); big != (n > auditlog.MaxEntrySize) {
+			t.Errorf("ParseEntry(%d bytes) = %v: size error %v, want %v", n, err, big, n > auditlog.MaxEntrySize)
+		}
+	}
+}
