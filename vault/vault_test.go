@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
 	"github.com/segel-lpse/segel/vault"
 	"github.com/segel-lpse/segel/vault/vaulttest"
 )
@@ -130,4 +131,40 @@ func postgresContains(t *testing.T, c *pgx.Conn, needle []byte) bool {
 		}
 	}
 	return false
+}
+
+// TestPostgresConcurrentMigrations starts several backends on one empty
+// database at once, as lpsed instances deployed together would.
+func TestPostgresConcurrentMigrations(t *testing.T) {
+	dsn := vaulttest.PostgresDSN(t)
+	errs := make(chan error, 6)
+	for range 6 {
+		go func() {
+			b, err := vault.OpenPostgres(t.Context(), vault.PostgresConfig{DSN: dsn, MaxConns: 2})
+			if err == nil {
+				err = b.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 6 {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent OpenPostgres: %v", err)
+		}
+	}
+	c, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	var n int
+	if err := c.QueryRow(t.Context(), `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("schema_migrations has %d rows (%v), want 2", n, err)
+	}
+}
+
+func TestEmbeddedRefusesEmptyDir(t *testing.T) {
+	if _, err := vault.OpenEmbedded(t.Context(), vault.EmbeddedConfig{}); err == nil {
+		t.Errorf("OpenEmbedded with no Dir succeeded")
+	}
 }
