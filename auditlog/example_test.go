@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -164,4 +165,47 @@ func ExampleParseEntry() {
 	// Output:
 	// submission-closed 10012345000 7
 	// auditlog: malformed input: entry submission-closed: field "offers": number "07" is not canonical decimal
+}
+
+func ExampleGenerateKey() {
+	skey, vkey, err := auditlog.GenerateKey("lpse.example.go.id/log")
+	if err != nil {
+		log.Fatal(err)
+	}
+	// skey goes to the server's secret store; vkey is published and pinned
+	// by auditors, who parse it with NewVerifier.
+	v, err := auditlog.NewVerifier(vkey)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(v.Name(), len(skey) > 0)
+	_, err = auditlog.NewVerifier(strings.ToUpper(vkey))
+	fmt.Println(err != nil)
+	// Output:
+	// lpse.example.go.id/log true
+	// true
+}
+
+func ExampleEntry_Marshal() {
+	e := auditlog.Entry{Type: "offer-failed", Fields: []auditlog.Field{
+		{Key: "tender", Value: "10012345000"},
+		{Key: "bidder", Value: "u-17"},
+		{Key: "sha256", Value: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+		{Key: "report", Value: "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"},
+		{Key: "fault", Value: "file"},
+		{Key: "time", Value: "2026-11-26T03:00:00Z"},
+	}}
+	b, err := e.Marshal()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(string(b))
+	// Output:
+	// segel-entry/v1 offer-failed
+	// tender: 10012345000
+	// bidder: u-17
+	// sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+	// report: 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752
+	// fault: file
+	// time: 2026-11-26T03:00:00Z
 }
