@@ -224,10 +224,9 @@ func (l *Log) lead(ctx context.Context) {
 		r.first, r.err = first, err
 		first += int64(len(r.entries))
 	}
-	if err == nil {
-		l.maybeCheckpoint(ctx)
-	}
 
+	// Hand over before signing any checkpoint, so that signing delays
+	// neither the next batch nor the other callers of this one.
 	l.mu.Lock()
 	if len(l.queue) > 0 {
 		l.queue[0].wake <- true
@@ -237,6 +236,9 @@ func (l *Log) lead(ctx context.Context) {
 	l.mu.Unlock()
 	for _, r := range batch[1:] {
 		r.wake <- false
+	}
+	if err == nil {
+		l.maybeCheckpoint(ctx)
 	}
 }
 
