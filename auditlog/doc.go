@@ -17,6 +17,11 @@
 // encodings; the tests reject every truncation and every single-byte change of
 // valid checkpoints, receipts, proof files and verifier keys.
 //
+// Compatibility is checked by TestInclusionAndConsistency and Example, which
+// compare root hashes with RFC 6962 computed without tlog, and by TestVectors,
+// which pins a v1 proof file (testdata/vectors) that testdata/vectors/verify.py
+// verifies independently (hashlib and pyca/cryptography).
+//
 // Writers use [Open] over a [Storage] and call [Log.Append] and
 // [Log.Checkpoint]. Auditors need only the pure functions: [VerifyCheckpoint],
 // [CheckInclusion], [CheckConsistency], [VerifyReceipt], [VerifyProofFile] and

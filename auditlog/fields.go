@@ -128,7 +128,7 @@ func formatTime(t time.Time) string {
 // parseTime parses a canonical RFC 3339 UTC time.
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || t.Location() != time.UTC || formatTime(t) != s || len(s) < 20 {
+	if err != nil || t.Location() != time.UTC || formatTime(t) != s {
 		return time.Time{}, fmt.Errorf("time %q is not canonical RFC 3339 UTC", s)
 	}
 	return t, nil

@@ -17,10 +17,7 @@ import (
 // fuzzKeys are fixed keys, so that seeds stay valid across runs.
 func fuzzKeys(t testing.TB) (logS, rcpS note.Signer, keys Keys) {
 	mk := func(name string, seed byte) (note.Signer, note.Verifier) {
-		skey, vkey, err := note.GenerateKey(bytes.NewReader(bytes.Repeat([]byte{seed}, 64)), name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		skey, vkey := fixedKey(t, name, seed)
 		s, err := note.NewSigner(skey)
 		if err != nil {
 			t.Fatal(err)
@@ -31,9 +28,23 @@ func fuzzKeys(t testing.TB) (logS, rcpS note.Signer, keys Keys) {
 		}
 		return s, v
 	}
-	logS, keys.Log = mk("fuzz.example/log", 1)
-	rcpS, keys.Receipt = mk("fuzz.example/receipt", 2)
+	logS, keys.Log = mk(fixedLogName, 1)
+	rcpS, keys.Receipt = mk(fixedReceiptName, 2)
 	return logS, rcpS, keys
+}
+
+const (
+	fixedLogName     = "fuzz.example/log"
+	fixedReceiptName = "fuzz.example/receipt"
+)
+
+// fixedKey derives a key pair from seed: for test vectors only.
+func fixedKey(t testing.TB, name string, seed byte) (skey, vkey string) {
+	skey, vkey, err := note.GenerateKey(bytes.NewReader(bytes.Repeat([]byte{seed}, 64)), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return skey, vkey
 }
 
 // fuzzSeeds returns a valid signed checkpoint, receipt, entry and proof file.

@@ -224,10 +224,9 @@ func (l *Log) lead(ctx context.Context) {
 		r.first, r.err = first, err
 		first += int64(len(r.entries))
 	}
-	if err == nil {
-		l.maybeCheckpoint(ctx)
-	}
 
+	// Hand over before signing any checkpoint, so that signing delays
+	// neither the next batch nor the other callers of this one.
 	l.mu.Lock()
 	if len(l.queue) > 0 {
 		l.queue[0].wake <- true
@@ -237,6 +236,9 @@ func (l *Log) lead(ctx context.Context) {
 	l.mu.Unlock()
 	for _, r := range batch[1:] {
 		r.wake <- false
+	}
+	if err == nil {
+		l.maybeCheckpoint(ctx)
 	}
 }
 
@@ -277,21 +279,7 @@ func (l *Log) commit(ctx context.Context, batch []*appendRequest, count int) (in
 func appendHashes(n int64, entries [][]byte, frontier map[int64]tlog.Hash) ([]tlog.Hash, map[int64]tlog.Hash, error) {
 	base := tlog.StoredHashIndex(0, n)
 	hashes := make([]tlog.Hash, 0, 2*len(entries)+bits.Len64(uint64(len(entries))))
-	r := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(indexes))
-		for i, x := range indexes {
-			if x >= base && x-base < int64(len(hashes)) {
-				out[i] = hashes[x-base]
-				continue
-			}
-			h, ok := frontier[x]
-			if !ok {
-				return nil, fmt.Errorf("auditlog: internal error: hash %d is not in the frontier", x)
-			}
-			out[i] = h
-		}
-		return out, nil
-	})
+	r := frontierReader(frontier, base, &hashes)
 	for i, e := range entries {
 		hs, err := tlog.StoredHashes(n+int64(i), e, r)
 		if err != nil {
@@ -312,6 +300,26 @@ func appendHashes(n int64, entries [][]byte, frontier map[int64]tlog.Hash) ([]tl
 	return hashes, next, nil
 }
 
+// frontierReader reads hashes from frontier and, from storage index base on,
+// from *added: all the hashes appending to and hashing the tree need.
+func frontierReader(frontier map[int64]tlog.Hash, base int64, added *[]tlog.Hash) tlog.HashReader {
+	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(indexes))
+		for i, x := range indexes {
+			if added != nil && x >= base && x-base < int64(len(*added)) {
+				out[i] = (*added)[x-base]
+				continue
+			}
+			h, ok := frontier[x]
+			if !ok {
+				return nil, fmt.Errorf("auditlog: internal error: hash %d is not in the frontier", x)
+			}
+			out[i] = h
+		}
+		return out, nil
+	})
+}
+
 // maybeCheckpoint signs a checkpoint if CheckpointEvery entries have been
 // appended since the last one. A failure is not reported here (the entries
 // are already appended); the next batch tries again, and Checkpoint reports it.
@@ -329,13 +337,7 @@ func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
 	l.mu.Lock()
 	size, frontier := l.size, l.frontier
 	l.mu.Unlock()
-	h, err := tlog.TreeHash(size, tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(indexes))
-		for i, x := range indexes {
-			out[i] = frontier[x]
-		}
-		return out, nil
-	}))
+	h, err := tlog.TreeHash(size, frontierReader(frontier, 0, nil))
 	if err != nil {
 		return nil, fmt.Errorf("auditlog: tree hash: %v", err)
 	}

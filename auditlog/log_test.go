@@ -3,6 +3,7 @@ package auditlog_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -94,6 +95,9 @@ func TestInclusionAndConsistency(t *testing.T) {
 		if c.Size != int64(size) || c.Origin != testOrigin {
 			t.Fatalf("checkpoint = %+v, want size %d of %q", c, size, testOrigin)
 		}
+		if want := rfc6962Root(size); c.Hash != want {
+			t.Fatalf("size %d: root hash %v, want %v (computed from RFC 6962 directly)", size, c.Hash, want)
+		}
 		checkpoints = append(checkpoints, c)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -172,6 +176,27 @@ func TestInclusionAndConsistency(t *testing.T) {
 	if err := auditlog.CheckConsistency(otherLog, checkpoints[5], nil); err == nil {
 		t.Errorf("CheckConsistency across origins succeeded")
 	}
+}
+
+// rfc6962Root computes the Merkle Tree Hash of entry(0), …, entry(n-1)
+// straight from RFC 6962 §2.1, without tlog.
+func rfc6962Root(n int) tlog.Hash {
+	var hash func(lo, hi int) [32]byte
+	hash = func(lo, hi int) [32]byte {
+		switch {
+		case hi == lo:
+			return sha256.Sum256(nil)
+		case hi-lo == 1:
+			return sha256.Sum256(append([]byte{0}, entry(lo)...))
+		}
+		k := 1
+		for 2*k < hi-lo {
+			k *= 2
+		}
+		l, r := hash(lo, lo+k), hash(lo+k, hi)
+		return sha256.Sum256(append(append([]byte{1}, l[:]...), r[:]...))
+	}
+	return hash(0, n)
 }
 
 func TestEntrySizeCap(t *testing.T) {

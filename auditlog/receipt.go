@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -92,6 +93,9 @@ func (r Receipt) marshal() ([]byte, error) {
 	b, err := appendFields([]byte(receiptHeader), fields, receiptFields)
 	if err == nil {
 		err = checkOrigin(r.Origin)
+	}
+	if err == nil && r.Received.IsZero() {
+		err = errors.New("no receive time")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: receipt: %v", ErrMalformed, err)

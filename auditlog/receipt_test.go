@@ -78,6 +78,7 @@ func TestReceiptInvalid(t *testing.T) {
 		{"empty tender", func(r *auditlog.Receipt) { r.Tender = "" }},
 		{"bidder with newline", func(r *auditlog.Receipt) { r.Bidder = "u\n17" }},
 		{"origin with plus", func(r *auditlog.Receipt) { r.Origin = "a+b" }},
+		{"no receive time", func(r *auditlog.Receipt) { r.Received = time.Time{} }},
 		{"year 10000", func(r *auditlog.Receipt) { r.Received = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) }},
 	} {
 		r := testReceipt()
@@ -190,6 +191,10 @@ func TestProofFileMismatch(t *testing.T) {
 	spliced = strings.Replace(string(sc.proofFile), string(sc.receipt), string(movedSigned), 1)
 	if _, _, err := auditlog.VerifyProofFile([]byte(spliced), sc.keys); !errors.Is(err, auditlog.ErrInvalidProof) {
 		t.Errorf("proof file with a receipt for index 7 = %v, want ErrInvalidProof", err)
+	}
+	// No keys at all.
+	if _, _, err := auditlog.VerifyProofFile(sc.proofFile, auditlog.Keys{}); !errors.Is(err, auditlog.ErrSignature) {
+		t.Errorf("proof file with no keys = %v, want ErrSignature", err)
 	}
 	// Keys swapped: the checkpoint is not signed by the receipt key.
 	swapped := auditlog.Keys{Log: sc.keys.Receipt, Receipt: sc.keys.Log}

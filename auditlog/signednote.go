@@ -17,6 +17,9 @@ import (
 // accepts only the canonical one, so that every byte of a signed note matters
 // (doc/spec/auditlog.md §3.1); openNote checks that before note.Open.
 func openNote(msg []byte, max int, v note.Verifier) (string, error) {
+	if v == nil {
+		return "", fmt.Errorf("%w: no key to verify against", ErrSignature)
+	}
 	if len(msg) > max {
 		return "", fmt.Errorf("%w: signed note is %d bytes, more than %d", ErrMalformed, len(msg), max)
 	}
