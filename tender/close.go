@@ -1,0 +1,136 @@
+package tender
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/vault"
+)
+
+// Close ends the submission window of tender id once its deadline has
+// passed: it fixes the set of offers by replaying the audit log (the last
+// offer of each bidder received before closing), logs submission-closed
+// with the count, and signs a checkpoint that covers it. Closing an
+// already closed tender returns it unchanged; a closing interrupted by a
+// crash is completed.
+func (e *Engine) Close(ctx context.Context, id string) (*Tender, error) {
+	mu := e.tenderLock(id)
+	mu.Lock()
+	defer mu.Unlock()
+
+	now := e.now()
+	t, err := e.update(ctx, id, func(tx vault.Tx, t *Tender) error {
+		switch t.State {
+		case StateAnnounced:
+			if !now.After(t.Schedule.Deadline) {
+				return fmt.Errorf("%w: submission is open until %s", ErrState, ts(t.Schedule.Deadline))
+			}
+			t.State = StateClosing
+		case StateClosing:
+		default:
+			return errAlreadyClosed
+		}
+		return nil
+	})
+	if errors.Is(err, errAlreadyClosed) {
+		return e.Get(ctx, id)
+	} else if err != nil {
+		return nil, err
+	}
+
+	offers, closedAt, err := e.replay(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if closedAt < 0 {
+		ent, err := entry("submission-closed", "tender", id, "offers", uintEntry(len(offers)), "time", tsEntry(now))
+		if err != nil {
+			return nil, err
+		}
+		if closedAt, err = e.appendLog(ctx, ent); err != nil {
+			return nil, err
+		}
+	}
+	cp, err := e.cfg.Log.Checkpoint(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("tender: checkpoint at closing: %w", err)
+	}
+	closing := &Closing{Time: now, LogIndex: closedAt, Checkpoint: cp, Offers: offers}
+	t, err = e.update(ctx, id, func(tx vault.Tx, t *Tender) error {
+		t.State, t.Closing = StateClosed, closing
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.log.Info("submission closed", "tender", id, "offers", len(offers), "log_index", closedAt)
+	return t, nil
+}
+
+var errAlreadyClosed = errors.New("already closed")
+
+// replay reads the log from the tender's announcement and returns its
+// offers — the last offer-received entry of each bidder — up to the
+// tender's submission-closed entry, and that entry's index (−1 if the log
+// has none yet). This, not the engine's records, decides what is opened.
+func (e *Engine) replay(ctx context.Context, t *Tender) ([]Offer, int64, error) {
+	const batch = 1024
+	byBidder := map[string]Offer{}
+	closedAt := int64(-1)
+	end := e.cfg.Log.Size()
+	for start := t.LogStart; start < end && closedAt < 0; start += batch {
+		stop := min(start+batch, end)
+		entries, err := e.cfg.Log.Entries(ctx, start, stop)
+		if err != nil {
+			return nil, 0, fmt.Errorf("tender: replaying the log: %w", err)
+		}
+		for i, b := range entries {
+			ent, err := auditlog.ParseEntry(b)
+			if err != nil {
+				return nil, 0, fmt.Errorf("tender: log entry %d: %w", start+int64(i), err)
+			}
+			if ent.Value("tender") != t.ID {
+				continue
+			}
+			switch ent.Type {
+			case "offer-received":
+				o, err := offerFromEntry(ent, start+int64(i))
+				if err != nil {
+					return nil, 0, err
+				}
+				byBidder[o.Bidder] = o
+			case "submission-closed":
+				closedAt = start + int64(i)
+			}
+			if closedAt >= 0 {
+				break
+			}
+		}
+	}
+	offers := make([]Offer, 0, len(byBidder))
+	for _, o := range byBidder {
+		offers = append(offers, o)
+	}
+	slices.SortFunc(offers, func(a, b Offer) int { return strings.Compare(a.Bidder, b.Bidder) })
+	return offers, closedAt, nil
+}
+
+func offerFromEntry(ent auditlog.Entry, index int64) (Offer, error) {
+	o := Offer{Bidder: ent.Value("bidder"), LogIndex: index}
+	var err error
+	if o.SHA256, err = parseDigest(ent.Value("sha256")); err != nil {
+		return o, fmt.Errorf("tender: log entry %d: %w", index, err)
+	}
+	if _, err := fmt.Sscan(ent.Value("size"), &o.Size); err != nil {
+		return o, fmt.Errorf("tender: log entry %d: size: %w", index, err)
+	}
+	if o.Received, err = time.Parse(time.RFC3339Nano, ent.Value("received")); err != nil {
+		return o, fmt.Errorf("tender: log entry %d: %w", index, err)
+	}
+	return o, nil
+}

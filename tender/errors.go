@@ -1,0 +1,18 @@
+package tender
+
+import "errors"
+
+// Refusals callers branch on. Each is wrapped with a message that names
+// what was wrong and what the caller can do.
+var (
+	ErrNotFound      = errors.New("tender: not found")
+	ErrForbidden     = errors.New("tender: not allowed for this user")
+	ErrInvalid       = errors.New("tender: invalid request")
+	ErrState         = errors.New("tender: not allowed in the tender's current state")
+	ErrNotYetOpen    = errors.New("tender: submission window has not opened yet")
+	ErrLate          = errors.New("tender: submission deadline has passed")
+	ErrDuplicate     = errors.New("tender: this exact offer was already received")
+	ErrTooLarge      = errors.New("tender: offer is larger than the tender allows")
+	ErrWrongSeal     = errors.New("tender: offer is not sealed for this tender's opening")
+	ErrNotRegistered = errors.New("tender: provider has not registered for this tender")
+)

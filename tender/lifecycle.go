@@ -1,0 +1,211 @@
+package tender
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	"github.com/segel-lpse/segel/sealer"
+	"github.com/segel-lpse/segel/vault"
+)
+
+// Announcement is what a committee publishes to open a tender.
+type Announcement struct {
+	ID           string   // optional; generated if empty
+	Title        string   // required
+	Plan         string   // procurement plan (RUP) id, optional
+	Document     [32]byte // SHA-256 of the tender document already put in Blobs
+	Committee    []string // member user ids; the announcer must be one
+	CommitteeKey string   // the committee's age1pq1 hybrid recipient
+	Schedule     Schedule
+}
+
+// Announce publishes a tender. The announcer must be a committee member;
+// every member must be assignable (separation of duties). The opening
+// round is fixed here, as the first beacon round at or after the opening
+// time, and never moves.
+func (e *Engine) Announce(ctx context.Context, actor string, a Announcement) (*Tender, error) {
+	now := e.now()
+	if strings.TrimSpace(a.Title) == "" || len(a.Title) > 500 {
+		return nil, fmt.Errorf("%w: title must be 1–500 characters", ErrInvalid)
+	}
+	if err := a.Schedule.check(); err != nil {
+		return nil, err
+	}
+	if !a.Schedule.Deadline.After(now) {
+		return nil, fmt.Errorf("%w: deadline %s is already past", ErrInvalid, ts(a.Schedule.Deadline))
+	}
+	if len(a.Committee) == 0 || len(a.Committee) > 25 {
+		return nil, fmt.Errorf("%w: a committee has 1–25 members, got %d", ErrInvalid, len(a.Committee))
+	}
+	var announcerIn bool
+	seen := map[string]bool{}
+	for _, m := range a.Committee {
+		if seen[m] {
+			return nil, fmt.Errorf("%w: committee member %q listed twice", ErrInvalid, m)
+		}
+		seen[m] = true
+		announcerIn = announcerIn || m == actor
+		if err := e.cfg.Directory.CheckAssignable(ctx, m, RoleCommittee); err != nil {
+			return nil, fmt.Errorf("%w: committee member %q cannot be assigned: %w", ErrForbidden, m, err)
+		}
+	}
+	if !announcerIn {
+		return nil, fmt.Errorf("%w: %q announces but is not on the committee", ErrForbidden, actor)
+	}
+	key, err := age.ParseHybridRecipient(a.CommitteeKey)
+	if err != nil {
+		return nil, fmt.Errorf("%w: committee key: %v", ErrInvalid, err)
+	}
+	if _, err := e.cfg.Blobs.Stat(ctx, a.Document); err != nil {
+		return nil, fmt.Errorf("%w: tender document %x is not stored: %w", ErrInvalid, a.Document[:8], err)
+	}
+	if a.ID == "" {
+		a.ID = newID("T", now)
+	}
+	t := &Tender{
+		ID:           a.ID,
+		Title:        a.Title,
+		Plan:         a.Plan,
+		Document:     a.Document,
+		Committee:    a.Committee,
+		CommitteeKey: key.String(),
+		Schedule:     a.Schedule,
+		Round:        e.chain.RoundAt(a.Schedule.Opening),
+		ChainHash:    e.chain.HashHex(),
+		State:        StateAnnounced,
+		Announced:    now,
+	}
+	ent, err := t.announcedEntry("tender-announced", now)
+	if err != nil {
+		return nil, err
+	}
+	// Reserve the id first, so a clash changes nothing and logs nothing.
+	err = e.cfg.Records.Update(ctx, func(tx vault.Tx) error {
+		return tx.Insert(tableTenders, t.ID, []byte("{}"))
+	})
+	if errors.Is(err, vault.ErrExists) {
+		return nil, fmt.Errorf("%w: tender id %q is taken", ErrInvalid, t.ID)
+	} else if err != nil {
+		return nil, err
+	}
+	if t.LogStart, err = e.appendLog(ctx, ent); err != nil {
+		// Nothing was announced: release the id.
+		e.cfg.Records.Update(ctx, func(tx vault.Tx) error { return tx.Delete(tableTenders, t.ID) })
+		return nil, err
+	}
+	err = e.cfg.Records.Update(ctx, func(tx vault.Tx) error { return putJSON(tx, tableTenders, t.ID, t) })
+	if err != nil {
+		return nil, err
+	}
+	e.log.Info("tender announced", "tender", t.ID, "round", t.Round, "opening", t.Schedule.Opening)
+	return t, nil
+}
+
+func (t *Tender) announcedEntry(typ string, now time.Time) ([]byte, error) {
+	kv := []string{"tender", t.ID}
+	if typ == "tender-amended" {
+		kv = append(kv, "amendment", uintEntry(t.Amendments))
+	}
+	key, err := age.ParseHybridRecipient(t.CommitteeKey)
+	if err != nil {
+		return nil, err
+	}
+	kv = append(kv,
+		"document", hexEntry(t.Document[:]),
+		"deadline", tsEntry(t.Schedule.Deadline),
+		"opening", tsEntry(t.Schedule.Opening),
+		"round", uintEntry(t.Round),
+		"chain", t.ChainHash,
+		"committee-key", sealer.KeyID(key),
+		"time", tsEntry(now))
+	return entry(typ, kv...)
+}
+
+// Amendment is an addendum to a tender before its deadline.
+type Amendment struct {
+	Document *[32]byte // new tender document, if changed
+	Deadline time.Time // new deadline, if non-zero; never after the opening
+}
+
+// Amend records an addendum (adendum) by a committee member, before the
+// deadline. The opening time and its round never move: offers already
+// sealed stay valid.
+func (e *Engine) Amend(ctx context.Context, actor, id string, a Amendment) (*Tender, error) {
+	now := e.now()
+	t, err := e.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !t.isCommittee(actor) {
+		return nil, fmt.Errorf("%w: only the tender's committee amends it", ErrForbidden)
+	}
+	if t.State != StateAnnounced || !now.Before(t.Schedule.Deadline) {
+		return nil, fmt.Errorf("%w: addenda are allowed only before the deadline %s", ErrState, ts(t.Schedule.Deadline))
+	}
+	next := *t
+	if a.Document != nil {
+		if _, err := e.cfg.Blobs.Stat(ctx, *a.Document); err != nil {
+			return nil, fmt.Errorf("%w: amended document is not stored: %w", ErrInvalid, err)
+		}
+		next.Document = *a.Document
+	}
+	if !a.Deadline.IsZero() {
+		next.Schedule.Deadline = a.Deadline
+		if err := next.Schedule.check(); err != nil {
+			return nil, err
+		}
+		if !a.Deadline.After(now) {
+			return nil, fmt.Errorf("%w: amended deadline %s is already past", ErrInvalid, ts(a.Deadline))
+		}
+	}
+	next.Amendments++
+	ent, err := next.announcedEntry("tender-amended", now)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.appendLog(ctx, ent); err != nil {
+		return nil, err
+	}
+	return e.update(ctx, id, func(tx vault.Tx, cur *Tender) error {
+		cur.Document, cur.Schedule, cur.Amendments = next.Document, next.Schedule, next.Amendments
+		return nil
+	})
+}
+
+// Cancel cancels a tender before award, by a committee member, with a
+// reason that is logged.
+func (e *Engine) Cancel(ctx context.Context, actor, id, reason string) (*Tender, error) {
+	t, err := e.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !t.isCommittee(actor) {
+		return nil, fmt.Errorf("%w: only the tender's committee cancels it", ErrForbidden)
+	}
+	if t.State == StateAwarded || t.State == StateCancelled {
+		return nil, fmt.Errorf("%w: tender is %s", ErrState, t.State)
+	}
+	ent, err := entry("tender-cancelled", "tender", id, "by", actor, "reason", reason, "time", tsEntry(e.now()))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.appendLog(ctx, ent); err != nil {
+		return nil, err
+	}
+	return e.update(ctx, id, func(tx vault.Tx, t *Tender) error {
+		t.State = StateCancelled
+		return nil
+	})
+}
+
+func newID(prefix string, now time.Time) string {
+	b := make([]byte, 5)
+	rand.Read(b)
+	return prefix + "-" + now.UTC().Format("20060102") + "-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}

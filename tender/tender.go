@@ -1,0 +1,127 @@
+package tender
+
+import (
+	"fmt"
+	"time"
+
+	"filippo.io/age"
+	"github.com/segel-lpse/segel/sealer"
+)
+
+// State is where a tender stands. Windows inside StateAnnounced
+// (registration, clarification, submission) follow from the Schedule and
+// the clock; the states are the steps that need an act.
+type State string
+
+const (
+	StateAnnounced State = "announced" // open for registration and submission per schedule
+	StateClosing   State = "closing"   // no new submissions; closing in progress
+	StateClosed    State = "closed"    // submission closed, offer set fixed
+	StateOpened    State = "opened"    // opening ceremony done
+	StateResult    State = "result"    // result announced; objection period runs
+	StateAwarded   State = "awarded"
+	StateCancelled State = "cancelled"
+)
+
+// Schedule is a tender's timetable. Times must not decrease in the order
+// listed, and the submission window must not be empty.
+type Schedule struct {
+	RegistrationEnd  time.Time // providers register to take part until then
+	ClarificationEnd time.Time // questions (aanwijzing) until then
+	SubmissionStart  time.Time
+	Deadline         time.Time // last moment an offer is accepted
+	Opening          time.Time // opening time; fixes the beacon round
+	ObjectionDays    int       // length of the objection period (sanggah) after the result
+}
+
+func (s Schedule) check() error {
+	steps := []struct {
+		name string
+		t    time.Time
+	}{
+		{"submission start", s.SubmissionStart},
+		{"registration end", s.RegistrationEnd},
+		{"clarification end", s.ClarificationEnd},
+		{"deadline", s.Deadline},
+		{"opening", s.Opening},
+	}
+	for _, st := range steps {
+		if st.t.IsZero() {
+			return fmt.Errorf("%w: schedule has no %s", ErrInvalid, st.name)
+		}
+	}
+	switch {
+	case !s.SubmissionStart.Before(s.Deadline):
+		return fmt.Errorf("%w: submission start %s is not before the deadline %s", ErrInvalid, ts(s.SubmissionStart), ts(s.Deadline))
+	case s.RegistrationEnd.After(s.Deadline):
+		return fmt.Errorf("%w: registration ends %s, after the deadline %s", ErrInvalid, ts(s.RegistrationEnd), ts(s.Deadline))
+	case s.ClarificationEnd.After(s.Deadline):
+		return fmt.Errorf("%w: clarification ends %s, after the deadline %s", ErrInvalid, ts(s.ClarificationEnd), ts(s.Deadline))
+	case s.Opening.Before(s.Deadline):
+		return fmt.Errorf("%w: opening %s is before the deadline %s", ErrInvalid, ts(s.Opening), ts(s.Deadline))
+	case s.ObjectionDays < 0 || s.ObjectionDays > 60:
+		return fmt.Errorf("%w: objection period of %d days is outside 0–60", ErrInvalid, s.ObjectionDays)
+	}
+	return nil
+}
+
+// Tender is a tender as the engine keeps it.
+type Tender struct {
+	ID            string
+	Title         string
+	Plan          string   // procurement plan (RUP) id, if any
+	Document      [32]byte // SHA-256 of the tender document in Blobs
+	Committee     []string // committee member user ids
+	CommitteeKey  string   // the committee's age1pq1 recipient
+	Schedule      Schedule
+	Round         uint64 // opening round, fixed at announcement
+	ChainHash     string
+	State         State
+	Amendments    int
+	LogStart      int64 // log index of the tender-announced entry
+	Announced     time.Time
+	Closing       *Closing `json:",omitempty"`
+	OpeningReport [32]byte // SHA-256 of the signed opening report in Blobs
+	Result        *Result  `json:",omitempty"`
+}
+
+// Closing is the fixed set of offers of a closed tender.
+type Closing struct {
+	Time       time.Time
+	LogIndex   int64  // of the submission-closed entry
+	Checkpoint []byte // signed checkpoint covering it
+	Offers     []Offer
+}
+
+// Offer is one provider's current offer.
+type Offer struct {
+	Bidder   string
+	SHA256   [32]byte
+	Size     int64
+	Received time.Time
+	LogIndex int64 // of its offer-received entry
+}
+
+func (o Offer) same(p Offer) bool {
+	return o.Bidder == p.Bidder && o.SHA256 == p.SHA256 && o.LogIndex == p.LogIndex
+}
+
+// Target returns what offers to t must be sealed to.
+func (t *Tender) Target(e *Engine) (sealer.Target, error) {
+	r, err := age.ParseHybridRecipient(t.CommitteeKey)
+	if err != nil {
+		return sealer.Target{}, fmt.Errorf("tender %s: stored committee key: %w", t.ID, err)
+	}
+	return sealer.Target{Chain: e.chain, Round: t.Round, Committee: r}, nil
+}
+
+func (t *Tender) isCommittee(user string) bool {
+	for _, m := range t.Committee {
+		if m == user {
+			return true
+		}
+	}
+	return false
+}
+
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
