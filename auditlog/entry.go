@@ -108,6 +108,18 @@ var entryTypes = map[string][]fieldSpec{
 	"opening-report":   {{"tender", kindID}, {"report", kindSHA256}, {"opened", kindUint}, {"failed", kindUint}, {"time", kindTime}},
 	"result-announced": {{"tender", kindID}, {"winner", kindID}, {"result", kindSHA256}, {"time", kindTime}},
 	"tender-cancelled": {{"tender", kindID}, {"by", kindID}, {"reason", kindText}, {"time", kindTime}},
+
+	// Around the core (doc/spec/entries.md §3.2).
+	"plan-announced":         {{"plan", kindID}, {"by", kindID}, {"document", kindSHA256}, {"time", kindTime}},
+	"participant-registered": {{"tender", kindID}, {"bidder", kindID}, {"time", kindTime}},
+	"question-asked":         {{"tender", kindID}, {"by", kindID}, {"question", kindSHA256}, {"time", kindTime}},
+	"question-answered":      {{"tender", kindID}, {"by", kindID}, {"question", kindSHA256}, {"answer", kindSHA256}, {"time", kindTime}},
+	"objection-filed":        {{"tender", kindID}, {"by", kindID}, {"objection", kindSHA256}, {"time", kindTime}},
+	"objection-answered":     {{"tender", kindID}, {"by", kindID}, {"objection", kindSHA256}, {"answer", kindSHA256}, {"time", kindTime}},
+	"tender-awarded":         {{"tender", kindID}, {"winner", kindID}, {"by", kindID}, {"document", kindSHA256}, {"time", kindTime}},
+	"notice-published":       {{"notice", kindID}, {"kind", kindID}, {"by", kindID}, {"document", kindSHA256}, {"time", kindTime}},
+	"complaint-filed":        {{"complaint", kindID}, {"by", kindID}, {"document", kindSHA256}, {"time", kindTime}},
+	"complaint-updated":      {{"complaint", kindID}, {"by", kindID}, {"status", kindID}, {"document", kindSHA256}, {"time", kindTime}},
 }
 
 // typeOfferReceived is the type of the entry that a receipt refers to.

@@ -1,0 +1,4 @@
+package auditlog
+
+// EntryTypeCount lets the external tests check that they cover every type.
+var EntryTypeCount = len(entryTypes)
