@@ -35,6 +35,16 @@ func (e *Engine) Register(ctx context.Context, provider, id string) error {
 	if err := e.cfg.Directory.CheckProvider(ctx, provider); err != nil {
 		return fmt.Errorf("%w: %w", ErrForbidden, err)
 	}
+	if ok, err := e.isRegistered(ctx, id, provider); err != nil || ok {
+		return err // registering twice is not an error
+	}
+	ent, err := entry("participant-registered", "tender", id, "bidder", provider, "time", tsEntry(now))
+	if err != nil {
+		return err
+	}
+	if _, err := e.appendLog(ctx, ent); err != nil {
+		return err
+	}
 	return e.cfg.Records.Update(ctx, func(tx vault.Tx) error {
 		return putJSON(tx, tableParts, id+"/"+provider, map[string]time.Time{"registered": now})
 	})
