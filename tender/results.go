@@ -12,7 +12,7 @@ import (
 // Result is the announced result of a tender and what followed it.
 type Result struct {
 	Winner        string
-	Document      [32]byte  // SHA-256 of the result announcement text in Blobs
+	Document      [32]byte // SHA-256 of the result announcement text in Blobs
 	Announced     time.Time
 	ObjectionsEnd time.Time // end of the objection period (sanggah)
 	Award         *Award    `json:",omitempty"`
