@@ -172,6 +172,12 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*t
 				return nil, bad("%d opened and %d failed, but the log shows %d and %d", opened, failed, t.opened, t.failed)
 			}
 			t.reportDigest, t.reportIndex, phase = e.Value("report"), i, phaseReported
+		case "participant-registered", "question-asked", "question-answered":
+			// Registration and clarification (aanwijzing) happen while
+			// submission is open; they do not change the offer set.
+			if phase != phaseSubmit {
+				return nil, bad("only while submission is open")
+			}
 		default:
 			if phase != phaseReported {
 				return nil, bad("not allowed before the opening report")

@@ -241,7 +241,7 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 			w := &audit.WitnessReport{Tender: tenderID, Bidder: c.bidder, SHA256: c.sha, Size: int64(len(c.file)),
 				Index: c.index, Stanzas: []string{sealer.StanzaType}, Step: audit.StepPayload, Fault: audit.FaultFile,
 				Detail: "payload fails authentication at chunk 0 (the file was altered after sealing)",
-				Time: opening.Add(10 * time.Minute), Witnesses: []string{"pokja-1", "pokja-2", "pokja-3"}}
+				Time:   opening.Add(10 * time.Minute), Witnesses: []string{"pokja-1", "pokja-2", "pokja-3"}}
 			signed, err := w.Sign(reportS)
 			if err != nil {
 				tb.Fatal(err)

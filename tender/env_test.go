@@ -3,6 +3,7 @@ package tender
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"sync"
@@ -30,6 +31,7 @@ type env struct {
 	committee *age.HybridIdentity
 	keys      auditlog.Keys
 	reportKey note.Verifier
+	vkeys     [3]string // log, receipt, report verifier keys
 
 	mu  sync.Mutex
 	now time.Time
@@ -86,9 +88,10 @@ func newEnv(t *testing.T, backend vault.Backend) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logSigner, logKey := newKey(t, "lpse.test/log")
-	rcptSigner, rcptKey := newKey(t, "lpse.test/receipts")
-	reportSigner, reportKey := newKey(t, "lpse.test/reports")
+	logSigner, logKey, lv := newKey(t, "lpse.test/log")
+	rcptSigner, rcptKey, rv := newKey(t, "lpse.test/receipts")
+	reportSigner, reportKey, pv := newKey(t, "lpse.test/reports")
+	e.vkeys = [3]string{lv, rv, pv}
 	e.keys = auditlog.Keys{Log: logKey, Receipt: rcptKey}
 	e.reportKey = reportKey
 	e.log, err = auditlog.Open(ctx, auditlog.Config{Storage: backend.AuditLog("main"), Origin: "lpse.test/log", Signer: logSigner})
@@ -112,7 +115,7 @@ func newEnv(t *testing.T, backend vault.Backend) *env {
 	return e
 }
 
-func newKey(t *testing.T, name string) (note.Signer, note.Verifier) {
+func newKey(t *testing.T, name string) (note.Signer, note.Verifier, string) {
 	t.Helper()
 	skey, vkey, err := auditlog.GenerateKey(name)
 	if err != nil {
@@ -126,7 +129,7 @@ func newKey(t *testing.T, name string) (note.Signer, note.Verifier) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, v
+	return s, v, vkey
 }
 
 // announce stores a tender document and announces a tender whose
@@ -179,10 +182,11 @@ type testDirectory struct {
 	committee   map[string]bool
 	staff       map[string]bool
 	deactivated map[string]bool
+	ppks        map[string]bool
 }
 
 func newTestDirectory() *testDirectory {
-	d := &testDirectory{providers: map[string]error{}, committee: map[string]bool{}, staff: map[string]bool{}, deactivated: map[string]bool{}}
+	d := &testDirectory{providers: map[string]error{}, committee: map[string]bool{}, staff: map[string]bool{}, deactivated: map[string]bool{}, ppks: map[string]bool{}}
 	for _, m := range []string{"pokja-1", "pokja-2", "pokja-3"} {
 		d.committee[m] = true
 	}
@@ -213,6 +217,9 @@ func (d *testDirectory) CheckRole(ctx context.Context, id string, role Role) err
 	if role == RoleCommittee && d.committee[id] && !d.deactivated[id] {
 		return nil
 	}
+	if role == RolePPK && d.ppks[id] {
+		return nil
+	}
 	return fmt.Errorf("%q does not hold role %s", id, role)
 }
 
@@ -222,3 +229,11 @@ func (d *testDirectory) CheckAssignable(ctx context.Context, id string, role Rol
 	}
 	return d.CheckRole(ctx, id, role)
 }
+
+func (d *testDirectory) ppk(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.ppks[id] = true
+}
+
+var b64 = base64.RawStdEncoding

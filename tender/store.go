@@ -14,7 +14,8 @@ const (
 	tableTenders  = "tender_tenders"  // id → Tender
 	tableOffers   = "tender_offers"   // id/bidder → Offer (the engine's index; the log decides)
 	tableParts    = "tender_parts"    // id/bidder → participation
-	tableMessages = "tender_messages" // id/kind/seq → Message
+	tableMessages = "tender_messages" // id/kind/digest → Message
+	tableReceipts = "tender_receipts" // id/index → signed receipt
 )
 
 func getJSON(tx vault.Tx, table, key string, v any) error {

@@ -154,8 +154,19 @@ func (e *Engine) accept(ctx context.Context, t *Tender, bidder string, blob vaul
 	if err != nil {
 		return nil, fmt.Errorf("tender: signing receipt: %w", err)
 	}
+	// Keep the receipt for the tender's audit bundle. Losing it loses no
+	// offer (the log has it, and the bidder holds the receipt), so a
+	// failure here is logged, not returned.
+	if err := e.cfg.Records.Update(ctx, func(tx vault.Tx) error {
+		return tx.Put(tableReceipts, receiptKey(t.ID, idx), signed)
+	}); err != nil {
+		e.log.Error("receipt not kept", "tender", t.ID, "index", idx, "err", err)
+	}
 	return &Receipt{Receipt: r, Signed: signed}, nil
 }
+
+// receiptKey orders receipts by log index within a tender.
+func receiptKey(id string, index int64) string { return fmt.Sprintf("%s/%020d", id, index) }
 
 // logOffer appends offer-received (and offer-superseded for the bidder's
 // previous offer) while holding the tender's submission fence, after

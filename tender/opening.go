@@ -1,0 +1,363 @@
+package tender
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"filippo.io/age"
+	"github.com/segel-lpse/segel/audit"
+	"github.com/segel-lpse/segel/sealer"
+	"github.com/segel-lpse/segel/timelock"
+	"github.com/segel-lpse/segel/vault"
+)
+
+// Sink receives the plaintexts of opened offers: the committee's storage.
+type Sink interface {
+	// Create returns the writer for the plaintext of bidder's offer.
+	Create(bidder string, sealed [32]byte) (io.WriteCloser, error)
+	// Discard is called after Create when the offer failed to open
+	// part-way: whatever was written must not be kept.
+	Discard(bidder string, sealed [32]byte) error
+}
+
+// Ceremony is what the committee brings to the opening.
+type Ceremony struct {
+	// Committee is the committee's secret key. The engine uses it for the
+	// ceremony only and never stores it.
+	Committee *age.HybridIdentity
+	// Witnesses are the committee members present; the actor must be one.
+	Witnesses []string
+	// Sink receives the plaintexts; nil keeps only their digests.
+	Sink Sink
+}
+
+// Opening is the outcome of an opening ceremony.
+type Opening struct {
+	Report   *audit.OpeningReport
+	Signed   []byte            // the signed opening report
+	Witness  map[string][]byte // bidder → signed witness report, for offers that failed
+	Duration time.Duration
+}
+
+// Open runs the opening ceremony of tender id: it closes submission if
+// that has not happened, gets the opening round's beacon signature (an
+// error wrapping timelock.ErrTooEarly before the round, whatever the
+// engine's clock says), logs it, opens every offer with bounded
+// parallelism, writes a signed witness report for each offer that fails
+// and a signed opening report for all, and logs each outcome.
+func (e *Engine) Open(ctx context.Context, actor, id string, c Ceremony) (*Opening, error) {
+	start := time.Now()
+	t, err := e.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !t.isCommittee(actor) || !slices.Contains(c.Witnesses, actor) {
+		return nil, fmt.Errorf("%w: the opening is run by a committee member who is among the witnesses", ErrForbidden)
+	}
+	for _, w := range c.Witnesses {
+		if !t.isCommittee(w) {
+			return nil, fmt.Errorf("%w: witness %q is not on the committee", ErrForbidden, w)
+		}
+	}
+	if c.Committee == nil {
+		return nil, fmt.Errorf("%w: no committee key presented", ErrInvalid)
+	}
+	target, err := t.Target(e)
+	if err != nil {
+		return nil, err
+	}
+	if got, want := sealer.KeyID(c.Committee.Recipient()), sealer.KeyID(target.Committee); got != want {
+		return nil, fmt.Errorf("%w: the key presented is %s, the tender's committee key is %s", sealer.ErrWrongCommittee, got, want)
+	}
+	switch t.State {
+	case StateAnnounced, StateClosing:
+		if t, err = e.Close(ctx, id); err != nil {
+			return nil, err
+		}
+	case StateClosed:
+	default:
+		return nil, fmt.Errorf("%w: tender %s is %s", ErrState, id, t.State)
+	}
+
+	sig, err := e.cfg.Beacon.Signature(ctx, t.Round)
+	if err != nil {
+		return nil, err // wraps timelock.ErrTooEarly before the round
+	}
+	identity, err := sealer.NewIdentity(e.chain, t.Round, sig, c.Committee)
+	if err != nil {
+		return nil, err
+	}
+	ent, err := entry("beacon-signature-used", "tender", id, "chain", t.ChainHash,
+		"round", uintEntry(t.Round), "signature", hexEntry(sig), "time", tsEntry(e.now()))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.appendLog(ctx, ent); err != nil {
+		return nil, err
+	}
+
+	witnesses := slices.Clone(c.Witnesses)
+	slices.Sort(witnesses)
+	results := e.openAll(ctx, t, identity, c.Sink)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		if r.abort != nil {
+			return nil, r.abort
+		}
+	}
+
+	out := &Opening{Witness: map[string][]byte{}}
+	report := &audit.OpeningReport{Tender: id, Chain: t.ChainHash, Round: t.Round, Signature: sig}
+	var entries [][]byte
+	for i, o := range t.Closing.Offers {
+		res := results[i]
+		line := audit.OpenedOffer{Index: o.LogIndex, Bidder: o.Bidder, SHA256: o.SHA256, Size: o.Size}
+		now := e.now()
+		if res.fail == nil {
+			line.Outcome, line.Digest = audit.OutcomeOpened, res.plaintext
+			ent, err := entry("offer-opened", "tender", id, "bidder", o.Bidder, "sha256", hexEntry(o.SHA256[:]),
+				"plaintext", hexEntry(res.plaintext[:]), "time", tsEntry(now))
+			if err != nil {
+				return nil, err
+			}
+			entries = append(entries, ent)
+		} else {
+			w := &audit.WitnessReport{Tender: id, Bidder: o.Bidder, SHA256: o.SHA256, Size: o.Size, Index: o.LogIndex,
+				Stanzas: res.fail.stanzas, Step: res.fail.step, Fault: res.fail.fault, Detail: res.fail.detail,
+				Time: now, Witnesses: witnesses}
+			signed, err := w.Sign(e.cfg.ReportSigner)
+			if err != nil {
+				return nil, fmt.Errorf("tender: witness report for %s: %w", o.Bidder, err)
+			}
+			digest, err := e.putBytes(ctx, signed)
+			if err != nil {
+				return nil, err
+			}
+			out.Witness[o.Bidder] = signed
+			line.Outcome, line.Digest = audit.OutcomeFailed, digest
+			ent, err := entry("offer-failed", "tender", id, "bidder", o.Bidder, "sha256", hexEntry(o.SHA256[:]),
+				"report", hexEntry(digest[:]), "fault", res.fail.fault, "time", tsEntry(now))
+			if err != nil {
+				return nil, err
+			}
+			entries = append(entries, ent)
+			e.log.Warn("offer failed to open", "tender", id, "bidder", o.Bidder, "step", res.fail.step, "fault", res.fail.fault)
+		}
+		report.Offers = append(report.Offers, line)
+	}
+	report.Time = e.now()
+	signed, err := report.Sign(e.cfg.ReportSigner)
+	if err != nil {
+		return nil, fmt.Errorf("tender: opening report: %w", err)
+	}
+	digest, err := e.putBytes(ctx, signed)
+	if err != nil {
+		return nil, err
+	}
+	opened, failed := 0, len(out.Witness)
+	opened = len(report.Offers) - failed
+	ent, err = entry("opening-report", "tender", id, "report", hexEntry(digest[:]),
+		"opened", uintEntry(opened), "failed", uintEntry(failed), "time", tsEntry(report.Time))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.appendLog(ctx, append(entries, ent)...); err != nil {
+		return nil, err
+	}
+	if _, err := e.update(ctx, id, func(tx vault.Tx, t *Tender) error {
+		if t.State != StateClosed {
+			return fmt.Errorf("%w: tender %s became %s during the opening", ErrState, id, t.State)
+		}
+		t.State = StateOpened
+		t.OpeningReport = digest
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	out.Report, out.Signed, out.Duration = report, signed, time.Since(start)
+	e.log.Info("tender opened", "tender", id, "opened", opened, "failed", failed, "duration", out.Duration)
+	return out, nil
+}
+
+// putBytes stores a small document (a signed report) in Blobs.
+func (e *Engine) putBytes(ctx context.Context, b []byte) ([32]byte, error) {
+	info, err := e.cfg.Blobs.Put(ctx, bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("tender: storing report: %w", err)
+	}
+	return info.Digest, nil
+}
+
+type failure struct {
+	step, fault, detail string
+	stanzas             []string
+}
+
+type openResult struct {
+	plaintext [32]byte
+	fail      *failure
+	abort     error // the ceremony cannot go on (the committee's storage failed)
+}
+
+// openAll opens the closing's offers with at most OpenWorkers at once.
+func (e *Engine) openAll(ctx context.Context, t *Tender, id *sealer.Identity, sink Sink) []openResult {
+	results := make([]openResult, len(t.Closing.Offers))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(e.cfg.OpenWorkers, len(results)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				results[i] = e.openOne(ctx, t.Closing.Offers[i], id, sink)
+			}
+		}()
+	}
+	for i := range results {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	return results
+}
+
+// openOne opens one offer and says, if it fails, at which step and whose
+// fault it is: the file's (as sealed by the bidder) or the system's. A
+// failure of the committee's sink is no fault of the offer: it aborts.
+func (e *Engine) openOne(ctx context.Context, o Offer, id *sealer.Identity, sink Sink) (res openResult) {
+	blob, err := e.cfg.Blobs.Open(ctx, o.SHA256)
+	if err != nil {
+		res.fail = &failure{step: audit.StepStorageRead, fault: audit.FaultSystem, detail: detail(err)}
+		return res
+	}
+	defer blob.Close()
+	src := &watchedReader{r: blob}
+	var stanzas []string
+	fail := func(err error) openResult {
+		if src.err != nil { // the storage, not the file, failed
+			return openResult{fail: &failure{step: audit.StepStorageRead, fault: audit.FaultSystem, detail: detail(src.err), stanzas: stanzas}}
+		}
+		step := audit.StepHeader
+		var oe *sealer.OpenError
+		if errors.As(err, &oe) {
+			step = oe.Step
+		}
+		return openResult{fail: &failure{step: step, fault: audit.FaultFile, detail: detail(err), stanzas: stanzas}}
+	}
+
+	all, file, err := timelock.ReadStanzas(src)
+	if err != nil {
+		return fail(err)
+	}
+	for _, s := range all {
+		stanzas = append(stanzas, s.Type)
+	}
+	r, err := age.Decrypt(file, id)
+	if err != nil {
+		return fail(err)
+	}
+	out := &watchedWriter{w: io.Discard}
+	if sink != nil {
+		w, err := sink.Create(o.Bidder, o.SHA256)
+		if err != nil {
+			return openResult{abort: fmt.Errorf("tender: committee storage for %s: %w", o.Bidder, err)}
+		}
+		out.w, out.c = w, w
+	}
+	h := sha256.New()
+	_, err = io.Copy(io.MultiWriter(out, h), r)
+	if err == nil {
+		err = out.close()
+	}
+	if err != nil && sink != nil {
+		if derr := sink.Discard(o.Bidder, o.SHA256); derr != nil {
+			e.log.Error("discarding a partial plaintext", "bidder", o.Bidder, "err", derr)
+		}
+	}
+	switch {
+	case out.err != nil:
+		return openResult{abort: fmt.Errorf("tender: committee storage for %s: %w", o.Bidder, out.err)}
+	case err != nil:
+		return fail(stepOr(err, sealer.StepPayload))
+	}
+	h.Sum(res.plaintext[:0])
+	return res
+}
+
+func stepOr(err error, step string) error {
+	var oe *sealer.OpenError
+	if errors.As(err, &oe) {
+		return err
+	}
+	return &sealer.OpenError{Step: step, Err: err}
+}
+
+// watchedReader remembers an error of the storage reader, so that a
+// failure reading the blob is not blamed on the bidder's file.
+type watchedReader struct {
+	r   io.Reader
+	err error
+}
+
+func (w *watchedReader) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	if err != nil && err != io.EOF {
+		w.err = err
+	}
+	return n, err
+}
+
+// watchedWriter remembers an error of the committee's sink.
+type watchedWriter struct {
+	w   io.Writer
+	c   io.Closer
+	err error
+}
+
+func (w *watchedWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	if err != nil {
+		w.err = err
+	}
+	return n, err
+}
+
+func (w *watchedWriter) close() error {
+	if w.c == nil {
+		return nil
+	}
+	if err := w.c.Close(); err != nil {
+		w.err = err
+		return err
+	}
+	return nil
+}
+
+// detail is an error's message as a report's text field holds it: one
+// line of printable characters, at most 900 bytes.
+func detail(err error) string {
+	s := strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return ' '
+	}, err.Error())
+	if len(s) > 900 {
+		s = strings.ToValidUTF8(s[:900], "")
+	}
+	return strings.TrimSpace(s)
+}
