@@ -1,5 +1,7 @@
 package vault
 
+import "github.com/segel-lpse/segel/auditlog"
+
 // Backend is everything a deployment stores: records, blobs and (through
 // them) secrets. Construct one with [OpenEmbedded] or [OpenPostgres] in main
 // and pass it down; domain packages depend only on the narrow interfaces
@@ -10,6 +12,10 @@ package vault
 type Backend interface {
 	Records
 	Blobs
+	// AuditLog returns the durable storage of the audit log called name
+	// (a record key: 1 to MaxKeySize bytes of UTF-8). One database holds
+	// any number of logs.
+	AuditLog(name string) auditlog.Storage
 	// Close releases the backend's connections. Data already acknowledged
 	// stays durable.
 	Close() error

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
 	"github.com/segel-lpse/segel/vault"
 	"github.com/segel-lpse/segel/vault/vaulttest"
 )

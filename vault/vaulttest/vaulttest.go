@@ -44,6 +44,8 @@ type Store struct {
 func TestBackend(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("Records", func(t *testing.T) { TestRecords(t, newStore) })
 	t.Run("Blobs", func(t *testing.T) { TestBlobs(t, newStore) })
+	t.Run("Secrets", func(t *testing.T) { TestSecrets(t, newStore) })
+	t.Run("AuditLog", func(t *testing.T) { TestAuditLog(t, newStore) })
 }
 
 // open opens a backend on s and closes it when the test ends (unless the
