@@ -257,19 +257,56 @@ func checkEmpty(tx vault.Tx) error {
 
 // checkUnique refuses an email or NPWP that is already registered.
 func checkUnique(tx vault.Tx, rec *record) error {
-	if _, err := tx.Get(tableEmails, rec.Email); err == nil {
-		return errDuplicateEmail()
-	} else if !errors.Is(err, vault.ErrNotFound) {
-		return err
+	if taken, err := taken(tx, tableEmails, rec.Email); err != nil || taken {
+		return cmpErr(err, errDuplicateEmail())
 	}
 	if rec.Provider != nil {
-		if _, err := tx.Get(tableNPWP, rec.Provider.NPWP); err == nil {
-			return errDuplicateNPWP()
-		} else if !errors.Is(err, vault.ErrNotFound) {
-			return err
+		if taken, err := taken(tx, tableNPWP, rec.Provider.NPWP); err != nil || taken {
+			return cmpErr(err, errDuplicateNPWP())
 		}
 	}
 	return nil
+}
+
+// cmpErr returns err if not nil, else dup.
+func cmpErr(err, dup error) error {
+	if err != nil {
+		return err
+	}
+	return dup
+}
+
+// taken reports whether key of a uniqueness table belongs to an account that
+// is not rejected. A rejected account keeps its email and NPWP (its owner
+// still learns at login that it was rejected) until a new registration
+// claims them.
+func taken(tx vault.Tx, table, key string) (bool, error) {
+	owner, err := tx.Get(table, key)
+	if errors.Is(err, vault.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	rec, err := load(tx, string(owner))
+	if err != nil {
+		return false, err
+	}
+	return rec.Status != StatusRejected, nil
+}
+
+// claim makes key of a uniqueness table point at id with Insert, or, when
+// the key belongs to a rejected account, with Put. It reports false if the
+// key is taken.
+func claim(tx vault.Tx, table, key, id string) (bool, error) {
+	err := tx.Insert(table, key, []byte(id))
+	if !errors.Is(err, vault.ErrExists) {
+		return err == nil, err
+	}
+	if taken, err := taken(tx, table, key); err != nil || taken {
+		return false, err
+	}
+	return true, tx.Put(table, key, []byte(id))
 }
 
 func errDuplicateEmail() error {
@@ -289,16 +326,12 @@ func insertUser(tx vault.Tx, rec *record) error {
 	if err := tx.Insert(tableUsers, rec.ID, b); err != nil {
 		return fmt.Errorf("registry: new user id: %w", err)
 	}
-	if err := tx.Insert(tableEmails, rec.Email, []byte(rec.ID)); errors.Is(err, vault.ErrExists) {
-		return errDuplicateEmail()
-	} else if err != nil {
-		return err
+	if ok, err := claim(tx, tableEmails, rec.Email, rec.ID); err != nil || !ok {
+		return cmpErr(err, errDuplicateEmail())
 	}
 	if rec.Provider != nil {
-		if err := tx.Insert(tableNPWP, rec.Provider.NPWP, []byte(rec.ID)); errors.Is(err, vault.ErrExists) {
-			return errDuplicateNPWP()
-		} else if err != nil {
-			return err
+		if ok, err := claim(tx, tableNPWP, rec.Provider.NPWP, rec.ID); err != nil || !ok {
+			return cmpErr(err, errDuplicateNPWP())
 		}
 	}
 	return tx.Put(tableNIK, rec.NIK+"/"+rec.ID, []byte(rec.Role))

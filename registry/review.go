@@ -83,8 +83,8 @@ func (r *Registry) Approve(ctx context.Context, by, userID string) error {
 }
 
 // Reject rejects a pending account with a public reason (no personal data)
-// and logs user-rejected. The account's email and NPWP are released so the
-// applicant can register again.
+// and logs user-rejected. The applicant may register again with the same
+// email and NPWP.
 func (r *Registry) Reject(ctx context.Context, by, userID, reason string) error {
 	if err := checkReason("reason", reason); err != nil {
 		return err
@@ -98,14 +98,6 @@ func (r *Registry) Reject(ctx context.Context, by, userID, reason string) error 
 		rec.Decision = &Decision{By: by, Reason: reason, At: now}
 		if err := store(tx, rec); err != nil {
 			return nil, err
-		}
-		if err := tx.Delete(tableEmails, rec.Email); err != nil {
-			return nil, err
-		}
-		if rec.Provider != nil {
-			if err := tx.Delete(tableNPWP, rec.Provider.NPWP); err != nil {
-				return nil, err
-			}
 		}
 		e, err := entry("user-rejected", "user", userID, "by", by, "reason", reason, "time", logTime(now))
 		return [][]byte{e}, err
