@@ -1,0 +1,150 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/segel-lpse/segel/vault"
+)
+
+// Committee sizes (Perpres 16/2018 jo. 12/2021: an odd number, at least 3).
+const (
+	MinCommittee = 3
+	MaxCommittee = 15
+)
+
+// CanSubmit reports whether userID may submit offers now: an active
+// provider. It returns ErrUnknownUser, ErrRoleMismatch, ErrNotVerified,
+// ErrRejected, ErrDeactivated or ErrBlacklisted otherwise. tender calls it
+// when it accepts an offer.
+func (r *Registry) CanSubmit(ctx context.Context, userID string) error {
+	return r.records.View(ctx, func(tx vault.Tx) error {
+		rec, err := load(tx, userID)
+		if err != nil {
+			return err
+		}
+		if rec.Role != RoleProvider {
+			return fmt.Errorf("registry: submit: %w: user %s is a %s, not a provider", ErrRoleMismatch, userID, rec.Role)
+		}
+		return rec.statusErr(r.clock())
+	})
+}
+
+// CheckAssignable reports whether userID may be assigned to a procurement as
+// role (RolePokja, RolePPK or RolePejabatPengadaan): the account is active,
+// has that role, is not LPSE staff, and its person (NIK) holds no active LPSE
+// staff account (ErrSeparationOfDuties, art. 21.3). tender calls it wherever
+// it makes an assignment.
+func (r *Registry) CheckAssignable(ctx context.Context, userID string, role Role) error {
+	return r.records.View(ctx, func(tx vault.Tx) error {
+		return r.assignable(tx, userID, role, r.clock())
+	})
+}
+
+func (r *Registry) assignable(tx vault.Tx, userID string, role Role, now time.Time) error {
+	if !role.in(RolePokja, RolePPK, RolePejabatPengadaan) {
+		if role.staff() {
+			return fmt.Errorf("registry: assign: %w: nobody is assigned as %s", ErrSeparationOfDuties, role)
+		}
+		if _, err := ParseRole(string(role)); err != nil {
+			return err
+		}
+		return fmt.Errorf("registry: assign: %w: %s is not a procurement assignment; use pokja, ppk or pejabat-pengadaan",
+			ErrRoleMismatch, role)
+	}
+	rec, err := load(tx, userID)
+	if err != nil {
+		return err
+	}
+	if rec.Role.staff() {
+		return fmt.Errorf("registry: assign %s as %s: %w: the account is LPSE %s", userID, role, ErrSeparationOfDuties, rec.Role)
+	}
+	// The same person may hold another account; LPSE staff stay off
+	// committees whichever account they would use.
+	err = tx.Scan(tableNIK, rec.NIK+"/", func(k string, v []byte) error {
+		other := strings.TrimPrefix(k, rec.NIK+"/")
+		if !Role(v).staff() || other == userID {
+			return nil
+		}
+		o, err := load(tx, other)
+		if err != nil {
+			return err
+		}
+		if o.statusErr(now) == nil {
+			return fmt.Errorf("registry: assign %s as %s: %w: the same person holds active LPSE %s account %s",
+				userID, role, ErrSeparationOfDuties, o.Role, other)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if rec.Role != role {
+		return fmt.Errorf("registry: assign %s as %s: %w: the account is a %s", userID, role, ErrRoleMismatch, rec.Role)
+	}
+	return rec.statusErr(now)
+}
+
+// committee is a stored committee assignment.
+type committee struct {
+	Members []string
+	By      string
+	At      time.Time
+}
+
+// AssignCommittee assigns members as the procurement committee (pokja) of
+// the tender tenderRef, replacing any earlier assignment. The actor is a
+// PA/KPA; every member must pass CheckAssignable as RolePokja, the members
+// must be distinct and their number odd, from MinCommittee to MaxCommittee.
+// Either all members are assigned or none.
+func (r *Registry) AssignCommittee(ctx context.Context, by, tenderRef string, members []string) error {
+	if err := checkRef(tenderRef); err != nil {
+		return err
+	}
+	n := len(members)
+	if n < MinCommittee || n > MaxCommittee || n%2 == 0 {
+		return fmt.Errorf("registry: assign committee: %w: %d members; a committee has an odd number from %d to %d",
+			ErrBadCommittee, n, MinCommittee, MaxCommittee)
+	}
+	sorted := slices.Clone(members)
+	slices.Sort(sorted)
+	if len(slices.Compact(sorted)) != n {
+		return fmt.Errorf("registry: assign committee: %w: a member is named twice", ErrBadCommittee)
+	}
+	return r.records.Update(ctx, func(tx vault.Tx) error {
+		now := r.clock()
+		if _, err := r.actor(tx, by, now, "assign committee", RolePAKPA); err != nil {
+			return err
+		}
+		for _, m := range members {
+			if err := r.assignable(tx, m, RolePokja, now); err != nil {
+				return err
+			}
+		}
+		return putJSON(tx, tableCommittees, tenderRef, committee{Members: slices.Clone(members), By: by, At: now})
+	})
+}
+
+// Committee returns the members assigned to tenderRef, or vault.ErrNotFound.
+func (r *Registry) Committee(ctx context.Context, tenderRef string) ([]string, error) {
+	var c committee
+	err := r.records.View(ctx, func(tx vault.Tx) error {
+		return getJSON(tx, tableCommittees, tenderRef, &c)
+	})
+	return c.Members, err
+}
+
+// checkRef accepts a tender reference in the entries.md "id" kind.
+func checkRef(s string) error {
+	ok := s != "" && len(s) <= 64 && isAlnum(s[0])
+	for i := 0; ok && i < len(s); i++ {
+		ok = isAlnum(s[i]) || strings.IndexByte("._/-", s[i]) >= 0
+	}
+	if !ok {
+		return fmt.Errorf("registry: tender reference: %w; give 1 to 64 letters, digits, '.', '_', '/' or '-'", ErrBadRef)
+	}
+	return nil
+}

@@ -1,0 +1,19 @@
+// Package registry keeps the users of SPSE, the LPSE's e-procurement
+// system: registration with identity documents, verification by LPSE staff,
+// approval or rejection, deactivation for violations and blacklists,
+// passwords, lockout and API tokens, and the separation of duties that keeps
+// LPSE staff off procurement committees (articles 9, 14 and 21.3 of the
+// regulation that creates the LPSE).
+//
+// It implements doc/spec/registry.md, version 1, and appends its decisions to
+// the audit log in the formats of doc/spec/entries.md. The workflow tests run
+// every action and every refusal against both vault backends.
+//
+// A [Registry] is built with [New] over vault.Records, an encrypted
+// [DocumentStore] (vault.Documents) and an [Appender] (*auditlog.Log). Every
+// action names the acting user and is refused with [ErrForbidden] when that
+// user's role may not take it. Every refusal is a distinct sentinel error,
+// wrapped with a message naming the field and what to do, and changes nothing.
+//
+// The package never prints, reads the environment or keeps global state.
+package registry
