@@ -37,7 +37,17 @@ func GenerateLocalKey() ([]byte, error) {
 	if _, err := rand.Read(ikm); err != nil {
 		return nil, err
 	}
-	k, err := bls.KeyGen[bls.KeyG2SigG1](ikm, nil, []byte("segel local beacon"))
+	return LocalKeyFromSeed(ikm)
+}
+
+// LocalKeyFromSeed derives a local beacon secret key from a secret seed of
+// at least 32 bytes (BLS KeyGen, draft-irtf-cfrg-bls-signature), so that a
+// deployment can keep the seed in its vault.
+func LocalKeyFromSeed(seed []byte) ([]byte, error) {
+	if len(seed) < 32 {
+		return nil, fmt.Errorf("timelock: local beacon seed is %d bytes, want at least 32", len(seed))
+	}
+	k, err := bls.KeyGen[bls.KeyG2SigG1](seed, nil, []byte("segel local beacon"))
 	if err != nil {
 		return nil, err
 	}
