@@ -110,6 +110,7 @@ func cmdMkproof(ts *testscript.TestScript, neg bool, args []string) {
 	write("receipt.txt", receipt)
 	write("proof.txt", proof)
 	write("receipt-bad.txt", bytes.Replace(receipt, []byte("tender: T-2"), []byte("tender: T-3"), 1))
+	write("proof-badreceipt.txt", bytes.Replace(proof, []byte("tender: T-2"), []byte("tender: T-3"), 1))
 	// Change one inclusion proof hash: the line after "index N".
 	lines := strings.SplitAfter(string(proof), "\n")
 	for i, line := range lines {

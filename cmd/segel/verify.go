@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/segel-lpse/segel/auditlog"
@@ -166,6 +167,13 @@ func mostTelling(errs []error) error {
 			if errors.Is(err, target) {
 				return err
 			}
+		}
+	}
+	// A key that signed, but not this text, says more than the keys that
+	// did not sign at all. auditlog tells them apart only in its messages.
+	for _, err := range errs {
+		if strings.Contains(err.Error(), "invalid signature") {
+			return err
 		}
 	}
 	if len(errs) == 1 {
