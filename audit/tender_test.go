@@ -1,0 +1,291 @@
+package audit_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strconv"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"filippo.io/age"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/segel-lpse/segel/audit"
+	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/sealer"
+	"github.com/segel-lpse/segel/timelock"
+)
+
+// This file drives a real auditlog.Log, real receipts and a real beacon
+// signature through a whole tender, as package tender does, and collects its
+// audit bundle.
+
+const (
+	origin   = "lpse.example.go.id/log"
+	tenderID = "10012345000"
+)
+
+// tenderOptions shape the simulated tender.
+type tenderOptions struct {
+	offers    int  // bidders with a current offer at closing
+	resubmits int  // of them, how many resubmitted once (superseded offers)
+	failures  int  // of them, how many fail to open (payload altered by the bidder)
+	seal      bool // seal real offers with package sealer, open them, include them
+}
+
+// tenderRun is the outcome: the engine's keys and log, and the bundle.
+type tenderRun struct {
+	log                 *auditlog.Log
+	receiptS, reportS   note.Signer
+	trusted             *audit.Trusted
+	chain               timelock.Chain
+	bundle              *audit.Bundle
+	received            map[string][]int64 // bidder → offer-received indexes, in order
+	sealedFiles         map[int64][]byte
+	closing, final      []byte // checkpoints
+	opening             *audit.OpeningReport
+	witnessByBidderName map[string]int64
+}
+
+func mustSigner(tb testing.TB, name string) (note.Signer, string) {
+	tb.Helper()
+	skey, vkey, err := auditlog.GenerateKey(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s, vkey
+}
+
+func entry(tb testing.TB, typ string, kv ...string) []byte {
+	tb.Helper()
+	e := auditlog.Entry{Type: typ}
+	for i := 0; i < len(kv); i += 2 {
+		e.Fields = append(e.Fields, auditlog.Field{Key: kv[i], Value: kv[i+1]})
+	}
+	b, err := e.Marshal()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func hexSum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// runTender runs a whole tender and returns its completed bundle.
+func runTender(tb testing.TB, o tenderOptions) *tenderRun {
+	tb.Helper()
+	ctx := context.Background()
+	logS, logV := mustSigner(tb, origin)
+	receiptS, receiptV := mustSigner(tb, "lpse.example.go.id/receipt")
+	reportS, reportV := mustSigner(tb, "lpse.example.go.id/report")
+	l, err := auditlog.Open(ctx, auditlog.Config{Storage: auditlog.NewMemoryStorage(), Origin: origin, Signer: logS})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	base := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
+	opening := base.Add(2 * time.Hour)
+	key, err := timelock.GenerateLocalKey()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	beacon, err := timelock.NewLocalBeacon(timelock.LocalConfig{Key: key, Genesis: base.Add(-time.Hour),
+		Period: time.Second, Now: func() time.Time { return opening.Add(time.Minute) }})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	chain := beacon.Chain()
+	round := chain.RoundAt(opening)
+	trusted, err := audit.NewTrusted(logV, receiptV, reportV, chain.HashHex())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	run := &tenderRun{log: l, receiptS: receiptS, reportS: reportS, trusted: trusted, chain: chain,
+		received: map[string][]int64{}, sealedFiles: map[int64][]byte{}, witnessByBidderName: map[string]int64{}}
+	b := &audit.Bundle{Tender: tenderID, Keys: trusted, Chain: chain,
+		Receipts: map[int64][]byte{}, Witness: map[int64][]byte{}}
+	appendTender := func(e []byte) int64 {
+		idx, err := l.Append(ctx, e)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		b.Entries = append(b.Entries, audit.LogEntry{Index: idx[0], Data: e})
+		return idx[0]
+	}
+	other := func(i int) { // another tender's and the registry's traffic
+		if _, err := l.Append(ctx, entry(tb, "user-approved", "user", "u"+strconv.Itoa(i), "by", "staff-1",
+			"time", formatTime(base))); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var committee *age.HybridIdentity
+	committeeKey := "0123456789abcdef"
+	if o.seal {
+		if committee, err = age.GenerateHybridIdentity(); err != nil {
+			tb.Fatal(err)
+		}
+		committeeKey = sealer.KeyID(committee.Recipient())
+	}
+	other(0)
+	appendTender(entry(tb, "tender-announced", "tender", tenderID, "document", hexSum([]byte("rks")),
+		"deadline", formatTime(opening.Add(-time.Hour)), "opening", formatTime(opening),
+		"round", strconv.FormatUint(round, 10), "chain", chain.HashHex(), "committee-key", committeeKey,
+		"time", formatTime(base)))
+
+	type current struct {
+		bidder    string
+		index     int64
+		file      []byte
+		sha       [32]byte
+		plaintext []byte
+	}
+	var offers []*current
+	submit := func(bidder string, n int, at time.Time) *current {
+		doc := fmt.Appendf(nil, "penawaran %s nomor %d\n", bidder, n)
+		file := doc
+		if o.seal {
+			var buf bytes.Buffer
+			if _, err := sealer.Seal(&buf, bytes.NewReader(doc), sealer.Target{Chain: chain, Round: round,
+				Committee: committee.Recipient()}); err != nil {
+				tb.Fatal(err)
+			}
+			file = buf.Bytes()
+		}
+		r := auditlog.Receipt{Origin: origin, Tender: tenderID, Bidder: bidder, SHA256: sha256.Sum256(file),
+			Size: int64(len(file)), Received: at}
+		e, err := r.Entry().Marshal()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		r.Index = appendTender(e)
+		signed, err := auditlog.SignReceipt(r, receiptS)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		pf, err := l.ProofFile(ctx, signed)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		b.Receipts[r.Index] = pf
+		run.received[bidder] = append(run.received[bidder], r.Index)
+		if o.seal {
+			run.sealedFiles[r.Index] = file
+		}
+		return &current{bidder: bidder, index: r.Index, file: file, sha: r.SHA256, plaintext: doc}
+	}
+	for i := range o.offers {
+		bidder := fmt.Sprintf("bidder-%04d", i)
+		at := base.Add(time.Duration(i+1) * time.Second)
+		c := submit(bidder, 1, at)
+		if i%7 == 3 {
+			other(i)
+		}
+		if i < o.resubmits {
+			old := c
+			c = submit(bidder, 2, at.Add(time.Minute))
+			appendTender(entry(tb, "offer-superseded", "tender", tenderID, "bidder", bidder,
+				"sha256", hex.EncodeToString(old.sha[:]), "by", hex.EncodeToString(c.sha[:]),
+				"time", formatTime(at.Add(time.Minute))))
+		}
+		offers = append(offers, c)
+	}
+	closedAt := opening.Add(-time.Hour)
+	appendTender(entry(tb, "submission-closed", "tender", tenderID, "offers", strconv.Itoa(len(offers)),
+		"time", formatTime(closedAt)))
+	if run.closing, err = l.Checkpoint(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	other(-1)
+	sig, err := beacon.Signature(ctx, round)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	appendTender(entry(tb, "beacon-signature-used", "tender", tenderID, "chain", chain.HashHex(),
+		"round", strconv.FormatUint(round, 10), "signature", hex.EncodeToString(sig), "time", formatTime(opening)))
+
+	report := &audit.OpeningReport{Tender: tenderID, Chain: chain.HashHex(), Round: round, Signature: sig,
+		Time: opening.Add(30 * time.Minute)}
+	var opened, failed int
+	for k, c := range offers {
+		fails := k >= len(offers)-o.failures
+		if fails && o.seal { // the bidder's copy was altered after sealing
+			c.file[len(c.file)-1] ^= 1
+		}
+		outcome, digest := audit.OutcomeOpened, sha256.Sum256(c.plaintext)
+		if o.seal {
+			pt, err := sealer.Open(ctx, bytes.NewReader(c.file), beacon, committee)
+			if err == nil {
+				var got []byte
+				got, err = io.ReadAll(pt)
+				digest = sha256.Sum256(got)
+			}
+			if (err != nil) != fails {
+				tb.Fatalf("opening offer %d: %v", k, err)
+			}
+		}
+		if fails {
+			if o.seal {
+				c.file[len(c.file)-1] ^= 1 // the stored bytes are the receipted ones
+			}
+			w := &audit.WitnessReport{Tender: tenderID, Bidder: c.bidder, SHA256: c.sha, Size: int64(len(c.file)),
+				Index: c.index, Stanzas: []string{sealer.StanzaType}, Step: audit.StepPayload, Fault: audit.FaultFile,
+				Detail: "payload fails authentication at chunk 0 (the file was altered after sealing)",
+				Time: opening.Add(10 * time.Minute), Witnesses: []string{"pokja-1", "pokja-2", "pokja-3"}}
+			signed, err := w.Sign(reportS)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			b.Witness[c.index] = signed
+			run.witnessByBidderName[c.bidder] = c.index
+			appendTender(entry(tb, "offer-failed", "tender", tenderID, "bidder", c.bidder,
+				"sha256", hex.EncodeToString(c.sha[:]), "report", hexSum(signed), "fault", audit.FaultFile,
+				"time", formatTime(w.Time)))
+			outcome, digest = audit.OutcomeFailed, sha256.Sum256(signed)
+			failed++
+		} else {
+			appendTender(entry(tb, "offer-opened", "tender", tenderID, "bidder", c.bidder,
+				"sha256", hex.EncodeToString(c.sha[:]), "plaintext", hex.EncodeToString(digest[:]),
+				"time", formatTime(opening.Add(10*time.Minute))))
+			opened++
+		}
+		report.Offers = append(report.Offers, audit.OpenedOffer{Index: c.index, Bidder: c.bidder, SHA256: c.sha,
+			Size: int64(len(c.file)), Outcome: outcome, Digest: digest})
+	}
+	run.opening = report
+	if b.OpeningReport, err = report.Sign(reportS); err != nil {
+		tb.Fatal(err)
+	}
+	appendTender(entry(tb, "opening-report", "tender", tenderID, "report", hexSum(b.OpeningReport),
+		"opened", strconv.Itoa(opened), "failed", strconv.Itoa(failed), "time", formatTime(report.Time)))
+	appendTender(entry(tb, "result-announced", "tender", tenderID, "winner", "bidder-0000",
+		"result", hexSum([]byte("hasil")), "time", formatTime(opening.Add(48*time.Hour))))
+	if run.final, err = l.Checkpoint(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	b.Checkpoints = []audit.SignedCheckpoint{{Signed: run.closing}, {Signed: run.final}}
+	if o.seal {
+		fsys := fstest.MapFS{}
+		for i, f := range run.sealedFiles {
+			fsys[strconv.FormatInt(i, 10)+".age"] = &fstest.MapFile{Data: f}
+		}
+		b.Sealed = fsys
+	}
+	if err := b.Prove(ctx, l); err != nil {
+		tb.Fatal(err)
+	}
+	run.bundle = b
+	return run
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
