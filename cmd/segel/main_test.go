@@ -47,6 +47,7 @@ func TestScript(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkproof":  cmdMkproof,
+			"mkbundle": cmdMkbundle,
 			"waithttp": cmdWaitHTTP,
 			"mkfile":   cmdMkfile,
 			"exits":    cmdExits,

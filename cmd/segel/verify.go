@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -17,18 +18,30 @@ import (
 const verifyUsage = `Usage:
     segel verify [--trusted KEYS] FILE|DIR
 
-verify checks, offline, a signed receipt (segel-receipt/v1), an offer proof
-file (segel-proof/v1: receipt, log entry, inclusion proof and signed
-checkpoint), or an audit bundle directory, against pinned public keys. It
-prints what it verified on standard output and exits 0 only if everything
-verifies.
+verify checks, offline, against pinned public keys:
+    - a signed receipt (segel-receipt/v1);
+    - an offer proof file (segel-proof/v1: receipt, log entry, inclusion
+      proof and signed checkpoint);
+    - an audit bundle directory (doc/spec/audit-bundle.md): checkpoints and
+      their consistency, every entry's inclusion, receipts, the beacon
+      signature, witness and opening reports, and the tender replayed from
+      its log entries.
+It prints what it verified on standard output and exits 0 only if
+everything verifies.
 
-KEYS is a file of trusted note verifier keys, one per line, such as
-    lpse.example.go.id/log+1a2b3c4d+AaBbCc…
-    lpse.example.go.id/receipt+5e6f7a8b+DdEeFf…
-with "#" comment lines. A receipt must be signed by one of them; a proof
-file's checkpoint by the key named after the log's origin and its receipt
-by another one.
+KEYS is the LPSE's keys file, obtained by other means than the bundle:
+
+    segel-keys/v1
+    log: lpse.example.go.id/log+1a2b3c4d+Ab…
+    receipt: lpse.example.go.id/receipt+5e6f7a8b+Cd…
+    report: lpse.example.go.id/report+9a0b1c2d+Ef…
+    chain: 52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971
+
+For receipts and proof files KEYS may instead list verifier keys, one per
+line ("#" comments allowed); the log key is the one named after the log's
+origin. KEYS is required for receipts and proof files. A bundle verified
+without it is only shown consistent with its own keys.txt: verify says so
+on standard output ("pinned: none") and standard error.
 
 Options:
     --trusted KEYS   the pinned public keys
@@ -42,6 +55,7 @@ const maxTrustedKeysSize = 64 << 10
 const (
 	receiptHeader = "segel-receipt/v1\n"
 	proofHeader   = "segel-proof/v1\n"
+	keysHeader    = "segel-keys/v1\n"
 )
 
 func runVerify(e *env, args []string) error {
@@ -103,30 +117,48 @@ func printReceipt(w io.Writer, r auditlog.Receipt) {
 		r.Origin, r.Index, r.Tender, r.Bidder, hex.EncodeToString(r.SHA256[:]), r.Size, r.Received.UTC().Format(time.RFC3339Nano))
 }
 
-// loadTrustedKeys reads a file of note verifier keys, one per line.
-func loadTrustedKeys(name string) ([]note.Verifier, error) {
+// trustedKeys are the pinned keys of --trusted: the roles of a segel-keys/v1
+// file, or a plain list of verifier keys whose roles are found by trying.
+type trustedKeys struct {
+	roles *audit.Trusted  // nil for a plain list
+	list  []note.Verifier // every key
+}
+
+// loadTrustedKeys reads a keys file (segel-keys/v1) or a list of note
+// verifier keys, one per line.
+func loadTrustedKeys(name string) (*trustedKeys, error) {
 	b, err := readSmallFile(name, maxTrustedKeysSize)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read trusted keys: %w", err)
 	}
-	var keys []note.Verifier
+	if bytes.HasPrefix(b, []byte(keysHeader)) {
+		t, err := audit.ParseTrusted(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return &trustedKeys{roles: t, list: []note.Verifier{t.Log, t.Receipt, t.Report}}, nil
+	}
+	k := &trustedKeys{}
 	for i, l := range contentLines(b) {
 		v, err := auditlog.NewVerifier(l)
 		if err != nil {
 			return nil, fmt.Errorf("%s: key %d: %w", name, i+1, err)
 		}
-		keys = append(keys, v)
+		k.list = append(k.list, v)
 	}
-	if len(keys) == 0 {
+	if len(k.list) == 0 {
 		return nil, fmt.Errorf("%s: no keys", name)
 	}
-	return keys, nil
+	return k, nil
 }
 
 // verifyReceipt verifies a receipt against whichever trusted key signed it.
-func verifyReceipt(b []byte, keys []note.Verifier) (auditlog.Receipt, error) {
+func verifyReceipt(b []byte, keys *trustedKeys) (auditlog.Receipt, error) {
+	if keys.roles != nil {
+		return auditlog.VerifyReceipt(b, keys.roles.Receipt)
+	}
 	var errs []error
-	for _, k := range keys {
+	for _, k := range keys.list {
 		r, err := auditlog.VerifyReceipt(b, k)
 		if err == nil {
 			return r, nil
@@ -139,10 +171,13 @@ func verifyReceipt(b []byte, keys []note.Verifier) (auditlog.Receipt, error) {
 // verifyProofFile tries the trusted keys as log key and receipt key. A log
 // key must be named after the checkpoint's origin, which VerifyProofFile
 // checks, so a wrong pairing fails on a signature and no other way.
-func verifyProofFile(b []byte, keys []note.Verifier) (auditlog.Receipt, auditlog.Checkpoint, error) {
+func verifyProofFile(b []byte, keys *trustedKeys) (auditlog.Receipt, auditlog.Checkpoint, error) {
+	if keys.roles != nil {
+		return auditlog.VerifyProofFile(b, auditlog.Keys{Log: keys.roles.Log, Receipt: keys.roles.Receipt})
+	}
 	var errs []error
-	for _, lk := range keys {
-		for _, rk := range keys {
+	for _, lk := range keys.list {
+		for _, rk := range keys.list {
 			if lk == rk {
 				continue
 			}
@@ -184,5 +219,38 @@ func mostTelling(errs []error) error {
 
 // verifyBundle verifies an audit bundle directory with package audit.
 func verifyBundle(e *env, dir, trusted string) error {
-	return fmt.Errorf("%s: audit bundle verification is not available in this build yet (package audit has not landed); verify its receipts and proof files one by one", dir)
+	var pinned audit.Trusted // the zero value pins nothing
+	if trusted != "" {
+		keys, err := loadTrustedKeys(trusted)
+		if err != nil {
+			return err
+		}
+		if keys.roles == nil {
+			return fmt.Errorf("%s: an audit bundle needs a %q keys file, which names each key's role", trusted, strings.TrimSpace(keysHeader))
+		}
+		pinned = *keys.roles
+	}
+	b, err := audit.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("%s: not a readable audit bundle: %w", dir, err)
+	}
+	res, err := audit.Verify(b, pinned)
+	if err != nil {
+		return fmt.Errorf("%s: audit bundle does not verify: %w", dir, err)
+	}
+	fmt.Fprintf(e.stdout, "file: audit bundle\n")
+	fmt.Fprintf(e.stdout, "tender: %s\n", res.Tender)
+	fmt.Fprintf(e.stdout, "round: %d\n", res.Round)
+	fmt.Fprintf(e.stdout, "offers: %d (opened %d, failed %d; %d superseded before closing)\n", res.Offers, res.Opened, res.Failed, res.Superseded)
+	fmt.Fprintf(e.stdout, "log: %d entries of the tender, %d consistent checkpoints, tree size %d\n", res.Entries, res.Checkpoints, res.TreeSize)
+	fmt.Fprintf(e.stdout, "receipts: %d\n", res.Receipts)
+	fmt.Fprintf(e.stdout, "sealed files: %d\n", res.Sealed)
+	if len(res.Unpinned) == 0 {
+		fmt.Fprintf(e.stdout, "pinned: log, receipt, report, chain\n")
+	} else {
+		fmt.Fprintf(e.stdout, "pinned: none of %s\n", strings.Join(res.Unpinned, ", "))
+		fmt.Fprintf(e.stderr, "segel: warning: keys not pinned (%s) were taken from the bundle's keys.txt: the bundle is consistent with itself, but nothing shows it comes from the LPSE; use --trusted KEYS\n", strings.Join(res.Unpinned, ", "))
+	}
+	fmt.Fprintf(e.stdout, "verified: checkpoints, consistency, inclusion of every entry, receipts, beacon signature, reports, replay of the tender\n")
+	return nil
 }
