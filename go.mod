@@ -9,6 +9,7 @@ require (
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/rogpeppe/go-internal v1.16.0
 	golang.org/x/mod v0.43.0
+	golang.org/x/term v0.45.0
 	modernc.org/sqlite v1.62.0
 )
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"filippo.io/age/armor"
+	"golang.org/x/term"
 )
 
 // openInput opens name for reading, or returns standard input for "" and "-".
@@ -130,14 +131,11 @@ func (o *output) abort() {
 	o.done = true
 }
 
-// isTerminal reports whether w is a character device such as a terminal.
+// isTerminal reports whether w is a terminal. (A character device test would
+// also refuse /dev/null.)
 func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // readSmallFile reads a file of at most max bytes, for keys and chain info.

@@ -183,3 +183,17 @@ func TestOutputRemovedOnAbort(t *testing.T) {
 		t.Error("commit to a missing directory succeeded")
 	}
 }
+
+func TestIsTerminal(t *testing.T) {
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	if isTerminal(null) {
+		t.Errorf("%s is taken for a terminal: seal > %s would be refused", os.DevNull, os.DevNull)
+	}
+	if isTerminal(new(bytes.Buffer)) {
+		t.Error("a bytes.Buffer is taken for a terminal")
+	}
+}

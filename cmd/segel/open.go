@@ -76,12 +76,16 @@ func runOpen(e *env, args []string) error {
 		return err
 	}
 	defer closeIn()
+	src = dearmor(src)
 
 	// Read the header once to learn the round and committee, then hand the
 	// whole file to sealer.Open.
 	var seen bytes.Buffer
 	h, err := sealer.Inspect(io.TeeReader(src, &seen), c)
 	if err != nil {
+		if _, _, ok := inspectTlock(io.MultiReader(&seen, src), c); ok {
+			return fmt.Errorf("%s: a plain tlock file, not a sealed offer: open it with segel tlock decrypt", inputName(in))
+		}
 		return fmt.Errorf("%s: not a well-formed sealed offer for chain %s: %w", inputName(in), chainDesc(c), err)
 	}
 	if mine := sealer.KeyID(id.Recipient()); mine != h.CommitteeKeyID {
