@@ -36,6 +36,27 @@ type tenderOptions struct {
 	resubmits int  // of them, how many resubmitted once (superseded offers)
 	failures  int  // of them, how many fail to open (payload altered by the bidder)
 	seal      bool // seal real offers with package sealer, open them, include them
+	garbage   bool // the failing offers are not age files at all (witness step header)
+	lie       lies // how the engine lies, consistently signing what it says
+}
+
+// lies make the engine misbehave while still signing and logging everything:
+// the bundle then verifies cryptographically and must fail on its meaning.
+type lies struct {
+	witness             func(run *tenderRun, w *audit.WitnessReport) // before signing
+	report              func(run *tenderRun, r *audit.OpeningReport) // before signing
+	signature           func(sig []byte) []byte                      // the beacon signature logged and reported
+	openSuperseded      bool                                         // log the first replaced offer as opened
+	noSupersededEntry   bool                                         // replace offers without offer-superseded
+	noClosingCheckpoint bool                                         // no checkpoint between closing and opening
+}
+
+// offerInfo is one submission as the engine knows it.
+type offerInfo struct {
+	bidder string
+	index  int64
+	sha    [32]byte
+	size   int64
 }
 
 // tenderRun is the outcome: the engine's keys and log, and the bundle.
@@ -50,6 +71,7 @@ type tenderRun struct {
 	closing, final      []byte // checkpoints
 	opening             *audit.OpeningReport
 	witnessByBidderName map[string]int64
+	current, replaced   []offerInfo
 }
 
 func mustSigner(tb testing.TB, name string) (note.Signer, string) {
@@ -154,7 +176,9 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 	submit := func(bidder string, n int, at time.Time) *current {
 		doc := fmt.Appendf(nil, "penawaran %s nomor %d\n", bidder, n)
 		file := doc
-		if o.seal {
+		if o.garbage && len(offers) >= o.offers-o.failures {
+			file = fmt.Appendf(nil, "not an age file from %s\n", bidder)
+		} else if o.seal {
 			var buf bytes.Buffer
 			if _, err := sealer.Seal(&buf, bytes.NewReader(doc), sealer.Target{Chain: chain, Round: round,
 				Committee: committee.Recipient()}); err != nil {
@@ -194,22 +218,35 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 		if i < o.resubmits {
 			old := c
 			c = submit(bidder, 2, at.Add(time.Minute))
+			run.replaced = append(run.replaced, offerInfo{bidder, old.index, old.sha, int64(len(old.file))})
+			if o.lie.noSupersededEntry {
+				offers = append(offers, c)
+				continue
+			}
 			appendTender(entry(tb, "offer-superseded", "tender", tenderID, "bidder", bidder,
 				"sha256", hex.EncodeToString(old.sha[:]), "by", hex.EncodeToString(c.sha[:]),
 				"time", formatTime(at.Add(time.Minute))))
 		}
 		offers = append(offers, c)
 	}
+	for _, c := range offers {
+		run.current = append(run.current, offerInfo{c.bidder, c.index, c.sha, int64(len(c.file))})
+	}
 	closedAt := opening.Add(-time.Hour)
 	appendTender(entry(tb, "submission-closed", "tender", tenderID, "offers", strconv.Itoa(len(offers)),
 		"time", formatTime(closedAt)))
-	if run.closing, err = l.Checkpoint(ctx); err != nil {
-		tb.Fatal(err)
+	if !o.lie.noClosingCheckpoint {
+		if run.closing, err = l.Checkpoint(ctx); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	other(-1)
 	sig, err := beacon.Signature(ctx, round)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if o.lie.signature != nil {
+		sig = o.lie.signature(sig)
 	}
 	appendTender(entry(tb, "beacon-signature-used", "tender", tenderID, "chain", chain.HashHex(),
 		"round", strconv.FormatUint(round, 10), "signature", hex.EncodeToString(sig), "time", formatTime(opening)))
@@ -219,7 +256,7 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 	var opened, failed int
 	for k, c := range offers {
 		fails := k >= len(offers)-o.failures
-		if fails && o.seal { // the bidder's copy was altered after sealing
+		if fails && o.seal && !o.garbage { // the bidder's copy was altered after sealing
 			c.file[len(c.file)-1] ^= 1
 		}
 		outcome, digest := audit.OutcomeOpened, sha256.Sum256(c.plaintext)
@@ -235,13 +272,19 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 			}
 		}
 		if fails {
-			if o.seal {
+			if o.seal && !o.garbage {
 				c.file[len(c.file)-1] ^= 1 // the stored bytes are the receipted ones
 			}
 			w := &audit.WitnessReport{Tender: tenderID, Bidder: c.bidder, SHA256: c.sha, Size: int64(len(c.file)),
 				Index: c.index, Stanzas: []string{sealer.StanzaType}, Step: audit.StepPayload, Fault: audit.FaultFile,
 				Detail: "payload fails authentication at chunk 0 (the file was altered after sealing)",
 				Time:   opening.Add(10 * time.Minute), Witnesses: []string{"pokja-1", "pokja-2", "pokja-3"}}
+			if o.garbage {
+				w.Stanzas, w.Step, w.Detail = nil, audit.StepHeader, "not an age file: no age-encryption.org/v1 line"
+			}
+			if o.lie.witness != nil {
+				o.lie.witness(run, w)
+			}
 			signed, err := w.Sign(reportS)
 			if err != nil {
 				tb.Fatal(err)
@@ -254,13 +297,20 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 			outcome, digest = audit.OutcomeFailed, sha256.Sum256(signed)
 			failed++
 		} else {
+			sha := c.sha
+			if o.lie.openSuperseded && k == 0 {
+				sha = run.replaced[0].sha
+			}
 			appendTender(entry(tb, "offer-opened", "tender", tenderID, "bidder", c.bidder,
-				"sha256", hex.EncodeToString(c.sha[:]), "plaintext", hex.EncodeToString(digest[:]),
+				"sha256", hex.EncodeToString(sha[:]), "plaintext", hex.EncodeToString(digest[:]),
 				"time", formatTime(opening.Add(10*time.Minute))))
 			opened++
 		}
 		report.Offers = append(report.Offers, audit.OpenedOffer{Index: c.index, Bidder: c.bidder, SHA256: c.sha,
 			Size: int64(len(c.file)), Outcome: outcome, Digest: digest})
+	}
+	if o.lie.report != nil {
+		o.lie.report(run, report)
 	}
 	run.opening = report
 	if b.OpeningReport, err = report.Sign(reportS); err != nil {
@@ -273,7 +323,10 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 	if run.final, err = l.Checkpoint(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	b.Checkpoints = []audit.SignedCheckpoint{{Signed: run.closing}, {Signed: run.final}}
+	b.Checkpoints = []audit.SignedCheckpoint{{Signed: run.final}}
+	if run.closing != nil {
+		b.Checkpoints = append(b.Checkpoints, audit.SignedCheckpoint{Signed: run.closing})
+	}
 	if o.seal {
 		fsys := fstest.MapFS{}
 		for i, f := range run.sealedFiles {
@@ -289,3 +342,5 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func strconvI(i int64) string { return strconv.FormatInt(i, 10) }

@@ -46,7 +46,7 @@ func Verify(b *Bundle, trusted Trusted) (*Result, error) {
 	v := verifier{b: b, res: &Result{Tender: b.Tender}}
 	for _, step := range []func() error{
 		v.version, func() error { return v.keys(trusted) }, v.checkpoints, v.entries, v.replay,
-		v.receipts, v.openingReport, v.witness, v.derived, v.sealed,
+		v.receipts, v.openingReport, v.witness, v.beacon, v.derived, v.sealed,
 	} {
 		if err := step(); err != nil {
 			return nil, err
@@ -183,7 +183,8 @@ func (v *verifier) entries() error {
 			return fail(file, "inclusion", ErrMismatch, "%s entry is not of tender %s", e.Type, v.b.Tender)
 		}
 		if err := auditlog.CheckInclusion(le.Data, le.Index, v.final, le.Inclusion); err != nil {
-			return &Error{File: fmt.Sprintf("inclusion/%d.txt", le.Index), Check: "inclusion", Err: wrapLog(err)}
+			return fail(file, "inclusion", ErrProof, "inclusion/%d.txt does not prove it is entry %d of checkpoints/%d.txt: %v",
+				le.Index, le.Index, v.final.Size, err)
 		}
 		v.parsed[k] = e
 	}
@@ -191,18 +192,23 @@ func (v *verifier) entries() error {
 	return nil
 }
 
-// replay replays the tender, checks the beacon signature and the closing
-// checkpoint.
+// beacon checks the beacon signature the log says was used.
+func (v *verifier) beacon() error {
+	t := v.log
+	if err := v.b.Chain.VerifySignature(t.round, t.signature); err != nil {
+		return fail(fmt.Sprintf("entries/%d.txt", t.beaconIndex), "beacon", ErrSignature,
+			"the signature is not the chain's signature of round %d: %v", t.round, err)
+	}
+	return nil
+}
+
+// replay replays the tender and checks the closing checkpoint.
 func (v *verifier) replay() error {
 	t, err := replay(v.b.Entries, v.parsed, v.chain)
 	if err != nil {
 		return err
 	}
 	v.log = t
-	file := fmt.Sprintf("entries/%d.txt", t.beaconIndex)
-	if err := v.b.Chain.VerifySignature(t.round, t.signature); err != nil {
-		return fail(file, "beacon", ErrSignature, "the signature is not the chain's signature of round %d: %v", t.round, err)
-	}
 	closing := false
 	for n := range v.bySize {
 		closing = closing || t.closedIndex < n && n <= t.beaconIndex

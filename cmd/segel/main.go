@@ -1,0 +1,137 @@
+// Command segel is the bidder, committee and auditor tool of Segel: it makes
+// committee keys, seals offers to a tender's opening time and committee,
+// inspects and opens them, makes and opens plain drand-compatible tlock files,
+// verifies receipts, proof files and audit bundles offline, and runs a local
+// beacon.
+//
+// Run "segel --help" for the commands and "segel COMMAND --help" for each.
+// Commands, exit codes and file formats are documented in doc/cli.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/segel-lpse/segel/timelock"
+)
+
+const usage = `Usage:
+    segel keygen [-o OUTPUT]
+    segel keygen -y [INPUT]
+    segel seal --chain CHAIN (--round R | --time T) --committee RECIPIENT [-o OUTPUT] [INPUT]
+    segel inspect --chain CHAIN [INPUT]
+    segel open --chain CHAIN -i KEYFILE BEACON [-o OUTPUT] [INPUT]
+    segel tlock encrypt --chain CHAIN (--round R | --time T) [-a] [-o OUTPUT] [INPUT]
+    segel tlock decrypt --chain CHAIN BEACON [-o OUTPUT] [INPUT]
+    segel verify [--trusted KEYS] FILE|DIR
+    segel beacon keygen [-o OUTPUT]
+    segel beacon info --key KEYFILE [--genesis T] [--period D] [-o OUTPUT]
+    segel beacon sign --key KEYFILE [--genesis T] [--period D] ROUND
+    segel beacon serve --key KEYFILE [--genesis T] [--period D] [--addr ADDR]
+
+CHAIN is "quicknet" (drand's League of Entropy network) or a drand /info
+JSON file, such as one written by "segel beacon info".
+
+BEACON is how a round's signature is obtained, one of:
+    --signature HEX          the round's beacon signature
+    --beacon URL[,URL]       drand HTTP relays, such as https://api.drand.sh
+    --local-beacon KEYFILE [--genesis T] [--period D]
+                             a local beacon's key (its custodian only)
+
+INPUT defaults to standard input and OUTPUT to standard output; "-" names
+them explicitly. Run "segel COMMAND --help" for the details of a command.
+
+Exit status:
+    0  success
+    1  failure (the reason is printed on standard error)
+    2  usage error
+    3  too early: the round's beacon signature is not published yet
+`
+
+// Exit codes, documented in usage and doc/cli.md.
+const (
+	exitOK       = 0
+	exitFailure  = 1
+	exitUsage    = 2
+	exitTooEarly = 3
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], &env{
+		stdin:  os.Stdin,
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+	}))
+}
+
+// env is what a command may touch of the outside world. There is no global
+// state: every command gets its env and its own flag.FlagSet.
+type env struct {
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// command is one verb (or verb group) of the CLI.
+type command struct {
+	usage string
+	run   func(e *env, args []string) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"keygen":  {keygenUsage, runKeygen},
+		"seal":    {sealUsage, runSeal},
+		"inspect": {inspectUsage, runInspect},
+		"open":    {openUsage, runOpen},
+		"tlock":   {tlockUsage, runTlock},
+		"verify":  {verifyUsage, runVerify},
+		"beacon":  {beaconUsage, runBeacon},
+	}
+}
+
+// run runs the command line args and returns the exit code.
+func run(ctx context.Context, args []string, e *env) int {
+	e.ctx = ctx
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		return report(e, usageErrorf(usage, "unknown command %q", args[0]))
+	}
+	return report(e, cmd.run(e, args[1:]))
+}
+
+// report prints err, if any, and returns the exit code it calls for.
+func report(e *env, err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(e.stderr, "segel: %s\n", ue.msg)
+		if ue.usage != "" {
+			fmt.Fprintf(e.stderr, "\n%s", ue.usage)
+		}
+		return exitUsage
+	case errors.Is(err, timelock.ErrTooEarly):
+		fmt.Fprintf(e.stderr, "segel: %v\n", err)
+		return exitTooEarly
+	default:
+		fmt.Fprintf(e.stderr, "segel: %v\n", err)
+		return exitFailure
+	}
+}
