@@ -215,6 +215,7 @@ func (e *env) withRoles(t *testing.T) {
 	t.Helper()
 	cfg := e.engine.cfg
 	cfg.Directory = &roleDirectory{testDirectory: e.dir, roles: map[Role][]string{
+		RoleLPSE: {"lpse-admin", "lpse-helpdesk"},
 		RolePPK:  {"ppk-1"},
 	}}
 	var err error
