@@ -25,12 +25,12 @@ var fastPassword = PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}
 // backend names a way to open a fresh vault backend for one test.
 type backend struct {
 	name string
-	open func(t *testing.T) vault.Backend
+	open func(t testing.TB) vault.Backend
 }
 
 func backends() []backend {
 	return []backend{
-		{"embedded", func(t *testing.T) vault.Backend {
+		{"embedded", func(t testing.TB) vault.Backend {
 			b, err := vault.OpenEmbedded(t.Context(), vault.EmbeddedConfig{Dir: t.TempDir()})
 			if err != nil {
 				t.Fatal(err)
@@ -38,7 +38,7 @@ func backends() []backend {
 			t.Cleanup(func() { b.Close() })
 			return b
 		}},
-		{"postgres", func(t *testing.T) vault.Backend {
+		{"postgres", func(t testing.TB) vault.Backend {
 			dsn := vaulttest.PostgresDSN(t)
 			b, err := vault.OpenPostgres(t.Context(), vault.PostgresConfig{DSN: dsn})
 			if err != nil {
@@ -119,7 +119,7 @@ func (c *countingDocs) Put(ctx context.Context, r io.Reader, max int64, ad []byt
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	b     vault.Backend
 	reg   *Registry
@@ -130,7 +130,7 @@ type env struct {
 }
 
 // newEnv builds a Registry over b; edit, if not nil, changes the Config.
-func newEnv(t *testing.T, b vault.Backend, edit func(*Config)) *env {
+func newEnv(t testing.TB, b vault.Backend, edit func(*Config)) *env {
 	ctx := t.Context()
 	kek, err := vault.ParseKEK(vault.GenerateKEK())
 	if err != nil {

@@ -24,6 +24,7 @@ func (r *Registry) Login(ctx context.Context, email, password string) (User, err
 	}
 	var id, hash string
 	var locked time.Time
+	var seen *record
 	err = r.records.View(ctx, func(tx vault.Tx) error {
 		b, err := tx.Get(tableEmails, norm)
 		if err != nil {
@@ -33,7 +34,7 @@ func (r *Registry) Login(ctx context.Context, email, password string) (User, err
 		if err != nil {
 			return err
 		}
-		id, hash, locked = rec.ID, rec.PasswordHash, rec.LockedUntil
+		id, hash, locked, seen = rec.ID, rec.PasswordHash, rec.LockedUntil, rec
 		return nil
 	})
 	if errors.Is(err, vault.ErrNotFound) {
@@ -50,6 +51,15 @@ func (r *Registry) Login(ctx context.Context, email, password string) (User, err
 	if err != nil {
 		return User{}, err
 	}
+	if ok && seen.FailedLogins == 0 && seen.LockedUntil.IsZero() {
+		// Nothing to reset: answer from the snapshot, without a write
+		// transaction (SQLite has one writer; logins should not queue on it).
+		now := r.clock()
+		if err := seen.statusErr(now); err != nil {
+			return User{}, err
+		}
+		return seen.view(now), nil
+	}
 	var u User
 	var status error
 	var lockedNow time.Time
@@ -64,10 +74,6 @@ func (r *Registry) Login(ctx context.Context, email, password string) (User, err
 			return &LockedOutError{Until: rec.LockedUntil}
 		}
 		if ok {
-			if rec.FailedLogins == 0 && rec.LockedUntil.IsZero() {
-				u, status = rec.view(now), rec.statusErr(now)
-				return nil // nothing to write
-			}
 			rec.FailedLogins, rec.LockedUntil = 0, time.Time{}
 			u, status = rec.view(now), rec.statusErr(now)
 			return store(tx, rec)
