@@ -1,11 +1,11 @@
 package tender
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/segel-lpse/segel/auditlog"
@@ -116,7 +116,8 @@ func (e *Engine) replay(ctx context.Context, t *Tender) ([]Offer, int64, error) 
 	for _, o := range byBidder {
 		offers = append(offers, o)
 	}
-	slices.SortFunc(offers, func(a, b Offer) int { return strings.Compare(a.Bidder, b.Bidder) })
+	// In log order, as the opening report lists them.
+	slices.SortFunc(offers, func(a, b Offer) int { return cmp.Compare(a.LogIndex, b.LogIndex) })
 	return offers, closedAt, nil
 }
 

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("lpsed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	o.flags(fs)
+	fs.Usage = func() { fmt.Fprint(stderr, usage, "\nFlags:\n"); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "lpsed: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	s, backend, err := o.deployment(ctx, logger)
+	if err != nil {
+		fmt.Fprintf(stderr, "lpsed: %v\n", err)
+		return 1
+	}
+	defer backend.Close()
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "lpsed: %v\n", err)
+		return 1
+	}
+	if err := serveOn(ctx, ln, s.Handler(), o.tlsCert, o.tlsKey, logger); err != nil {
+		fmt.Fprintf(stderr, "lpsed: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// serveOn serves h on ln until ctx ends, then shuts down gracefully:
+// requests in flight (a submission being stored) finish first.
+func serveOn(ctx context.Context, ln net.Listener, h http.Handler, cert, key string, logger *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Uploads of large offers over slow links take long; the body has
+		// its own caps. Writes include opening ceremonies.
+		ReadTimeout:  30 * time.Minute,
+		WriteTimeout: 30 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() {
+		logger.Info("serving", "addr", ln.Addr().String(), "tls", cert != "")
+		if cert != "" {
+			errc <- srv.ServeTLS(ln, cert, key)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down; finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/segel-lpse/segel/registry"
+)
+
+// A route is one endpoint of the API. The table below is the single
+// source of the mux, the access rules and the OpenAPI document.
+type route struct {
+	method, path string
+	// roles may call the route; nil means public (no token), and anyRole
+	// any authenticated user.
+	roles   []registry.Role
+	summary string
+	body    string // request body media type, "" for none
+	handle  http.HandlerFunc
+}
+
+var anyRole = []registry.Role{}
+
+const (
+	jsonBody   = "application/json"
+	binaryBody = "application/octet-stream"
+	textBody   = "text/plain"
+)
+
+func (s *Server) table() []route {
+	provider := []registry.Role{registry.RoleProvider}
+	pokja := []registry.Role{registry.RolePokja}
+	reviewers := []registry.Role{registry.RoleVerifier, registry.RoleAdmin}
+	sanctioners := []registry.Role{registry.RoleAdmin, registry.RoleVerifier, registry.RolePAKPA, registry.RolePPK, registry.RolePokja}
+	return []route{
+		{"GET", "/healthz", nil, "Liveness: the process serves requests.", "", s.healthz},
+		{"GET", "/readyz", nil, "Readiness: the storage answers.", "", s.readyz},
+		{"GET", "/metrics", nil, "Prometheus metrics.", "", promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{}).ServeHTTP},
+		{"GET", "/openapi.json", nil, "This API's OpenAPI 3.1 document.", "", s.openapi},
+
+		{"GET", "/v1/keys", nil, "The deployment's public keys (segel-keys/v1), to pin for offline verification.", "", s.getKeys},
+		{"GET", "/v1/chain", nil, "The beacon chain offers are locked to (drand /info JSON).", "", s.getChain},
+		{"GET", "/v1/log/checkpoint", nil, "The latest signed checkpoint of the audit log.", "", s.getCheckpoint},
+		{"POST", "/v1/proofs", nil, "The offer proof file for a signed receipt.", textBody, s.postProof},
+
+		{"POST", "/v1/bootstrap", nil, "Register the first LPSE admin, active at once; refused once any account exists.", jsonBody, s.postBootstrap},
+		{"POST", "/v1/register", nil, "Register an account with its documents (base64); it is pending until verified.", jsonBody, s.postRegister},
+		{"POST", "/v1/login", nil, "Log in with email and password; returns an API token.", jsonBody, s.postLogin},
+		{"POST", "/v1/tokens/{token}/revoke", anyRole, "Revoke an API token (own, or any for an admin).", "", s.postRevoke},
+		{"GET", "/v1/users/{user}", anyRole, "An account, for its owner and its reviewers.", "", s.getUser},
+		{"GET", "/v1/users/{user}/documents/{kind}", anyRole, "A registration document, for its owner and its reviewers.", "", s.getUserDocument},
+		{"POST", "/v1/users/{user}/documents/{kind}/verify", reviewers, "Record that the original of a document was shown and matches.", "", s.postVerifyDocument},
+		{"POST", "/v1/users/{user}/approve", reviewers, "Approve a registration whose documents are all verified.", "", s.postApprove},
+		{"POST", "/v1/users/{user}/reject", reviewers, "Reject a registration, with a reason.", jsonBody, s.postReject},
+		{"POST", "/v1/users/{user}/deactivate", sanctioners, "Deactivate an account for a violation or on a blacklist request.", jsonBody, s.postDeactivate},
+		{"POST", "/v1/users/{user}/reactivate", reviewers, "Reactivate a deactivated account.", jsonBody, s.postReactivate},
+		{"POST", "/v1/committees/{tender}", []registry.Role{registry.RolePAKPA}, "Assign the procurement committee of a tender.", jsonBody, s.postCommittee},
+
+		{"POST", "/v1/documents", pokja, "Store a tender document; returns its SHA-256.", binaryBody, s.postDocument},
+		{"GET", "/v1/tenders", nil, "All tenders.", "", s.listTenders},
+		{"POST", "/v1/tenders", pokja, "Announce a tender (by a member of its assigned committee).", jsonBody, s.postTender},
+		{"GET", "/v1/tenders/{tender}", nil, "One tender.", "", s.getTender},
+		{"POST", "/v1/tenders/{tender}/amend", pokja, "Publish an addendum before the deadline.", jsonBody, s.postAmend},
+		{"POST", "/v1/tenders/{tender}/cancel", pokja, "Cancel a tender, with a reason.", jsonBody, s.postCancel},
+		{"POST", "/v1/tenders/{tender}/participants", provider, "Register the calling provider for a tender.", "", s.postParticipant},
+		{"POST", "/v1/tenders/{tender}/offers", provider, "Submit a sealed offer (the whole file); returns the signed receipt.", binaryBody, s.postOffer},
+		{"POST", "/v1/tenders/{tender}/close", pokja, "Close submission after the deadline, fixing the offer set.", "", s.postClose},
+		{"POST", "/v1/tenders/{tender}/open", pokja, "Run the opening ceremony with the committee's key (never stored).", jsonBody, s.postOpen},
+		{"GET", "/v1/tenders/{tender}/opening-report", nil, "The signed opening report.", "", s.getOpeningReport},
+		{"GET", "/v1/tenders/{tender}/witness/{bidder}", nil, "The signed witness report of an offer that failed to open.", "", s.getWitness},
+		{"GET", "/v1/tenders/{tender}/offers/{bidder}/document", pokja, "The opened offer document, for the tender's committee.", "", s.getOfferDocument},
+		{"GET", "/v1/tenders/{tender}/bundle", nil, "The tender's audit bundle, as a tar archive.", "", s.getBundle},
+		{"GET", "/v1/tenders/{tender}/messages/{kind}", nil, "The questions or objections of a tender, with answers.", "", s.getMessages},
+		{"POST", "/v1/tenders/{tender}/messages/{kind}", provider, "Ask a question (aanwijzing) or file an objection (sanggah).", jsonBody, s.postMessage},
+		{"POST", "/v1/tenders/{tender}/messages/{kind}/{digest}/answer", pokja, "Answer a question or an objection.", jsonBody, s.postAnswer},
+		{"POST", "/v1/tenders/{tender}/result", pokja, "Announce the winner; the objection period starts.", jsonBody, s.postResult},
+		{"POST", "/v1/tenders/{tender}/award", []registry.Role{registry.RolePPK}, "Award the contract after the objection period.", jsonBody, s.postAward},
+		{"GET", "/v1/tenders/{tender}/ocds", nil, "The tender as an OCDS 1.1 release package (e-reporting).", "", s.getOCDS},
+
+		{"GET", "/v1/notices", nil, "Public notices: maintenance, outages, announcements.", "", s.getNotices},
+		{"POST", "/v1/notices", reviewers, "Publish a notice (LPSE staff).", jsonBody, s.postNotice},
+		{"GET", "/v1/complaints", anyRole, "Complaints: one's own, or all for LPSE staff.", "", s.getComplaints},
+		{"POST", "/v1/complaints", anyRole, "File a complaint (helpdesk).", jsonBody, s.postComplaint},
+		{"POST", "/v1/complaints/{complaint}", reviewers, "Move a complaint on, with a response (LPSE staff).", jsonBody, s.postComplaintUpdate},
+	}
+}
+
+// routes builds the mux: each route with its access check and metrics.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.table() {
+		mux.HandleFunc(rt.method+" "+rt.path, s.observe(rt.path, s.guard(rt)))
+	}
+	if s.local != nil {
+		mux.Handle("GET /beacon/", http.StripPrefix("/beacon", s.local.Handler()))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, apiError{Code: "no-route", Error: "no such endpoint: " + r.Method + " " + r.URL.Path + " (see /openapi.json)"})
+	})
+	return mux
+}
+
+// guard authenticates and authorises a request for rt.
+func (s *Server) guard(rt route) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if rt.roles == nil {
+			rt.handle(w, r)
+			return
+		}
+		r, err := s.authenticate(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if len(rt.roles) > 0 {
+			u := user(r)
+			ok := false
+			for _, role := range rt.roles {
+				ok = ok || u.Role == role
+			}
+			if !ok {
+				s.fail(w, r, errForbiddenFor(u.Role, rt.roles))
+				return
+			}
+		}
+		rt.handle(w, r)
+	}
+}
+
+func errForbiddenFor(have registry.Role, want []registry.Role) error {
+	names := make([]string, len(want))
+	for i, r := range want {
+		names[i] = string(r)
+	}
+	return &roleError{have: string(have), want: strings.Join(names, ", ")}
+}
+
+type roleError struct{ have, want string }
+
+func (e *roleError) Error() string {
+	return "not allowed for role " + e.have + "; this needs: " + e.want
+}
+
+func (e *roleError) Unwrap() error { return errForbidden }

@@ -1,0 +1,215 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/segel-lpse/segel/registry"
+)
+
+// maxRegistration caps a registration request, documents included
+// (base64 of up to five 10 MiB scans).
+const maxRegistration = 72 << 20
+
+// registrationJSON is the body of /v1/register and /v1/bootstrap.
+type registrationJSON struct {
+	Role      string            `json:"role"`
+	Email     string            `json:"email"`
+	Password  string            `json:"password"`
+	Name      string            `json:"name"`
+	NIK       string            `json:"nik"`
+	Provider  *providerJSON     `json:"provider,omitempty"`
+	Documents map[string][]byte `json:"documents"` // kind → scan, base64 in JSON
+}
+
+type providerJSON struct {
+	Kind    string `json:"kind"` // company or individual
+	NPWP    string `json:"npwp"`
+	Licence string `json:"licence"`
+}
+
+func (j *registrationJSON) application() (registry.Application, error) {
+	role, err := registry.ParseRole(j.Role)
+	if err != nil {
+		return registry.Application{}, err
+	}
+	app := registry.Application{Role: role, Email: j.Email, Password: j.Password, Name: j.Name, NIK: j.NIK}
+	if j.Provider != nil {
+		app.Provider = &registry.Provider{Kind: registry.ProviderKind(j.Provider.Kind), NPWP: j.Provider.NPWP, Licence: j.Provider.Licence}
+	}
+	kinds := make([]string, 0, len(j.Documents))
+	for k := range j.Documents {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		app.Documents = append(app.Documents, registry.Document{Kind: registry.DocumentKind(k), Body: bytes.NewReader(j.Documents[k])})
+	}
+	return app, nil
+}
+
+type userJSON struct {
+	ID     string `json:"id"`
+	Role   string `json:"role"`
+	Status string `json:"status"`
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request, bootstrap bool) {
+	var j registrationJSON
+	if err := readJSON(w, r, maxRegistration, &j); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	app, err := j.application()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	register := s.Registry.Register
+	if bootstrap {
+		register = s.Registry.Bootstrap
+	}
+	u, err := register(r.Context(), app)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, userJSON{ID: u.ID, Role: string(u.Role), Status: string(u.Status)})
+}
+
+func (s *Server) postRegister(w http.ResponseWriter, r *http.Request)  { s.register(w, r, false) }
+func (s *Server) postBootstrap(w http.ResponseWriter, r *http.Request) { s.register(w, r, true) }
+
+func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
+	var j struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+		TTLHours int    `json:"ttl_hours,omitempty"`
+	}
+	if err := readJSON(w, r, maxJSON, &j); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := s.Registry.Login(r.Context(), j.Email, j.Password)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ttl := 12 * time.Hour
+	if j.TTLHours > 0 {
+		ttl = time.Duration(j.TTLHours) * time.Hour
+	}
+	tok, err := s.Registry.IssueToken(r.Context(), u.ID, ttl)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": tok.Secret, "token_id": tok.ID, "expires": tok.Expires, "user": u.ID, "role": u.Role})
+}
+
+func (s *Server) postRevoke(w http.ResponseWriter, r *http.Request) {
+	if err := s.Registry.RevokeToken(r.Context(), user(r).ID, r.PathValue("token")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "revoked"})
+}
+
+// getUser shows an account to its owner and its reviewers: reading a
+// document is the registry's rule for who may see personal data.
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	me, id := user(r), r.PathValue("user")
+	u, err := s.Registry.Lookup(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if me.ID != id && me.Role != registry.RoleVerifier && me.Role != registry.RoleAdmin {
+		s.fail(w, r, fmt.Errorf("%w: an account is shown to its owner and to LPSE reviewers", errForbidden))
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) getUserDocument(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.Registry.OpenDocument(r.Context(), user(r).ID, r.PathValue("user"), registry.DocumentKind(r.PathValue("kind")))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", binaryBody)
+	if _, err := io.Copy(w, rc); err != nil {
+		s.log.Error("sending a document", "err", err)
+	}
+}
+
+func (s *Server) postVerifyDocument(w http.ResponseWriter, r *http.Request) {
+	err := s.Registry.VerifyDocument(r.Context(), user(r).ID, r.PathValue("user"), registry.DocumentKind(r.PathValue("kind")))
+	s.done(w, r, err, "verified")
+}
+
+func (s *Server) postApprove(w http.ResponseWriter, r *http.Request) {
+	s.done(w, r, s.Registry.Approve(r.Context(), user(r).ID, r.PathValue("user")), "approved")
+}
+
+type reasonJSON struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) postReject(w http.ResponseWriter, r *http.Request) {
+	var j reasonJSON
+	if err := readJSON(w, r, maxJSON, &j); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.done(w, r, s.Registry.Reject(r.Context(), user(r).ID, r.PathValue("user"), j.Reason), "rejected")
+}
+
+func (s *Server) postDeactivate(w http.ResponseWriter, r *http.Request) {
+	var j struct {
+		Reason    string    `json:"reason"`
+		Blacklist bool      `json:"blacklist"`
+		Until     time.Time `json:"until,omitzero"`
+	}
+	if err := readJSON(w, r, maxJSON, &j); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	err := s.Registry.Deactivate(r.Context(), user(r).ID, r.PathValue("user"), registry.Sanction{Blacklist: j.Blacklist, Reason: j.Reason, Until: j.Until})
+	s.done(w, r, err, "deactivated")
+}
+
+func (s *Server) postReactivate(w http.ResponseWriter, r *http.Request) {
+	var j reasonJSON
+	if err := readJSON(w, r, maxJSON, &j); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.done(w, r, s.Registry.Reactivate(r.Context(), user(r).ID, r.PathValue("user"), j.Reason), "reactivated")
+}
+
+func (s *Server) postCommittee(w http.ResponseWriter, r *http.Request) {
+	var j struct {
+		Members []string `json:"members"`
+	}
+	if err := readJSON(w, r, maxJSON, &j); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.done(w, r, s.Registry.AssignCommittee(r.Context(), user(r).ID, r.PathValue("tender"), j.Members), "assigned")
+}
+
+func (s *Server) done(w http.ResponseWriter, r *http.Request, err error, status string) {
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": status})
+}
+
+func wrapBad(err error) error { return fmt.Errorf("%w: %v", errBadRequest, err) }
