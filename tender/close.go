@@ -98,10 +98,14 @@ func (e *Engine) replay(ctx context.Context, t *Tender) ([]Offer, int64, error) 
 				continue
 			}
 			switch ent.Type {
-			case "offer-received":
+			case "offer-received", "offer-committed":
 				o, err := offerFromEntry(ent, start+int64(i))
 				if err != nil {
 					return nil, 0, err
+				}
+				if cur, ok := byBidder[o.Bidder]; ok && o.delivers(cur) {
+					cur.Delivered, cur.LogIndex, cur.Received = true, o.LogIndex, o.Received
+					o = cur
 				}
 				byBidder[o.Bidder] = o
 			case "submission-closed":
@@ -121,8 +125,9 @@ func (e *Engine) replay(ctx context.Context, t *Tender) ([]Offer, int64, error) 
 	return offers, closedAt, nil
 }
 
+// offerFromEntry reads an offer-received or offer-committed entry.
 func offerFromEntry(ent auditlog.Entry, index int64) (Offer, error) {
-	o := Offer{Bidder: ent.Value("bidder"), LogIndex: index}
+	o := Offer{Bidder: ent.Value("bidder"), LogIndex: index, Committed: ent.Type == "offer-committed", Delivered: ent.Type == "offer-received"}
 	var err error
 	if o.SHA256, err = parseDigest(ent.Value("sha256")); err != nil {
 		return o, fmt.Errorf("tender: log entry %d: %w", index, err)
@@ -130,8 +135,19 @@ func offerFromEntry(ent auditlog.Entry, index int64) (Offer, error) {
 	if _, err := fmt.Sscan(ent.Value("size"), &o.Size); err != nil {
 		return o, fmt.Errorf("tender: log entry %d: size: %w", index, err)
 	}
-	if o.Received, err = time.Parse(time.RFC3339Nano, ent.Value("received")); err != nil {
+	when := ent.Value("received")
+	if o.Committed {
+		when = ent.Value("time")
+	}
+	if o.Received, err = time.Parse(time.RFC3339Nano, when); err != nil {
 		return o, fmt.Errorf("tender: log entry %d: %w", index, err)
 	}
 	return o, nil
+}
+
+// delivers reports whether the received offer o is the file of cur, an
+// undelivered commitment (doc/spec/audit-bundle.md: a delivery is not a
+// new offer and supersedes nothing).
+func (o Offer) delivers(cur Offer) bool {
+	return o.Delivered && !o.Committed && cur.awaitsDelivery() && cur.SHA256 == o.SHA256 && cur.Size == o.Size
 }

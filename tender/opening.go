@@ -2,6 +2,7 @@ package tender
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/audit"
+	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/timelock"
 	"github.com/segel-lpse/segel/vault"
@@ -107,7 +109,11 @@ func (e *Engine) Open(ctx context.Context, actor, id string, c Ceremony) (*Openi
 
 	witnesses := slices.Clone(c.Witnesses)
 	slices.Sort(witnesses)
-	results := e.openAll(ctx, t, identity, c.Sink)
+	offers, err := e.delivered(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	results := e.openAll(ctx, offers, identity, c.Sink)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -120,7 +126,7 @@ func (e *Engine) Open(ctx context.Context, actor, id string, c Ceremony) (*Openi
 	out := &Opening{Witness: map[string][]byte{}}
 	report := &audit.OpeningReport{Tender: id, Chain: t.ChainHash, Round: t.Round, Signature: sig}
 	var entries [][]byte
-	for i, o := range t.Closing.Offers {
+	for i, o := range offers {
 		res := results[i]
 		line := audit.OpenedOffer{Index: o.LogIndex, Bidder: o.Bidder, SHA256: o.SHA256, Size: o.Size}
 		now := e.now()
@@ -210,9 +216,50 @@ type openResult struct {
 	abort     error // the ceremony cannot go on (the committee's storage failed)
 }
 
-// openAll opens the closing's offers with at most OpenWorkers at once.
-func (e *Engine) openAll(ctx context.Context, t *Tender, id *sealer.Identity, sink Sink) []openResult {
-	results := make([]openResult, len(t.Closing.Offers))
+// delivered returns the closing's offers with the committed files that
+// arrived after closing, in log order. It holds the tender's fence, so a
+// delivery is either seen here or refused (the opening time has passed).
+func (e *Engine) delivered(ctx context.Context, t *Tender) ([]Offer, error) {
+	mu := e.tenderLock(t.ID)
+	mu.Lock()
+	defer mu.Unlock()
+	offers := slices.Clone(t.Closing.Offers)
+	byBidder := map[string]int{}
+	for i, o := range offers {
+		if o.awaitsDelivery() {
+			byBidder[o.Bidder] = i
+		}
+	}
+	if len(byBidder) > 0 {
+		entries, err := e.tenderEntries(ctx, t, e.cfg.Log.Size())
+		if err != nil {
+			return nil, err
+		}
+		for _, le := range entries {
+			if le.Index <= t.Closing.LogIndex {
+				continue
+			}
+			ent, err := auditlog.ParseEntry(le.Data)
+			if err != nil || ent.Type != "offer-received" {
+				continue
+			}
+			o, err := offerFromEntry(ent, le.Index)
+			if err != nil {
+				return nil, err
+			}
+			if i, ok := byBidder[o.Bidder]; ok && o.delivers(offers[i]) {
+				offers[i].Delivered, offers[i].LogIndex, offers[i].Received = true, o.LogIndex, o.Received
+				delete(byBidder, o.Bidder)
+			}
+		}
+	}
+	slices.SortFunc(offers, func(a, b Offer) int { return cmp.Compare(a.LogIndex, b.LogIndex) })
+	return offers, nil
+}
+
+// openAll opens offers with at most OpenWorkers at once.
+func (e *Engine) openAll(ctx context.Context, offers []Offer, id *sealer.Identity, sink Sink) []openResult {
+	results := make([]openResult, len(offers))
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range min(e.cfg.OpenWorkers, len(results)) {
@@ -220,7 +267,7 @@ func (e *Engine) openAll(ctx context.Context, t *Tender, id *sealer.Identity, si
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				results[i] = e.openOne(ctx, t.Closing.Offers[i], id, sink)
+				results[i] = e.openOne(ctx, offers[i], id, sink)
 			}
 		}()
 	}
@@ -239,6 +286,11 @@ func (e *Engine) openAll(ctx context.Context, t *Tender, id *sealer.Identity, si
 // fault it is: the file's (as sealed by the bidder) or the system's. A
 // failure of the committee's sink is no fault of the offer: it aborts.
 func (e *Engine) openOne(ctx context.Context, o Offer, id *sealer.Identity, sink Sink) (res openResult) {
+	if o.awaitsDelivery() {
+		res.fail = &failure{step: audit.StepMissing, fault: audit.FaultFile,
+			detail: fmt.Sprintf("the committed file (SHA-256 %x, %d bytes) did not arrive before the opening time", o.SHA256, o.Size)}
+		return res
+	}
 	blob, err := e.cfg.Blobs.Open(ctx, o.SHA256)
 	if err != nil {
 		res.fail = &failure{step: audit.StepStorageRead, fault: audit.FaultSystem, detail: detail(err)}

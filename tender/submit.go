@@ -63,6 +63,19 @@ func (e *Engine) isRegistered(ctx context.Context, id, provider string) (bool, e
 	return ok, err
 }
 
+// checkBidder refuses a bidder who may not take part in tender id.
+func (e *Engine) checkBidder(ctx context.Context, id, bidder string) error {
+	if err := e.cfg.Directory.CheckProvider(ctx, bidder); err != nil {
+		return fmt.Errorf("%w: %w", ErrForbidden, err)
+	}
+	if ok, err := e.isRegistered(ctx, id, bidder); err != nil {
+		return err
+	} else if !ok {
+		return fmt.Errorf("%w: register for %s before submitting", ErrNotRegistered, id)
+	}
+	return nil
+}
+
 // Submit accepts a sealed offer from bidder for tender id, read from
 // sealed. In order, it refuses: a tender not open for submission
 // (ErrNotYetOpen, ErrLate, ErrState), a bidder who may not take part
@@ -72,21 +85,23 @@ func (e *Engine) isRegistered(ctx context.Context, id, provider string) (bool, e
 // bytes (ErrDuplicate). Otherwise the offer is stored durably, logged, and
 // the signed receipt returned; an earlier offer of the same bidder is
 // superseded. Nothing is changed by a refusal.
+//
+// After the deadline and until the opening time, Submit accepts exactly
+// the file a bidder committed to before the deadline (see Commit).
 func (e *Engine) Submit(ctx context.Context, bidder, id string, sealed io.Reader) (*Receipt, error) {
 	t, err := e.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.checkWindow(t, e.now()); err != nil {
+	cur, err := e.currentOffer(ctx, id, bidder)
+	if err != nil {
 		return nil, err
 	}
-	if err := e.cfg.Directory.CheckProvider(ctx, bidder); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrForbidden, err)
-	}
-	if ok, err := e.isRegistered(ctx, id, bidder); err != nil {
+	if err := e.admits(t, cur, nil, e.now()); err != nil {
 		return nil, err
-	} else if !ok {
-		return nil, fmt.Errorf("%w: register for %s before submitting", ErrNotRegistered, id)
+	}
+	if err := e.checkBidder(ctx, id, bidder); err != nil {
+		return nil, err
 	}
 
 	// Check the header before storing anything: the bidder can still
@@ -110,22 +125,58 @@ func (e *Engine) Submit(ctx context.Context, bidder, id string, sealed io.Reader
 	}
 	// Acceptance is decided when the upload has completed.
 	received := e.now()
-	if err := e.checkWindow(t, received); err != nil {
+	if err := e.admits(t, cur, &blob, received); err != nil {
 		return nil, err
 	}
 	return e.accept(ctx, t, bidder, blob, received)
 }
 
+// admits says whether tender t accepts now an offer from a bidder whose
+// current offer is cur: in the submission window, any offer; after the
+// deadline and before the opening time, only the file of an undelivered
+// commitment (blob nil checks only that such a commitment exists).
+func (e *Engine) admits(t *Tender, cur *Offer, blob *vault.BlobInfo, now time.Time) error {
+	err := e.checkWindow(t, now)
+	if err == nil || !errors.Is(err, ErrLate) || !cur.awaitsDelivery() {
+		return err
+	}
+	if !now.Before(t.Schedule.Opening) {
+		return fmt.Errorf("%w: the committed file was due before the opening time %s", ErrLate, ts(t.Schedule.Opening))
+	}
+	if blob != nil && (blob.Digest != cur.SHA256 || blob.Size != cur.Size) {
+		return fmt.Errorf("%w: after the deadline only the committed file (SHA-256 %x…, %d bytes) is accepted; this one is %x…, %d bytes",
+			ErrLate, cur.SHA256[:8], cur.Size, blob.Digest[:8], blob.Size)
+	}
+	return nil
+}
+
+func (o *Offer) awaitsDelivery() bool { return o != nil && o.Committed && !o.Delivered }
+
 func (e *Engine) checkWindow(t *Tender, now time.Time) error {
 	switch {
-	case t.State != StateAnnounced:
+	case t.State != StateAnnounced && t.State != StateClosing && t.State != StateClosed:
 		return fmt.Errorf("%w: tender %s is %s", ErrState, t.ID, t.State)
 	case now.Before(t.Schedule.SubmissionStart):
 		return fmt.Errorf("%w: submissions open at %s", ErrNotYetOpen, ts(t.Schedule.SubmissionStart))
-	case now.After(t.Schedule.Deadline):
+	case now.After(t.Schedule.Deadline) || t.State != StateAnnounced:
 		return fmt.Errorf("%w: the deadline was %s", ErrLate, ts(t.Schedule.Deadline))
 	}
 	return nil
+}
+
+// currentOffer returns the engine's record of bidder's current offer, or nil.
+func (e *Engine) currentOffer(ctx context.Context, id, bidder string) (*Offer, error) {
+	var cur *Offer
+	err := e.cfg.Records.View(ctx, func(tx vault.Tx) error {
+		var o Offer
+		if err := getJSON(tx, tableOffers, id+"/"+bidder, &o); err == nil {
+			cur = &o
+		} else if !errors.Is(err, vault.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+	return cur, err
 }
 
 // accept logs a stored offer and returns its receipt. The log entry is
@@ -141,13 +192,20 @@ func (e *Engine) accept(ctx context.Context, t *Tender, bidder string, blob vaul
 		Size:     blob.Size,
 		Received: received.UTC(),
 	}
-	idx, err := e.logOffer(ctx, r)
+	rec, err := r.Entry().Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	o := Offer{Bidder: bidder, SHA256: blob.Digest, Size: blob.Size, Received: r.Received, Delivered: true}
+	prev, idx, err := e.logOffer(ctx, t.ID, o, rec)
 	if err != nil {
 		return nil, err
 	}
-	r.Index = idx
-	o := Offer{Bidder: bidder, SHA256: blob.Digest, Size: blob.Size, Received: r.Received, LogIndex: idx}
-	if err := e.recordOffer(ctx, t.ID, o); err != nil {
+	r.Index, o.LogIndex = idx, idx
+	if prev.awaitsDelivery() && prev.SHA256 == o.SHA256 && prev.Size == o.Size {
+		o.Committed = true // delivers the commitment
+	}
+	if err := e.recordOffer(ctx, t.ID, o, prev); err != nil {
 		return nil, err
 	}
 	signed, err := auditlog.SignReceipt(r, e.cfg.ReceiptSigner)
@@ -168,56 +226,68 @@ func (e *Engine) accept(ctx context.Context, t *Tender, bidder string, blob vaul
 // receiptKey orders receipts by log index within a tender.
 func receiptKey(id string, index int64) string { return fmt.Sprintf("%s/%020d", id, index) }
 
-// logOffer appends offer-received (and offer-superseded for the bidder's
-// previous offer) while holding the tender's submission fence, after
-// checking that the tender still takes offers.
-func (e *Engine) logOffer(ctx context.Context, r auditlog.Receipt) (int64, error) {
-	mu := e.tenderLock(r.Tender)
+// logOffer appends an offer's entry rec while holding the tender's
+// submission fence, after checking that the tender still takes it: a new
+// offer (received or committed) only while submission is open, with an
+// offer-superseded entry for the bidder's previous offer; the delivery of
+// a committed file also after the deadline, before the opening time. It
+// returns the previous offer and the entry's index.
+func (e *Engine) logOffer(ctx context.Context, id string, o Offer, rec []byte) (*Offer, int64, error) {
+	mu := e.tenderLock(id)
 	mu.RLock()
 	defer mu.RUnlock()
+	var t Tender
 	var prev *Offer
 	err := e.cfg.Records.View(ctx, func(tx vault.Tx) error {
-		var t Tender
-		if err := getJSON(tx, tableTenders, r.Tender, &t); err != nil {
+		if err := getJSON(tx, tableTenders, id, &t); err != nil {
 			return err
 		}
-		if t.State != StateAnnounced {
-			return fmt.Errorf("%w: submission for %s closed while the offer was uploading", ErrLate, r.Tender)
-		}
-		var o Offer
-		if err := getJSON(tx, tableOffers, r.Tender+"/"+r.Bidder, &o); err == nil {
-			prev = &o
+		var p Offer
+		if err := getJSON(tx, tableOffers, id+"/"+o.Bidder, &p); err == nil {
+			prev = &p
 		} else if !errors.Is(err, vault.ErrNotFound) {
 			return err
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
-	if prev != nil && prev.SHA256 == r.SHA256 {
-		return 0, fmt.Errorf("%w: at %s (log index %d)", ErrDuplicate, ts(prev.Received), prev.LogIndex)
-	}
-	rec, err := r.Entry().Marshal()
-	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrInvalid, err)
+	delivery := o.Delivered && prev.awaitsDelivery() && prev.SHA256 == o.SHA256 && prev.Size == o.Size
+	switch {
+	case delivery:
+		if !e.now().Before(t.Schedule.Opening) || (t.State != StateAnnounced && t.State != StateClosing && t.State != StateClosed) {
+			return nil, 0, fmt.Errorf("%w: the committed file was due before the opening time %s", ErrLate, ts(t.Schedule.Opening))
+		}
+		idx, err := e.appendLog(ctx, rec)
+		return prev, idx, err
+	case t.State != StateAnnounced:
+		return nil, 0, fmt.Errorf("%w: submission for %s closed while the offer was uploading", ErrLate, id)
+	case prev != nil && prev.SHA256 == o.SHA256:
+		return nil, 0, fmt.Errorf("%w: at %s (log index %d)", ErrDuplicate, ts(prev.Received), prev.LogIndex)
 	}
 	entries := [][]byte{rec}
 	if prev != nil {
-		sup, err := entry("offer-superseded", "tender", r.Tender, "bidder", r.Bidder,
-			"sha256", hexEntry(prev.SHA256[:]), "by", hexEntry(r.SHA256[:]), "time", tsEntry(r.Received))
+		sup, err := entry("offer-superseded", "tender", id, "bidder", o.Bidder,
+			"sha256", hexEntry(prev.SHA256[:]), "by", hexEntry(o.SHA256[:]), "time", tsEntry(o.Received))
 		if err != nil {
-			return 0, err
+			return nil, 0, err
 		}
 		entries = append(entries, sup)
 	}
-	return e.appendLog(ctx, entries...)
+	idx, err := e.appendLog(ctx, entries...)
+	return prev, idx, err
 }
 
 // recordOffer indexes a logged offer, or — if the tender closed meanwhile
 // (another server instance) — decides from the closing whether the offer
 // counts. While the tender is closing it waits for the closing to finish.
-func (e *Engine) recordOffer(ctx context.Context, id string, o Offer) error {
+// A delivery after closing counts if the closing holds its commitment.
+func (e *Engine) recordOffer(ctx context.Context, id string, o Offer, prev *Offer) error {
+	counted := o
+	if o.Committed && prev != nil { // a delivery: the closing knows the commitment
+		counted = *prev
+	}
 	for {
 		var closing bool
 		_, err := e.update(ctx, id, func(tx vault.Tx, t *Tender) error {
@@ -227,8 +297,7 @@ func (e *Engine) recordOffer(ctx context.Context, id string, o Offer) error {
 			case t.State == StateClosing:
 				closing = true
 				return nil
-			case t.Closing != nil && slices.ContainsFunc(t.Closing.Offers, o.same):
-				return nil // closed, and the offer counts: nothing to index
+			case t.Closing != nil && slices.ContainsFunc(t.Closing.Offers, counted.same):
 			default:
 				return fmt.Errorf("%w: submission for %s closed before the offer was recorded; it does not count", ErrLate, id)
 			}
@@ -243,6 +312,53 @@ func (e *Engine) recordOffer(ctx context.Context, id string, o Offer) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// Commitment acknowledges a commitment to a sealed file.
+type Commitment struct {
+	Tender, Bidder string
+	SHA256         [32]byte
+	Size           int64
+	Time           time.Time
+	LogIndex       int64 // of the offer-committed entry
+}
+
+// Commit records, before the deadline, that bidder will deliver the sealed
+// file with this SHA-256 and size ("commit now, upload later", for slow
+// links): the commitment is logged and counts as the bidder's offer, and
+// Submit accepts exactly that file until the opening time. A committed
+// file that never arrives is reported at the opening (witness report,
+// step missing). Refusals are those of Submit.
+func (e *Engine) Commit(ctx context.Context, bidder, id string, digest [32]byte, size int64) (*Commitment, error) {
+	t, err := e.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	if err := e.checkWindow(t, now); err != nil {
+		return nil, err
+	}
+	if err := e.checkBidder(ctx, id, bidder); err != nil {
+		return nil, err
+	}
+	if size <= 0 || size > e.cfg.MaxOfferSize {
+		return nil, fmt.Errorf("%w: a committed offer has 1 to %d bytes, not %d", ErrTooLarge, e.cfg.MaxOfferSize, size)
+	}
+	rec, err := entry("offer-committed", "tender", id, "bidder", bidder, "sha256", hexEntry(digest[:]),
+		"size", uintEntry(size), "time", tsEntry(now))
+	if err != nil {
+		return nil, err
+	}
+	o := Offer{Bidder: bidder, SHA256: digest, Size: size, Received: now.UTC(), Committed: true}
+	prev, idx, err := e.logOffer(ctx, id, o, rec)
+	if err != nil {
+		return nil, err
+	}
+	o.LogIndex = idx
+	if err := e.recordOffer(ctx, id, o, prev); err != nil {
+		return nil, err
+	}
+	return &Commitment{Tender: id, Bidder: bidder, SHA256: digest, Size: size, Time: o.Received, LogIndex: idx}, nil
 }
 
 // ProofFile returns the offer proof file (doc/spec/receipt.md) for a

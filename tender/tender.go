@@ -99,7 +99,12 @@ type Offer struct {
 	SHA256   [32]byte
 	Size     int64
 	Received time.Time
-	LogIndex int64 // of its offer-received entry
+	LogIndex int64 // of its offer-received entry (offer-committed while undelivered)
+	// Committed offers were committed to by digest before the deadline
+	// (Commit); Delivered says whether their file has arrived. Offers
+	// submitted whole are Delivered and not Committed.
+	Committed bool `json:",omitempty"`
+	Delivered bool
 }
 
 func (o Offer) same(p Offer) bool {
