@@ -85,3 +85,31 @@ func (s *Server) postComplaintUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, c)
 }
+
+func (s *Server) getPlans(w http.ResponseWriter, r *http.Request) {
+	p, err := s.Engine.Plans(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) {
+	var j struct {
+		ID     string `json:"id"`
+		Title  string `json:"title"`
+		Budget int64  `json:"budget"`
+		Text   string `json:"text"`
+	}
+	if err := readJSON(w, r, maxJSON, &j); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.Engine.AnnouncePlan(r.Context(), user(r).ID, j.ID, j.Title, j.Budget, j.Text)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, p)
+}

@@ -57,6 +57,8 @@ func (s *Server) table() []route {
 		{"POST", "/v1/users/{user}/reactivate", reviewers, "Reactivate a deactivated account.", jsonBody, s.postReactivate},
 		{"POST", "/v1/committees/{tender}", []registry.Role{registry.RolePAKPA}, "Assign the procurement committee of a tender.", jsonBody, s.postCommittee},
 
+		{"GET", "/v1/plans", nil, "Procurement plans (RUP).", "", s.getPlans},
+		{"POST", "/v1/plans", []registry.Role{registry.RolePAKPA}, "Announce a procurement plan (RUP), by a PA/KPA.", jsonBody, s.postPlan},
 		{"POST", "/v1/documents", pokja, "Store a tender document; returns its SHA-256.", binaryBody, s.postDocument},
 		{"GET", "/v1/tenders", nil, "All tenders.", "", s.listTenders},
 		{"POST", "/v1/tenders", pokja, "Announce a tender (by a member of its assigned committee).", jsonBody, s.postTender},

@@ -65,6 +65,14 @@ func (e *Engine) Announce(ctx context.Context, actor string, a Announcement) (*T
 	if _, err := e.cfg.Blobs.Stat(ctx, a.Document); err != nil {
 		return nil, fmt.Errorf("%w: tender document %x is not stored: %w", ErrInvalid, a.Document[:8], err)
 	}
+	if a.Plan != "" {
+		err := e.cfg.Records.View(ctx, func(tx vault.Tx) error { _, err := tx.Get(tablePlans, a.Plan); return err })
+		if errors.Is(err, vault.ErrNotFound) {
+			return nil, fmt.Errorf("%w: procurement plan %q is not announced", ErrInvalid, a.Plan)
+		} else if err != nil {
+			return nil, err
+		}
+	}
 	if a.ID == "" {
 		a.ID = newID("T", now)
 	}

@@ -199,3 +199,33 @@ func TestAnnounceRefusals(t *testing.T) {
 		}
 	})
 }
+
+func TestPlans(t *testing.T) {
+	backends(t, func(t *testing.T, open func(t *testing.T) vault.Backend) {
+		e := newEnv(t, open(t))
+		e.dir.mu.Lock()
+		e.dir.pakpa = map[string]bool{"kpa-1": true}
+		e.dir.mu.Unlock()
+		size0 := e.log.Size()
+		if _, err := e.engine.AnnouncePlan(e.ctx, "pokja-1", "RUP-1", "Jembatan", 1, "x"); !errors.Is(err, ErrForbidden) {
+			t.Errorf("plan by a committee member: err = %v, want ErrForbidden", err)
+		}
+		if _, err := e.engine.AnnouncePlan(e.ctx, "kpa-1", "RUP-1", "Jembatan", 0, "x"); !errors.Is(err, ErrInvalid) {
+			t.Errorf("plan without a budget: err = %v, want ErrInvalid", err)
+		}
+		if e.log.Size() != size0 {
+			t.Error("refused plans were logged")
+		}
+		p, err := e.engine.AnnouncePlan(e.ctx, "kpa-1", "RUP-1", "Rehabilitasi Jembatan", 2_500_000_000, "RUP 2026: jembatan")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.engine.AnnouncePlan(e.ctx, "kpa-1", "RUP-1", "again", 1, "x"); !errors.Is(err, ErrInvalid) {
+			t.Errorf("reused plan id: err = %v, want ErrInvalid", err)
+		}
+		plans, err := e.engine.Plans(e.ctx)
+		if err != nil || len(plans) != 1 || plans[0].ID != p.ID || plans[0].Budget != 2_500_000_000 {
+			t.Errorf("Plans = %+v, %v", plans, err)
+		}
+	})
+}

@@ -1,0 +1,81 @@
+package tender
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/segel-lpse/segel/vault"
+)
+
+// tablePlans holds procurement plans: id → Plan.
+const tablePlans = "tender_plans"
+
+// Plan is a procurement plan (Rencana Umum Pengadaan, RUP), announced by
+// a PA/KPA before its tenders (regulation art. 4).
+type Plan struct {
+	ID        string
+	Title     string
+	Budget    int64    // in rupiah
+	Document  [32]byte // SHA-256 of the plan's text in Blobs
+	By        string
+	Announced time.Time
+}
+
+// AnnouncePlan publishes a procurement plan, by a PA/KPA. A tender may
+// then name it (Announcement.Plan).
+func (e *Engine) AnnouncePlan(ctx context.Context, actor, id, title string, budget int64, text string) (*Plan, error) {
+	if err := e.cfg.Directory.CheckRole(ctx, actor, RolePAKPA); err != nil {
+		return nil, fmt.Errorf("%w: plans are announced by a PA/KPA: %w", ErrForbidden, err)
+	}
+	switch {
+	case strings.TrimSpace(title) == "" || len(title) > 500:
+		return nil, fmt.Errorf("%w: a plan's title has 1–500 characters", ErrInvalid)
+	case budget <= 0:
+		return nil, fmt.Errorf("%w: a plan's budget is a positive number of rupiah, not %d", ErrInvalid, budget)
+	}
+	now := e.now()
+	if id == "" {
+		id = newID("RUP", now)
+	}
+	doc, err := e.putText(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	ent, err := entry("plan-announced", "plan", id, "by", actor, "document", hexEntry(doc[:]), "time", tsEntry(now))
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{ID: id, Title: title, Budget: budget, Document: doc, By: actor, Announced: now}
+	b, _ := json.Marshal(p)
+	err = e.cfg.Records.Update(ctx, func(tx vault.Tx) error { return tx.Insert(tablePlans, id, b) })
+	if errors.Is(err, vault.ErrExists) {
+		return nil, fmt.Errorf("%w: plan id %q is taken", ErrInvalid, id)
+	} else if err != nil {
+		return nil, err
+	}
+	if _, err := e.appendLog(ctx, ent); err != nil {
+		e.cfg.Records.Update(ctx, func(tx vault.Tx) error { return tx.Delete(tablePlans, id) })
+		return nil, err
+	}
+	return p, nil
+}
+
+// Plans lists the procurement plans, in id order.
+func (e *Engine) Plans(ctx context.Context) ([]Plan, error) {
+	var out []Plan
+	err := e.cfg.Records.View(ctx, func(tx vault.Tx) error {
+		return tx.Scan(tablePlans, "", func(key string, value []byte) error {
+			var p Plan
+			if err := json.Unmarshal(value, &p); err != nil {
+				return fmt.Errorf("tender: stored plan %q is corrupt: %w", key, err)
+			}
+			out = append(out, p)
+			return nil
+		})
+	})
+	return out, err
+}
