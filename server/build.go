@@ -143,7 +143,7 @@ func Build(ctx context.Context, cfg Config) (*Server, error) {
 	s.Engine, err = tender.New(tender.Config{
 		Records: cfg.Backend, Blobs: cfg.Backend, Log: s.Log,
 		ReceiptSigner: rcptSigner, ReportSigner: reportSigner,
-		Beacon: s.Beacon, Directory: directory{s.Registry},
+		Beacon: s.Beacon, Directory: Directory(s.Registry),
 		MaxOfferSize: cfg.MaxOfferSize, OpenWorkers: cfg.OpenWorkers,
 		Now: cfg.Now, Logger: cfg.Logger,
 	})

@@ -7,8 +7,12 @@ import (
 	"github.com/segel-lpse/segel/tender"
 )
 
-// directory answers the tender engine's questions from the registry. The
-// role ids of the two packages are the same strings.
+// Directory returns the tender engine's view of reg: who is an active
+// provider, who holds which role, who may be assigned (separation of
+// duties). The role ids of the two packages are the same strings; the
+// engine's LPSE staff are the registry's verifiers and admins.
+func Directory(reg *registry.Registry) tender.Directory { return directory{reg} }
+
 type directory struct{ reg *registry.Registry }
 
 func (d directory) CheckProvider(ctx context.Context, userID string) error {
