@@ -34,10 +34,13 @@ func Inspect(r io.Reader, c timelock.Chain) (*Header, error) {
 	if len(stanzas) != 1 {
 		return nil, fmt.Errorf("%w: header has %d recipient stanzas, a sealed offer has exactly 1", ErrMalformed, len(stanzas))
 	}
-	return parseStanza(c, stanzas[0])
+	return parseStanza(c, stanzas[0], true)
 }
 
-func parseStanza(c timelock.Chain, s *age.Stanza) (*Header, error) {
+// parseStanza checks an offer stanza's structure. With points, it also
+// checks the time-lock ciphertext's point (a subgroup check, costly);
+// Identity.Unwrap skips that, as timelock's Unwrap checks it anyway.
+func parseStanza(c timelock.Chain, s *age.Stanza, points bool) (*Header, error) {
 	switch {
 	case s.Type == timelock.StanzaType:
 		return nil, fmt.Errorf("%w: this is a plain tlock file (time lock only, no committee key); seal the offer with `segel seal`", ErrMalformed)
@@ -49,6 +52,16 @@ func parseStanza(c timelock.Chain, s *age.Stanza) (*Header, error) {
 		return nil, fmt.Errorf("%w: committee key id %.40q is not 16 lowercase hex digits", ErrMalformed, s.Args[2])
 	case len(s.Body) != bodySize:
 		return nil, fmt.Errorf("%w: stanza body is %d bytes, want %d", ErrMalformed, len(s.Body), bodySize)
+	}
+	if !points {
+		round, err := timelock.ParseRound(s.Args[0])
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
+		if s.Args[1] != c.HashHex() {
+			return nil, fmt.Errorf("%w: stanza names chain %.64q, pinned chain is %s", timelock.ErrWrongChain, s.Args[1], c)
+		}
+		return &Header{Round: round, ChainHash: s.Args[1], CommitteeKeyID: s.Args[2]}, nil
 	}
 	tl, _ := split(s.Args, s.Body)
 	round, err := timelock.ParseStanza(c, tl)

@@ -49,7 +49,7 @@ func (i *Identity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 		if s.Type != StanzaType {
 			continue
 		}
-		h, err := parseStanza(i.chain, s)
+		h, err := parseStanza(i.chain, s, false)
 		switch {
 		case errors.Is(err, timelock.ErrWrongChain):
 			mismatch = err
@@ -99,7 +99,7 @@ func Open(ctx context.Context, src io.Reader, b timelock.Beacon, committee *age.
 	if len(stanzas) != 1 {
 		return nil, stepError(StepInspect, fmt.Errorf("header has %d recipient stanzas, a sealed offer has exactly 1", len(stanzas)))
 	}
-	h, err := parseStanza(b.Chain(), stanzas[0])
+	h, err := parseStanza(b.Chain(), stanzas[0], true)
 	if errors.Is(err, timelock.ErrWrongChain) {
 		return nil, err
 	} else if err != nil {

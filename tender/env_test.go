@@ -76,7 +76,7 @@ func backends(t *testing.T, f func(t *testing.T, open func(t *testing.T) vault.B
 
 var testStart = time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 
-func newEnv(t *testing.T, backend vault.Backend) *env {
+func newEnv(t testing.TB, backend vault.Backend) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{ctx: ctx, backend: backend, now: testStart}
@@ -115,7 +115,7 @@ func newEnv(t *testing.T, backend vault.Backend) *env {
 	return e
 }
 
-func newKey(t *testing.T, name string) (note.Signer, note.Verifier, string) {
+func newKey(t testing.TB, name string) (note.Signer, note.Verifier, string) {
 	t.Helper()
 	skey, vkey, err := auditlog.GenerateKey(name)
 	if err != nil {
@@ -134,7 +134,7 @@ func newKey(t *testing.T, name string) (note.Signer, note.Verifier, string) {
 
 // announce stores a tender document and announces a tender whose
 // submission window is testStart..+2h and whose opening is at +2h30m.
-func (e *env) announce(t *testing.T) *Tender {
+func (e *env) announce(t testing.TB) *Tender {
 	t.Helper()
 	doc, err := e.backend.Put(e.ctx, bytes.NewReader([]byte("Dokumen pemilihan: pembangunan jembatan")), 1<<20)
 	if err != nil {
@@ -161,7 +161,7 @@ func (e *env) announce(t *testing.T) *Tender {
 }
 
 // sealFor seals doc as a bidder would, to tender tn.
-func (e *env) sealFor(t *testing.T, tn *Tender, doc string) []byte {
+func (e *env) sealFor(t testing.TB, tn *Tender, doc string) []byte {
 	t.Helper()
 	target, err := tn.Target(e.engine)
 	if err != nil {

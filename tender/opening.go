@@ -303,6 +303,12 @@ func (e *Engine) openOne(ctx context.Context, o Offer, id *sealer.Identity, sink
 		if src.err != nil { // the storage, not the file, failed
 			return openResult{fail: &failure{step: audit.StepStorageRead, fault: audit.FaultSystem, detail: detail(src.err), stanzas: stanzas}}
 		}
+		// Before blaming the bidder, check that the stored bytes are still
+		// the ones the receipt names: if not, storage damaged them.
+		if ierr := e.checkBlob(ctx, o); ierr != nil {
+			return openResult{fail: &failure{step: audit.StepStorageRead, fault: audit.FaultSystem,
+				detail: detail(fmt.Errorf("stored file no longer matches its receipt (%v); opening failed with: %v", ierr, err)), stanzas: stanzas}}
+		}
 		step := audit.StepHeader
 		var oe *sealer.OpenError
 		if errors.As(err, &oe) {
@@ -348,6 +354,25 @@ func (e *Engine) openOne(ctx context.Context, o Offer, id *sealer.Identity, sink
 	}
 	h.Sum(res.plaintext[:0])
 	return res
+}
+
+// checkBlob re-reads a stored offer and checks its SHA-256 and size
+// against the receipt's.
+func (e *Engine) checkBlob(ctx context.Context, o Offer) error {
+	r, err := e.cfg.Blobs.Open(ctx, o.SHA256)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err != nil {
+		return err
+	}
+	if [32]byte(h.Sum(nil)) != o.SHA256 || n != o.Size {
+		return fmt.Errorf("%d bytes hashing to %x", n, h.Sum(nil)[:8])
+	}
+	return nil
 }
 
 func stepOr(err error, step string) error {

@@ -34,6 +34,11 @@ var errDecrypt = errors.New("timelock: ciphertext does not decrypt with this rou
 type ciphertext struct {
 	U    []byte
 	V, W [fileKeySize]byte
+
+	// U parsed (by parseU), so that a stanza checked once is not parsed
+	// again, with its subgroup check, to decrypt it.
+	uG1 *bls12381.G1
+	uG2 *bls12381.G2
 }
 
 func (ct *ciphertext) bytes() []byte {
@@ -119,21 +124,23 @@ func decrypt(c *chain, sig []byte, ct *ciphertext) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("timelock: signature: %w", err)
 		}
-		u, err := parseG2(ct.U)
-		if err != nil {
-			return nil, fmt.Errorf("timelock: ciphertext U: %w", err)
+		if ct.uG2 == nil {
+			if err := c.parseU(ct); err != nil {
+				return nil, fmt.Errorf("timelock: ciphertext U: %w", err)
+			}
 		}
-		gid = bls12381.Pair(s, u)
+		gid = bls12381.Pair(s, ct.uG2)
 	} else {
 		s, err := parseG2(sig)
 		if err != nil {
 			return nil, fmt.Errorf("timelock: signature: %w", err)
 		}
-		u, err := parseG1(ct.U)
-		if err != nil {
-			return nil, fmt.Errorf("timelock: ciphertext U: %w", err)
+		if ct.uG1 == nil {
+			if err := c.parseU(ct); err != nil {
+				return nil, fmt.Errorf("timelock: ciphertext U: %w", err)
+			}
 		}
-		gid = bls12381.Pair(u, s)
+		gid = bls12381.Pair(ct.uG1, s)
 	}
 	h := h2(gid)
 	var sigma, msg [fileKeySize]byte

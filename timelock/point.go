@@ -79,13 +79,13 @@ func (c *chain) signatureSize() int {
 	return bls12381.G2SizeCompressed
 }
 
-// parseU strictly parses a ciphertext's U, in the key group.
-func (c *chain) parseU(b []byte) error {
+// parseU strictly parses a ciphertext's U, in the key group, into ct.
+func (c *chain) parseU(ct *ciphertext) error {
 	var err error
 	if c.keyOnG2 {
-		_, err = parseG2(b)
+		ct.uG2, err = parseG2(ct.U)
 	} else {
-		_, err = parseG1(b)
+		ct.uG1, err = parseG1(ct.U)
 	}
 	return err
 }

@@ -88,7 +88,7 @@ func (i *Identity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 		if s.Type != StanzaType || len(s.Args) != 2 {
 			continue
 		}
-		round, err := parseStanza(i.chain, s)
+		round, ct, err := parseStanza(i.chain, s)
 		switch {
 		case errors.Is(err, ErrWrongChain):
 			mismatch = err
@@ -99,7 +99,6 @@ func (i *Identity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 			mismatch = fmt.Errorf("%w: stanza is for round %d, identity for round %d", ErrWrongRound, round, i.round)
 			continue
 		}
-		ct := splitBody(i.chain, s.Body)
 		key, err := decrypt(i.chain, i.sig, ct)
 		if err != nil {
 			return nil, err
@@ -125,27 +124,30 @@ func ParseStanza(c Chain, s *age.Stanza) (round uint64, err error) {
 	if s.Type != StanzaType {
 		return 0, fmt.Errorf("%w: type %q, want %q", ErrMalformed, s.Type, StanzaType)
 	}
-	return parseStanza(c.c, s)
+	round, _, err = parseStanza(c.c, s)
+	return round, err
 }
 
-func parseStanza(c *chain, s *age.Stanza) (uint64, error) {
+// parseStanza checks a tlock stanza and returns its round and ciphertext.
+func parseStanza(c *chain, s *age.Stanza) (uint64, *ciphertext, error) {
 	if len(s.Args) != 2 {
-		return 0, fmt.Errorf("%w: %d arguments, want 2 (round, chain hash)", ErrMalformed, len(s.Args))
+		return 0, nil, fmt.Errorf("%w: %d arguments, want 2 (round, chain hash)", ErrMalformed, len(s.Args))
 	}
 	round, err := ParseRound(s.Args[0])
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return 0, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if h := s.Args[1]; h != (Chain{c}).HashHex() {
-		return 0, fmt.Errorf("%w: stanza names chain %.64q, pinned chain is %s", ErrWrongChain, h, Chain{c})
+		return 0, nil, fmt.Errorf("%w: stanza names chain %.64q, pinned chain is %s", ErrWrongChain, h, Chain{c})
 	}
 	if want := c.pointSize() + 2*fileKeySize; len(s.Body) != want {
-		return 0, fmt.Errorf("%w: body is %d bytes, want %d", ErrMalformed, len(s.Body), want)
+		return 0, nil, fmt.Errorf("%w: body is %d bytes, want %d", ErrMalformed, len(s.Body), want)
 	}
-	if err := c.parseU(s.Body[:c.pointSize()]); err != nil {
-		return 0, fmt.Errorf("%w: U: %v", ErrMalformed, err)
+	ct := splitBody(c, s.Body)
+	if err := c.parseU(ct); err != nil {
+		return 0, nil, fmt.Errorf("%w: U: %v", ErrMalformed, err)
 	}
-	return round, nil
+	return round, ct, nil
 }
 
 // ParseRound parses a round number in canonical decimal: digits only, no

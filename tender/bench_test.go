@@ -1,0 +1,93 @@
+package tender
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"runtime"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+	"github.com/segel-lpse/segel/sealer"
+	"github.com/segel-lpse/segel/vault"
+)
+
+// BenchmarkOpening opens one tender of 1,000 offers of 256 KiB on the
+// embedded backend, next to the ideal parallel time: the per-offer cost
+// of opening with the sealer alone (read from memory, no storage, no
+// log), summed and divided by the cores used, measured in the same run.
+//
+//	go test -run '^$' -bench Opening -benchtime 1x ./tender
+//
+// Report ceremony/ideal: the cost of storage, logging and reports.
+func BenchmarkOpening(b *testing.B) {
+	const offers, size = 1000, 256 << 10
+	backend, err := vault.OpenEmbedded(b.Context(), vault.EmbeddedConfig{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer backend.Close()
+	e := newEnv(b, backend)
+	tn := e.announce(b)
+	e.set(testStart.Add(time.Minute))
+	target, _ := tn.Target(e.engine)
+	doc := make([]byte, size)
+	var sample []byte
+	for i := range offers {
+		bidder := fmt.Sprintf("bench-%04d", i)
+		e.dir.providers[bidder] = nil
+		if err := e.engine.Register(e.ctx, bidder, tn.ID); err != nil {
+			b.Fatal(err)
+		}
+		rand.Read(doc[:64])
+		var buf bytes.Buffer
+		if _, err := sealer.Seal(&buf, bytes.NewReader(doc), target); err != nil {
+			b.Fatal(err)
+		}
+		sample = buf.Bytes()
+		if _, err := e.engine.Submit(e.ctx, bidder, tn.ID, bytes.NewReader(sample)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.set(e.beacon.Chain().TimeOf(tn.Round))
+	sig, err := e.beacon.Signature(e.ctx, tn.Round)
+	if err != nil {
+		b.Fatal(err)
+	}
+	id, err := sealer.NewIdentity(e.beacon.Chain(), tn.Round, sig, e.committee)
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	// The per-offer sealer cost, one core.
+	const probes = 50
+	start := time.Now()
+	for range probes {
+		r, err := age.Decrypt(bytes.NewReader(sample), id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, r)
+	}
+	perOffer := time.Since(start) / probes
+	cores := min(runtime.GOMAXPROCS(0), e.engine.cfg.OpenWorkers)
+	ideal := perOffer * offers / time.Duration(cores)
+
+	b.ResetTimer()
+	start = time.Now()
+	op, err := e.engine.Open(e.ctx, "pokja-1", tn.ID, Ceremony{Committee: e.committee, Witnesses: []string{"pokja-1"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	wall := time.Since(start)
+	b.StopTimer()
+	if len(op.Witness) != 0 || len(op.Report.Offers) != offers {
+		b.Fatalf("opened %d offers with %d failures", len(op.Report.Offers), len(op.Witness))
+	}
+	b.ReportMetric(float64(perOffer.Microseconds()), "µs/offer-sealer")
+	b.ReportMetric(ideal.Seconds(), "s-ideal")
+	b.ReportMetric(wall.Seconds(), "s-ceremony")
+	b.ReportMetric(float64(wall)/float64(ideal), "ceremony/ideal")
+}
