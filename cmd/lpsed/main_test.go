@@ -3,28 +3,81 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDemo(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"demo", "--data", t.TempDir()}, &out, &errOut); code != 0 {
-		t.Fatalf("lpsed demo exited %d: %s", code, errOut.String())
+	if testing.Short() {
+		t.Skip("runs a whole tender in real time (~15 s)")
 	}
-	for _, want := range []string{"refused (timelock: too early", "proof verifies offline", "opened at round"} {
+	var out, errOut bytes.Buffer
+	bundle := filepath.Join(t.TempDir(), "bundle")
+	if code := run(context.Background(), []string{"demo", "--data", t.TempDir(), "--bundle", bundle}, &out, &errOut); code != 0 {
+		t.Fatalf("lpsed demo exited %d: %s\n%s", code, errOut.String(), out.String())
+	}
+	for _, want := range []string{"refused (timelock: too early", "witness report for", "bundle verified"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
 	}
+	if _, err := os.Stat(filepath.Join(bundle, "opening-report.txt")); err != nil {
+		t.Errorf("--bundle: %v", err)
+	}
 }
 
 func TestUsage(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if code := run(context.Background(), nil, &out, &errOut); code != 2 {
-		t.Errorf("no arguments: exit %d, want 2", code)
+	tests := []struct {
+		args []string
+		code int
+	}{
+		{[]string{"help"}, 0},
+		{[]string{"--help"}, 0},
+		{[]string{"--no-such-flag"}, 2},
+		{[]string{"--addr", "127.0.0.1:0", "stray-argument"}, 2},
+		{[]string{"demo", "--no-such-flag"}, 2},
+		{[]string{"--beacon", "moon", "--data", t.TempDir()}, 1},
 	}
-	if code := run(context.Background(), []string{"bogus"}, &out, &errOut); code != 2 {
-		t.Errorf("unknown command: exit %d, want 2", code)
+	for _, tt := range tests {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), tt.args, &out, &errOut); code != tt.code {
+			t.Errorf("lpsed %s: exit %d, want %d (%s)", strings.Join(tt.args, " "), code, tt.code, errOut.String())
+		}
+	}
+}
+
+// TestServe starts the server on a free port, waits until it answers,
+// and stops it with the context, as SIGINT/SIGTERM do.
+func TestServe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var out, errOut bytes.Buffer
+	go func() { done <- run(ctx, []string{"--addr", addr, "--data", t.TempDir()}, &out, &errOut) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not answer: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d: %s", code, errOut.String())
 	}
 }
