@@ -2,14 +2,10 @@ package sealer
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"errors"
-	"io"
 	"strings"
 	"testing"
-
-	"filippo.io/age"
 )
 
 // TestOpenErrorSteps damages one part of a sealed offer at a time and
@@ -44,7 +40,13 @@ func TestOpenErrorSteps(t *testing.T) {
 	}
 	macPos := bytes.Index(file, []byte("\n--- ")) + 6
 	badMAC := bytes.Clone(file)
-	badMAC[macPos] ^= 'A' ^ 'B'
+	// Another base64 digit, so the header still parses and only the MAC
+	// is wrong.
+	if badMAC[macPos] == 'A' {
+		badMAC[macPos] = 'B'
+	} else {
+		badMAC[macPos] = 'A'
+	}
 	badPayload := bytes.Clone(file)
 	badPayload[len(file)-20] ^= 1
 
@@ -76,9 +78,6 @@ func TestOpenErrorSteps(t *testing.T) {
 			}
 		})
 	}
-	_ = age.ErrIncorrectIdentity
-	_ = io.EOF
-	_ = context.Background
 }
 
 func trimNL(ls []string) []string {
