@@ -241,51 +241,6 @@ func (d *roleDirectory) CheckRole(ctx context.Context, id string, role Role) err
 	return d.testDirectory.CheckRole(ctx, id, role)
 }
 
-// simulateOpening stands in for the opening ceremony, which is not in
-// package tender on this branch's base: it logs what the ceremony logs
-// (offer-opened or offer-failed per offer, then opening-report) and moves
-// the tender to StateOpened. Replace with Engine.Open when it lands.
-func (e *env) simulateOpening(t *testing.T, id string, failed map[string]bool) {
-	t.Helper()
-	tn, err := e.engine.Get(e.ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := e.clock()
-	var ents [][]byte
-	var opened, nfailed int
-	for _, o := range tn.Closing.Offers {
-		var ent []byte
-		if failed[o.Bidder] {
-			nfailed++
-			ent, err = entry("offer-failed", "tender", id, "bidder", o.Bidder, "sha256", hexEntry(o.SHA256[:]),
-				"report", hexEntry(bytes.Repeat([]byte{1}, 32)), "fault", "file", "time", tsEntry(now))
-		} else {
-			opened++
-			ent, err = entry("offer-opened", "tender", id, "bidder", o.Bidder, "sha256", hexEntry(o.SHA256[:]),
-				"plaintext", hexEntry(bytes.Repeat([]byte{2}, 32)), "time", tsEntry(now))
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		ents = append(ents, ent)
-	}
-	rep, err := entry("opening-report", "tender", id, "report", hexEntry(bytes.Repeat([]byte{3}, 32)),
-		"opened", uintEntry(opened), "failed", uintEntry(nfailed), "time", tsEntry(now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.engine.appendLog(e.ctx, append(ents, rep)...); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.engine.update(e.ctx, id, func(tx vault.Tx, t *Tender) error {
-		t.State = StateOpened
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func releaseIDs(d *ocdsDoc) []string {
 	var ids []string
 	for _, r := range d.Releases {
@@ -347,7 +302,11 @@ func TestOCDSStages(t *testing.T) {
 		}
 		e.set(testStart.Add(20 * time.Minute))
 		for _, b := range bidders {
-			if _, err := e.engine.Submit(e.ctx, b, tn.ID, bytes.NewReader(e.sealFor(t, tn, "offer of "+b))); err != nil {
+			file := e.sealFor(t, tn, "offer of "+b)
+			if b == "penyedia-3" {
+				file[len(file)-5] ^= 1 // damaged after sealing: fails to open
+			}
+			if _, err := e.engine.Submit(e.ctx, b, tn.ID, bytes.NewReader(file)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -376,8 +335,10 @@ func TestOCDSStages(t *testing.T) {
 		}
 
 		// Opened: bids in detail; the offer that failed to open is disqualified.
-		e.set(tn.Schedule.Opening.Add(time.Minute))
-		e.simulateOpening(t, tn.ID, map[string]bool{"penyedia-3": true})
+		e.set(e.beacon.Chain().TimeOf(tn.Round))
+		if _, err := e.engine.Open(e.ctx, "pokja-1", tn.ID, Ceremony{Committee: e.committee, Witnesses: []string{"pokja-1"}}); err != nil {
+			t.Fatal(err)
+		}
 		d, _ = e.export(t, tn.ID)
 		last = d.Releases[len(d.Releases)-1]
 		if got, want := releaseIDs(d)[3], "opened:tenderUpdate"; got != want {
