@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/segel-lpse/segel/auditlog"
@@ -143,7 +145,7 @@ func checkpointSize(signed []byte) (int64, error) {
 	if len(lines) < 3 {
 		return 0, fmt.Errorf("%w: checkpoint has no size line", ErrMalformed)
 	}
-	n, err := parseUint(lines[1])
+	n, err := canon.ParseUint(lines[1])
 	if err != nil {
 		return 0, fmt.Errorf("%w: checkpoint size: %v", ErrMalformed, err)
 	}
@@ -193,7 +195,7 @@ func parseProof(b []byte) ([]tlog.Hash, error) {
 		}
 		var h tlog.Hash
 		n, err := base64.StdEncoding.Strict().Decode(h[:], line)
-		if len(line) != 44 || err != nil || n != len(h) || !isCanonicalBase64(string(line)) {
+		if len(line) != 44 || err != nil || n != len(h) || !canon.IsCanonicalBase64(string(line)) {
 			return nil, fmt.Errorf("proof line %q is not the canonical base64 of a 32-byte hash", line)
 		}
 		hashes = append(hashes, h)

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/timelock"
 )
@@ -156,7 +158,7 @@ func indexName(name, ext string) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	n, err := parseUint(s)
+	n, err := canon.ParseUint(s)
 	return n, err == nil
 }
 
@@ -250,8 +252,8 @@ func (r *reader) file(rel, p string) error {
 	case "consistency/":
 		s, ok := strings.CutSuffix(name, textExt)
 		m, n, ok2 := strings.Cut(s, "-")
-		mi, err1 := parseUint(m)
-		ni, err2 := parseUint(n)
+		mi, err1 := canon.ParseUint(m)
+		ni, err2 := canon.ParseUint(n)
 		if !ok || !ok2 || err1 != nil || err2 != nil {
 			return unknown
 		}

@@ -1,15 +1,14 @@
 package audit
 
 import (
-	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/segel-lpse/segel/internal/canon"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -25,11 +24,11 @@ const (
 )
 
 func checkID(v string) error {
-	if len(v) == 0 || len(v) > maxIDLen || !isAlnum(v[0]) {
+	if len(v) == 0 || len(v) > maxIDLen || !canon.IsAlnum(v[0]) {
 		return fmt.Errorf("id %q must be 1 to %d bytes starting with a letter or digit", v, maxIDLen)
 	}
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; !isAlnum(c) && c != '.' && c != '_' && c != '/' && c != '-' {
+		if c := v[i]; !canon.IsAlnum(c) && c != '.' && c != '_' && c != '/' && c != '-' {
 			return fmt.Errorf("id contains %q", c)
 		}
 	}
@@ -52,40 +51,10 @@ func checkText(v string) error {
 }
 
 func checkHex(v string) error {
-	if len(v) == 0 || len(v) > maxHexLen || len(v)%2 != 0 || !isLowerHex(v) {
+	if len(v) == 0 || len(v) > maxHexLen || len(v)%2 != 0 || !canon.IsLowerHex(v) {
 		return fmt.Errorf("hex must be an even number (2 to %d) of lowercase hex digits", maxHexLen)
 	}
 	return nil
-}
-
-func isAlnum(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}
-
-func isLowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// parseUint parses a canonical decimal in [0, 2^63-1].
-func parseUint(s string) (int64, error) {
-	if s == "" || len(s) > 1 && s[0] == '0' || len(s) > 19 {
-		return 0, fmt.Errorf("number %q is not canonical decimal", s)
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, fmt.Errorf("number %q is not canonical decimal", s)
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("number %q out of range", s)
-	}
-	return n, nil
 }
 
 func formatUint(n int64) string { return strconv.FormatInt(n, 10) }
@@ -93,7 +62,7 @@ func formatUint(n int64) string { return strconv.FormatInt(n, 10) }
 // parseSHA256 parses 64 lowercase hex digits.
 func parseSHA256(s string) ([32]byte, error) {
 	var h [32]byte
-	if len(s) != 64 || !isLowerHex(s) {
+	if len(s) != 64 || !canon.IsLowerHex(s) {
 		return h, fmt.Errorf("sha256 %q must be 64 lowercase hex digits", s)
 	}
 	for i := range h {
@@ -107,17 +76,6 @@ func unhex(c byte) byte {
 		return c - '0'
 	}
 	return c - 'a' + 10
-}
-
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-// parseTime parses a canonical RFC 3339 UTC time.
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || t.Location() != time.UTC || formatTime(t) != s || len(s) < 20 {
-		return time.Time{}, fmt.Errorf("time %q is not canonical RFC 3339 UTC", s)
-	}
-	return t, nil
 }
 
 // lines is a cursor over "key: value\n" lines.
@@ -147,55 +105,25 @@ func (l *lines) end() error {
 	return nil
 }
 
-// openNote verifies msg, a signed note of at most max bytes, against the one
-// pinned key v and returns its text. Signature lines must be canonical
-// base64 (note.Open accepts non-zero padding bits), so that every byte of a
-// signed report matters.
+// openNote verifies a signed note strictly (canon.OpenNote) against the
+// pinned key v and returns its text, with this package's sentinels.
 func openNote(msg []byte, max int, v note.Verifier) (string, error) {
-	if len(msg) > max {
-		return "", fmt.Errorf("%w: signed note is %d bytes, more than %d", ErrMalformed, len(msg), max)
-	}
-	split := bytes.LastIndex(msg, []byte("\n\n"))
-	if split < 0 {
-		return "", fmt.Errorf("%w: signed note has no signature block", ErrMalformed)
-	}
-	for sigs := msg[split+2:]; len(sigs) > 0; {
-		line, rest, ok := bytes.Cut(sigs, []byte("\n"))
-		if !ok {
-			return "", fmt.Errorf("%w: signed note does not end with a newline", ErrMalformed)
-		}
-		sigs = rest
-		fields := bytes.Split(line, []byte(" "))
-		if len(fields) != 3 || string(fields[0]) != "—" || !isCanonicalBase64(string(fields[2])) {
-			return "", fmt.Errorf("%w: malformed signature line", ErrMalformed)
-		}
-	}
-	n, err := note.Open(msg, note.VerifierList(v))
-	if err != nil {
-		var unverified *note.UnverifiedNoteError
-		var invalid *note.InvalidSignatureError
-		switch {
-		case errors.As(err, &unverified):
-			return "", fmt.Errorf("%w: no signature by %s", ErrSignature, v.Name())
-		case errors.As(err, &invalid):
-			return "", fmt.Errorf("%w: invalid signature by %s", ErrSignature, v.Name())
-		}
+	text, err := canon.OpenNote(msg, max, v)
+	var ne *canon.NoteError
+	if errors.As(err, &ne) && ne.Signature {
+		return "", fmt.Errorf("%w: %s", ErrSignature, ne.Msg)
+	} else if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	return n.Text, nil
+	return text, nil
 }
 
-func isCanonicalBase64(s string) bool {
-	b, err := base64.StdEncoding.Strict().DecodeString(s)
-	return err == nil && base64.StdEncoding.EncodeToString(b) == s
-}
-
-// noteText returns the text of a signed note without verifying it: for
-// writers handling notes they produced, never for verification.
+// noteText returns the text of a signed note the caller produced itself,
+// without verifying it.
 func noteText(msg []byte) ([]byte, error) {
-	i := bytes.LastIndex(msg, []byte("\n\n"))
-	if i < 0 {
-		return nil, fmt.Errorf("%w: signed note has no signature block", ErrMalformed)
+	b, err := canon.NoteText(msg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	return msg[:i+1], nil
+	return b, nil
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -54,7 +56,7 @@ func (r *OpeningReport) Marshal() ([]byte, error) {
 	var b strings.Builder
 	b.WriteString(openingHeader)
 	fmt.Fprintf(&b, "tender: %s\nchain: %s\nround: %d\nsignature: %x\ntime: %s\noffers: %d\n",
-		r.Tender, r.Chain, r.Round, r.Signature, formatTime(r.Time), len(r.Offers))
+		r.Tender, r.Chain, r.Round, r.Signature, canon.FormatTime(r.Time), len(r.Offers))
 	for _, o := range r.Offers {
 		fmt.Fprintf(&b, "offer: %d %s %x %d %s %x\n", o.Index, o.Bidder, o.SHA256[:], o.Size, o.Outcome, o.Digest[:])
 	}
@@ -122,7 +124,7 @@ func parseOpening(text []byte) (*OpeningReport, error) {
 	if v, err = l.next("round"); err != nil {
 		return nil, err
 	}
-	round, err := parseUint(v)
+	round, err := canon.ParseUint(v)
 	if err != nil {
 		return nil, fmt.Errorf("round: %v", err)
 	}
@@ -140,13 +142,13 @@ func parseOpening(text []byte) (*OpeningReport, error) {
 	if v, err = l.next("time"); err != nil {
 		return nil, err
 	}
-	if r.Time, err = parseTime(v); err != nil {
+	if r.Time, err = canon.ParseTime(v); err != nil {
 		return nil, err
 	}
 	if v, err = l.next("offers"); err != nil {
 		return nil, err
 	}
-	n, err := parseUint(v)
+	n, err := canon.ParseUint(v)
 	if err != nil {
 		return nil, fmt.Errorf("offers: %v", err)
 	}
@@ -182,14 +184,14 @@ func parseOfferLine(v string) (OpenedOffer, error) {
 		return o, fmt.Errorf("offer line %q: want 6 fields", v)
 	}
 	var err error
-	if o.Index, err = parseUint(f[0]); err != nil {
+	if o.Index, err = canon.ParseUint(f[0]); err != nil {
 		return o, fmt.Errorf("offer index: %v", err)
 	}
 	o.Bidder = f[1]
 	if o.SHA256, err = parseSHA256(f[2]); err != nil {
 		return o, fmt.Errorf("offer: %v", err)
 	}
-	if o.Size, err = parseUint(f[3]); err != nil {
+	if o.Size, err = canon.ParseUint(f[3]); err != nil {
 		return o, fmt.Errorf("offer size: %v", err)
 	}
 	o.Outcome = f[4]
@@ -204,7 +206,7 @@ func (r *OpeningReport) check() error {
 	if err := checkID(r.Tender); err != nil {
 		return fmt.Errorf("tender: %v", err)
 	}
-	if len(r.Chain) != 64 || !isLowerHex(r.Chain) {
+	if len(r.Chain) != 64 || !canon.IsLowerHex(r.Chain) {
 		return fmt.Errorf("chain must be 64 lowercase hex digits")
 	}
 	if r.Round > 1<<63-1 {

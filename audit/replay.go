@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"github.com/segel-lpse/segel/auditlog"
 )
 
@@ -75,12 +77,12 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*t
 				return nil, bad("not allowed here (tender already announced, or submission closed)")
 			}
 			if e.Type == typeAmended {
-				if n, _ := parseUint(e.Value("amendment")); n != t.amendments+1 {
+				if n, _ := canon.ParseUint(e.Value("amendment")); n != t.amendments+1 {
 					return nil, bad("amendment %d, want %d", n, t.amendments+1)
 				}
 				t.amendments++
 			}
-			r, _ := parseUint(e.Value("round"))
+			r, _ := canon.ParseUint(e.Value("round"))
 			t.round, t.chain, t.committeeKey = uint64(r), e.Value("chain"), e.Value("committee-key")
 			if t.chain != pinnedChain {
 				return nil, bad("chain %s is not the pinned chain %s", t.chain, pinnedChain)
@@ -88,7 +90,7 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*t
 			phase = phaseSubmit
 		case typeCommitted, typeReceived:
 			o := &offer{index: i, bidder: e.Value("bidder"), sha256: e.Value("sha256"), committed: e.Type == typeCommitted}
-			o.size, _ = parseUint(e.Value("size"))
+			o.size, _ = canon.ParseUint(e.Value("size"))
 			if e.Type == typeReceived {
 				t.received[i] = e
 			}
@@ -121,7 +123,7 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*t
 			if err := t.close(); err != nil {
 				return nil, fail(file, "replay", ErrMismatch, "%v", err)
 			}
-			if n, _ := parseUint(e.Value("offers")); n != int64(len(t.current)) {
+			if n, _ := canon.ParseUint(e.Value("offers")); n != int64(len(t.current)) {
 				return nil, bad("%d offers, but %d bidders have a current offer", n, len(t.current))
 			}
 			t.closedIndex, phase = i, phaseClosed
@@ -129,7 +131,7 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*t
 			if phase != phaseClosed {
 				return nil, bad("beacon signature used before submission closed, or twice")
 			}
-			r, _ := parseUint(e.Value("round"))
+			r, _ := canon.ParseUint(e.Value("round"))
 			if uint64(r) != t.round || e.Value("chain") != t.chain {
 				return nil, bad("round %d of chain %s, but the tender is locked to round %d of chain %s",
 					r, e.Value("chain"), t.round, t.chain)
@@ -166,8 +168,8 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*t
 					t.failed++
 				}
 			}
-			opened, _ := parseUint(e.Value("opened"))
-			failed, _ := parseUint(e.Value("failed"))
+			opened, _ := canon.ParseUint(e.Value("opened"))
+			failed, _ := canon.ParseUint(e.Value("failed"))
 			if opened != t.opened || failed != t.failed {
 				return nil, bad("%d opened and %d failed, but the log shows %d and %d", opened, failed, t.opened, t.failed)
 			}

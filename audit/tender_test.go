@@ -12,6 +12,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/note"
 
@@ -147,7 +149,7 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 	}
 	other := func(i int) { // another tender's and the registry's traffic
 		if _, err := l.Append(ctx, entry(tb, "user-approved", "user", "u"+strconv.Itoa(i), "by", "staff-1",
-			"time", formatTime(base))); err != nil {
+			"time", canon.FormatTime(base))); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -161,9 +163,9 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 	}
 	other(0)
 	appendTender(entry(tb, "tender-announced", "tender", tenderID, "document", hexSum([]byte("rks")),
-		"deadline", formatTime(opening.Add(-time.Hour)), "opening", formatTime(opening),
+		"deadline", canon.FormatTime(opening.Add(-time.Hour)), "opening", canon.FormatTime(opening),
 		"round", strconv.FormatUint(round, 10), "chain", chain.HashHex(), "committee-key", committeeKey,
-		"time", formatTime(base)))
+		"time", canon.FormatTime(base)))
 
 	type current struct {
 		bidder    string
@@ -225,7 +227,7 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 			}
 			appendTender(entry(tb, "offer-superseded", "tender", tenderID, "bidder", bidder,
 				"sha256", hex.EncodeToString(old.sha[:]), "by", hex.EncodeToString(c.sha[:]),
-				"time", formatTime(at.Add(time.Minute))))
+				"time", canon.FormatTime(at.Add(time.Minute))))
 		}
 		offers = append(offers, c)
 	}
@@ -234,7 +236,7 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 	}
 	closedAt := opening.Add(-time.Hour)
 	appendTender(entry(tb, "submission-closed", "tender", tenderID, "offers", strconv.Itoa(len(offers)),
-		"time", formatTime(closedAt)))
+		"time", canon.FormatTime(closedAt)))
 	if !o.lie.noClosingCheckpoint {
 		if run.closing, err = l.Checkpoint(ctx); err != nil {
 			tb.Fatal(err)
@@ -249,7 +251,7 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 		sig = o.lie.signature(sig)
 	}
 	appendTender(entry(tb, "beacon-signature-used", "tender", tenderID, "chain", chain.HashHex(),
-		"round", strconv.FormatUint(round, 10), "signature", hex.EncodeToString(sig), "time", formatTime(opening)))
+		"round", strconv.FormatUint(round, 10), "signature", hex.EncodeToString(sig), "time", canon.FormatTime(opening)))
 
 	report := &audit.OpeningReport{Tender: tenderID, Chain: chain.HashHex(), Round: round, Signature: sig,
 		Time: opening.Add(30 * time.Minute)}
@@ -293,7 +295,7 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 			run.witnessByBidderName[c.bidder] = c.index
 			appendTender(entry(tb, "offer-failed", "tender", tenderID, "bidder", c.bidder,
 				"sha256", hex.EncodeToString(c.sha[:]), "report", hexSum(signed), "fault", audit.FaultFile,
-				"time", formatTime(w.Time)))
+				"time", canon.FormatTime(w.Time)))
 			outcome, digest = audit.OutcomeFailed, sha256.Sum256(signed)
 			failed++
 		} else {
@@ -303,7 +305,7 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 			}
 			appendTender(entry(tb, "offer-opened", "tender", tenderID, "bidder", c.bidder,
 				"sha256", hex.EncodeToString(sha[:]), "plaintext", hex.EncodeToString(digest[:]),
-				"time", formatTime(opening.Add(10*time.Minute))))
+				"time", canon.FormatTime(opening.Add(10*time.Minute))))
 			opened++
 		}
 		report.Offers = append(report.Offers, audit.OpenedOffer{Index: c.index, Bidder: c.bidder, SHA256: c.sha,
@@ -317,9 +319,9 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 		tb.Fatal(err)
 	}
 	appendTender(entry(tb, "opening-report", "tender", tenderID, "report", hexSum(b.OpeningReport),
-		"opened", strconv.Itoa(opened), "failed", strconv.Itoa(failed), "time", formatTime(report.Time)))
+		"opened", strconv.Itoa(opened), "failed", strconv.Itoa(failed), "time", canon.FormatTime(report.Time)))
 	appendTender(entry(tb, "result-announced", "tender", tenderID, "winner", "bidder-0000",
-		"result", hexSum([]byte("hasil")), "time", formatTime(opening.Add(48*time.Hour))))
+		"result", hexSum([]byte("hasil")), "time", canon.FormatTime(opening.Add(48*time.Hour))))
 	if run.final, err = l.Checkpoint(ctx); err != nil {
 		tb.Fatal(err)
 	}
@@ -340,7 +342,5 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 	run.bundle = b
 	return run
 }
-
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func strconvI(i int64) string { return strconv.FormatInt(i, 10) }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/segel-lpse/segel/auditlog"
@@ -45,7 +47,7 @@ func NewTrusted(logKey, receiptKey, reportKey, chainHash string) (*Trusted, erro
 	if t.Log.Name() == t.Receipt.Name() || t.Log.Name() == t.Report.Name() || t.Receipt.Name() == t.Report.Name() {
 		return nil, fmt.Errorf("%w: keys: log, receipt and report keys must have distinct names", ErrMalformed)
 	}
-	if len(chainHash) != 64 || !isLowerHex(chainHash) {
+	if len(chainHash) != 64 || !canon.IsLowerHex(chainHash) {
 		return nil, fmt.Errorf("%w: keys: chain must be 64 lowercase hex digits", ErrMalformed)
 	}
 	t.Chain = chainHash

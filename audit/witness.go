@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -74,7 +76,7 @@ func (r *WitnessReport) Marshal() ([]byte, error) {
 	for _, s := range r.Stanzas {
 		fmt.Fprintf(&b, "stanza: %s\n", s)
 	}
-	fmt.Fprintf(&b, "step: %s\nfault: %s\ndetail: %s\ntime: %s\n", r.Step, r.Fault, r.Detail, formatTime(r.Time))
+	fmt.Fprintf(&b, "step: %s\nfault: %s\ndetail: %s\ntime: %s\n", r.Step, r.Fault, r.Detail, canon.FormatTime(r.Time))
 	for _, w := range r.Witnesses {
 		fmt.Fprintf(&b, "witness: %s\n", w)
 	}
@@ -148,13 +150,13 @@ func parseWitness(text []byte) (*WitnessReport, error) {
 	if v, err = l.next("size"); err != nil {
 		return nil, err
 	}
-	if r.Size, err = parseUint(v); err != nil {
+	if r.Size, err = canon.ParseUint(v); err != nil {
 		return nil, fmt.Errorf("size: %v", err)
 	}
 	if v, err = l.next("index"); err != nil {
 		return nil, err
 	}
-	if r.Index, err = parseUint(v); err != nil {
+	if r.Index, err = canon.ParseUint(v); err != nil {
 		return nil, fmt.Errorf("index: %v", err)
 	}
 	for l.peek("stanza") && len(r.Stanzas) <= maxStanzas {
@@ -173,7 +175,7 @@ func parseWitness(text []byte) (*WitnessReport, error) {
 	if v, err = l.next("time"); err != nil {
 		return nil, err
 	}
-	if r.Time, err = parseTime(v); err != nil {
+	if r.Time, err = canon.ParseTime(v); err != nil {
 		return nil, err
 	}
 	for l.peek("witness") && len(r.Witnesses) <= maxWitnesses {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -72,7 +74,7 @@ func parseCheckpoint(text []byte) (Checkpoint, error) {
 		return fail("%v", err)
 	}
 	c.Origin = lines[0]
-	size, err := parseUint(lines[1])
+	size, err := canon.ParseUint(lines[1])
 	if err != nil {
 		return fail("tree size: %v", err)
 	}

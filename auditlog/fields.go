@@ -2,11 +2,11 @@ package auditlog
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/segel-lpse/segel/internal/canon"
 )
 
 // This file holds the "key: value" line syntax and the value kinds shared by
@@ -44,28 +44,28 @@ const (
 func checkValue(k kind, v string) error {
 	switch k {
 	case kindID:
-		if len(v) == 0 || len(v) > maxIDLen || !isAlnum(v[0]) {
+		if len(v) == 0 || len(v) > maxIDLen || !canon.IsAlnum(v[0]) {
 			return fmt.Errorf("id must be 1 to %d bytes starting with a letter or digit", maxIDLen)
 		}
 		for i := 0; i < len(v); i++ {
-			if c := v[i]; !isAlnum(c) && c != '.' && c != '_' && c != '/' && c != '-' {
+			if c := v[i]; !canon.IsAlnum(c) && c != '.' && c != '_' && c != '/' && c != '-' {
 				return fmt.Errorf("id contains %q", c)
 			}
 		}
 	case kindUint:
-		if _, err := parseUint(v); err != nil {
+		if _, err := canon.ParseUint(v); err != nil {
 			return err
 		}
 	case kindTime:
-		if _, err := parseTime(v); err != nil {
+		if _, err := canon.ParseTime(v); err != nil {
 			return err
 		}
 	case kindSHA256:
-		if len(v) != 64 || !isLowerHex(v) {
+		if len(v) != 64 || !canon.IsLowerHex(v) {
 			return fmt.Errorf("sha256 must be 64 lowercase hex digits")
 		}
 	case kindHex:
-		if len(v) == 0 || len(v) > maxHexLen || len(v)%2 != 0 || !isLowerHex(v) {
+		if len(v) == 0 || len(v) > maxHexLen || len(v)%2 != 0 || !canon.IsLowerHex(v) {
 			return fmt.Errorf("hex must be an even number (2 to %d) of lowercase hex digits", maxHexLen)
 		}
 	case kindText:
@@ -88,50 +88,6 @@ func checkValue(k kind, v string) error {
 		panic("auditlog: unknown value kind")
 	}
 	return nil
-}
-
-func isAlnum(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}
-
-func isLowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// parseUint parses a canonical decimal in [0, 2^63-1].
-func parseUint(s string) (int64, error) {
-	if s == "" || len(s) > 1 && s[0] == '0' || len(s) > 19 {
-		return 0, fmt.Errorf("number %q is not canonical decimal", s)
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, fmt.Errorf("number %q is not canonical decimal", s)
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("number %q out of range", s)
-	}
-	return n, nil
-}
-
-// formatTime returns the canonical encoding of t.
-func formatTime(t time.Time) string {
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
-// parseTime parses a canonical RFC 3339 UTC time.
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || t.Location() != time.UTC || formatTime(t) != s {
-		return time.Time{}, fmt.Errorf("time %q is not canonical RFC 3339 UTC", s)
-	}
-	return t, nil
 }
 
 // parseFields parses text, which must be exactly one "key: value\n" line per

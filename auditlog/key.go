@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -32,7 +34,7 @@ func NewVerifier(vkey string) (note.Verifier, error) {
 	// The base64 key may itself contain '+'; the name and hash may not.
 	name, rest, _ := strings.Cut(vkey, "+")
 	hash, key, _ := strings.Cut(rest, "+")
-	if len(hash) != 8 || !isLowerHex(hash) || !isCanonicalBase64(key) {
+	if len(hash) != 8 || !canon.IsLowerHex(hash) || !canon.IsCanonicalBase64(key) {
 		return nil, fmt.Errorf("%w: verifier key is not name+hash+key in canonical form", ErrMalformed)
 	}
 	if err := checkOrigin(name); err != nil {

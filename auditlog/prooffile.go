@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -113,7 +115,7 @@ func parseProofFile(b []byte) (*proofFile, error) {
 	if !ok {
 		return fail("no index line (extra lines are not allowed)")
 	}
-	if p.index, err = parseUint(index); err != nil {
+	if p.index, err = canon.ParseUint(index); err != nil {
 		return fail("index: %v", err)
 	}
 	p.proof = tlog.RecordProof{}
@@ -152,7 +154,7 @@ func cutBlock(b []byte, label string, max int) (block, rest []byte, err error) {
 	if !ok {
 		return nil, nil, fmt.Errorf("no %s line", label)
 	}
-	n, err := parseUint(length)
+	n, err := canon.ParseUint(length)
 	if err != nil || n == 0 || n > int64(max) {
 		return nil, nil, fmt.Errorf("%s length must be canonical decimal in 1..%d", label, max)
 	}

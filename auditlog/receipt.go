@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -50,7 +52,7 @@ func (r Receipt) Entry() Entry {
 		{"bidder", r.Bidder},
 		{"sha256", hex.EncodeToString(r.SHA256[:])},
 		{"size", strconv.FormatInt(r.Size, 10)},
-		{"received", formatTime(r.Received)},
+		{"received", canon.FormatTime(r.Received)},
 	}}
 }
 
@@ -88,7 +90,7 @@ func (r Receipt) marshal() ([]byte, error) {
 		{"bidder", r.Bidder},
 		{"sha256", hex.EncodeToString(r.SHA256[:])},
 		{"size", strconv.FormatInt(r.Size, 10)},
-		{"received", formatTime(r.Received)},
+		{"received", canon.FormatTime(r.Received)},
 	}
 	b, err := appendFields([]byte(receiptHeader), fields, receiptFields)
 	if err == nil {
@@ -122,11 +124,11 @@ func parseReceipt(text []byte) (Receipt, error) {
 	// The values are canonical, checked by parseFields; decoding cannot fail.
 	var r Receipt
 	r.Origin = fields[0].Value
-	r.Index, _ = parseUint(fields[1].Value)
+	r.Index, _ = canon.ParseUint(fields[1].Value)
 	r.Tender = fields[2].Value
 	r.Bidder = fields[3].Value
 	hex.Decode(r.SHA256[:], []byte(fields[4].Value))
-	r.Size, _ = parseUint(fields[5].Value)
-	r.Received, _ = parseTime(fields[6].Value)
+	r.Size, _ = canon.ParseUint(fields[5].Value)
+	r.Received, _ = canon.ParseTime(fields[6].Value)
 	return r, nil
 }
