@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/segel-lpse/segel/internal/mutate"
 	"strings"
 	"testing"
 	"time"
@@ -70,7 +71,7 @@ func TestWitnessReportMutations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAllMutationsRejected(t, signed, func(b []byte) error {
+	mutate.CheckAllRejected(t, signed, func(b []byte) error {
 		_, err := audit.VerifyWitnessReport(b, trusted.Log)
 		return err
 	})
@@ -91,7 +92,7 @@ func TestOpeningReportMutations(t *testing.T) {
 	if diff := cmp.Diff(r, got); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
-	checkAllMutationsRejected(t, signed, func(b []byte) error {
+	mutate.CheckAllRejected(t, signed, func(b []byte) error {
 		_, err := audit.VerifyOpeningReport(b, trusted.Log)
 		return err
 	})

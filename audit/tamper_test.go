@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"errors"
+	"github.com/segel-lpse/segel/internal/mutate"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -368,7 +369,7 @@ func TestReceiptMutations(t *testing.T) {
 	run := runTender(t, tenderOptions{offers: 1})
 	i := run.current[0].index
 	valid := run.bundle.Receipts[i]
-	checkAllMutationsRejected(t, valid, func(b []byte) error {
+	mutate.CheckAllRejected(t, valid, func(b []byte) error {
 		run.bundle.Receipts[i] = b
 		_, err := audit.Verify(run.bundle, *run.trusted)
 		return err

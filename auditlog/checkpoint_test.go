@@ -3,6 +3,7 @@ package auditlog_test
 import (
 	"context"
 	"errors"
+	"github.com/segel-lpse/segel/internal/mutate"
 	"strings"
 	"testing"
 
@@ -33,7 +34,7 @@ func TestCheckpointMutations(t *testing.T) {
 	signer, verifier := newKeys(t, testOrigin)
 	for _, size := range []int{0, 1, 1234} {
 		valid := signedCheckpoint(t, signer, size)
-		checkAllMutationsRejected(t, valid, func(b []byte) error {
+		mutate.CheckAllRejected(t, valid, func(b []byte) error {
 			_, err := auditlog.VerifyCheckpoint(b, verifier)
 			return err
 		})
@@ -129,7 +130,7 @@ func TestVerifierKeyMutations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkAllMutationsRejected(t, []byte(vkey), func(b []byte) error {
+		mutate.CheckAllRejected(t, []byte(vkey), func(b []byte) error {
 			_, err := auditlog.NewVerifier(string(b))
 			return err
 		})

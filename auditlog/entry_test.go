@@ -3,6 +3,7 @@ package auditlog_test
 import (
 	"bytes"
 	"errors"
+	"github.com/segel-lpse/segel/internal/mutate"
 	"strings"
 	"testing"
 
@@ -81,7 +82,7 @@ func TestEntryMutations(t *testing.T) {
 	// values are for), so only check that every mutation is either rejected
 	// or still canonical.
 	for _, s := range validEntries {
-		forEachMutation([]byte(s), func(desc string, b []byte) {
+		mutate.ForEach([]byte(s), func(desc string, b []byte) {
 			e, err := auditlog.ParseEntry(b)
 			if err != nil {
 				if !errors.Is(err, auditlog.ErrMalformed) {

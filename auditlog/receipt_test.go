@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/segel-lpse/segel/internal/mutate"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +61,7 @@ func TestReceiptMutations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAllMutationsRejected(t, signed, func(b []byte) error {
+	mutate.CheckAllRejected(t, signed, func(b []byte) error {
 		_, err := auditlog.VerifyReceipt(b, verifier)
 		return err
 	})
@@ -166,7 +167,7 @@ func TestProofFile(t *testing.T) {
 func TestProofFileMutations(t *testing.T) {
 	t.Parallel()
 	sc := newOfferScenario(t, 6, 9)
-	checkAllMutationsRejected(t, sc.proofFile, func(b []byte) error {
+	mutate.CheckAllRejected(t, sc.proofFile, func(b []byte) error {
 		_, _, err := auditlog.VerifyProofFile(b, sc.keys)
 		return err
 	})

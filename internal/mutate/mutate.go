@@ -1,4 +1,8 @@
-package audit_test
+// Package mutate drives Segel's exhaustive negative tests: every
+// truncation and every single-byte change of a valid signed text must be
+// rejected (STYLE.md 12). It is test support, shared by the packages that
+// define signed formats.
+package mutate
 
 import (
 	"fmt"
@@ -9,10 +13,10 @@ import (
 // every single-bit flip: separators, padding, case and digit changes.
 var substitutes = []byte{' ', '\n', '\t', '0', 'A', 'a', '+', '/', '=', 0xff}
 
-// forEachMutation calls f with every truncation of valid and with every
+// ForEach calls f with every truncation of valid and with every
 // single-byte change of it: each bit flipped, and each byte replaced with
-// each of substitutes.
-func forEachMutation(valid []byte, f func(desc string, b []byte)) {
+// each of the substitutes.
+func ForEach(valid []byte, f func(desc string, b []byte)) {
 	for i := range len(valid) {
 		f(fmt.Sprintf("truncated to %d bytes", i), valid[:i:i])
 	}
@@ -33,15 +37,15 @@ func forEachMutation(valid []byte, f func(desc string, b []byte)) {
 	}
 }
 
-// checkAllMutationsRejected checks that accept rejects every truncation and
+// CheckAllRejected checks that accept rejects every truncation and
 // single-byte change of valid, and accepts valid itself.
-func checkAllMutationsRejected(t *testing.T, valid []byte, accept func([]byte) error) {
+func CheckAllRejected(t *testing.T, valid []byte, accept func([]byte) error) {
 	t.Helper()
 	if err := accept(valid); err != nil {
 		t.Fatalf("valid input rejected: %v\n%s", err, valid)
 	}
 	n, failures := 0, 0
-	forEachMutation(valid, func(desc string, b []byte) {
+	ForEach(valid, func(desc string, b []byte) {
 		n++
 		if err := accept(b); err == nil {
 			failures++
