@@ -102,8 +102,8 @@ func markdown(r *Report) string {
 	if o := r.Opening; o != nil {
 		p("## Opening peak")
 		p("")
-		p("T = %d tenders × N = %d offers, plaintext sizes log-normal (median %s, sigma %.2f, cap %s), local beacon period %s, %d open workers per tender (0 = GOMAXPROCS). All tenders open at once; the sink checksums and discards.",
-			c.Tenders, c.Offers, c.Median, c.Sigma, c.MaxSize, c.Period, c.Workers)
+		p("T = %d tenders × N = %d offers, plaintext sizes log-normal (median %s, sigma %.2f, cap %s), local beacon period %s, %d open workers per tender. All tenders open at once; the sink checksums and discards.",
+			c.Tenders, c.Offers, c.Median, c.Sigma, c.MaxSize, c.Period, workersOf(c))
 		p("")
 		p("| figure | value |")
 		p("|---|---|")
@@ -210,4 +210,11 @@ func errorsText(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+func workersOf(c Config) int {
+	if c.Workers > 0 {
+		return c.Workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
