@@ -42,6 +42,10 @@ type Config struct {
 	Grace       time.Duration `json:"grace"`  // deadline = end of window + Grace
 	Conns       int           `json:"conns"`  // offers in flight at most (connections)
 	LPSED       string        `json:"lpsed,omitempty"`
+
+	// Profiles of the opening's measured phase, for engineers.
+	CPUProfile   string `json:"-"`
+	BlockProfile string `json:"-"`
 }
 
 // flagHelp is -help: usage was printed, nothing else to say.
@@ -131,6 +135,8 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.DurationVar(&c.Grace, "grace", c.Grace, "rush: the deadline is this long after the window ends")
 	fs.IntVar(&c.Conns, "conns", c.Conns, "rush: offers in flight at most (like a server's connection limit)")
 	fs.StringVar(&c.LPSED, "lpsed", "", "rush: base URL of a running lpsed to rush (not available yet)")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the opening's measured phase to this file")
+	fs.StringVar(&c.BlockProfile, "blockprofile", "", "write a blocking profile of the opening's measured phase to this file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return Config{}, flagHelp

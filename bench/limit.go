@@ -40,10 +40,15 @@ func (l Limit) Seconds(bytes int64, offers int) float64 {
 
 const limitPayload = 8 << 20 // bytes decrypted per age-rate sample
 
-// measureLimit measures the limit's parts on one goroutine, with offers
+// measureLimit measures the limit's parts on one goroutine, in CPU time, with offers
 // sealed to target and opened with the round's signature sig.
 func measureLimit(target sealer.Target, sig []byte, committee *age.HybridIdentity) (Limit, error) {
 	l := Limit{Cores: min(runtime.GOMAXPROCS(0), runtime.NumCPU())}
+	// Timed in this thread's CPU time, not wall time: on a shared machine
+	// a single goroutine is descheduled, and wall time would inflate the
+	// limit by whatever else runs.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	id, err := sealer.NewIdentity(target.Chain, target.Round, sig, committee)
 	if err != nil {
 		return l, err
@@ -67,7 +72,7 @@ func measureLimit(target sealer.Target, sig []byte, committee *age.HybridIdentit
 	// The fixed cost first: it is subtracted from the big samples.
 	var n int
 	var el time.Duration
-	for t0 := time.Now(); el < 300*time.Millisecond || n < 20; el = time.Since(t0) {
+	for t0 := threadCPU(); el < 300*time.Millisecond || n < 20; el = threadCPU() - t0 {
 		if _, err := decrypt(empty.Bytes()); err != nil {
 			return l, err
 		}
@@ -77,7 +82,7 @@ func measureLimit(target sealer.Target, sig []byte, committee *age.HybridIdentit
 
 	var total int64
 	n, el = 0, 0
-	for t0 := time.Now(); el < 500*time.Millisecond || n < 2; el = time.Since(t0) {
+	for t0 := threadCPU(); el < 500*time.Millisecond || n < 2; el = threadCPU() - t0 {
 		m, err := decrypt(big.Bytes())
 		if err != nil {
 			return l, err
@@ -89,14 +94,14 @@ func measureLimit(target sealer.Target, sig []byte, committee *age.HybridIdentit
 
 	g1, g2 := bls12381.G1Generator(), bls12381.G2Generator()
 	n, el = 0, 0
-	for t0 := time.Now(); el < 200*time.Millisecond || n < 20; el = time.Since(t0) {
+	for t0 := threadCPU(); el < 200*time.Millisecond || n < 20; el = threadCPU() - t0 {
 		bls12381.Pair(g1, g2)
 		n++
 	}
 	l.Pairing = el / time.Duration(n)
 
 	n, el = 0, 0
-	for t0 := time.Now(); el < 200*time.Millisecond; el = time.Since(t0) {
+	for t0 := threadCPU(); el < 200*time.Millisecond; el = threadCPU() - t0 {
 		sha256.Sum256(doc)
 		n++
 	}

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"math"
 	"os"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -145,4 +147,40 @@ func percentiles(d []time.Duration) Percentiles {
 		return float64(s[max(i, 0)]) / float64(time.Millisecond)
 	}
 	return Percentiles{N: len(s), P50: q(0.50), P95: q(0.95), P99: q(0.99), Max: q(1)}
+}
+
+// startProfiles starts the profiles c asks for; the function it returns
+// stops them and writes the files.
+func startProfiles(c Config) (func() error, error) {
+	var cpu *os.File
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+		cpu = f
+	}
+	if c.BlockProfile != "" {
+		runtime.SetBlockProfileRate(int(time.Millisecond))
+	}
+	return func() error {
+		var err error
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			err = cpu.Close()
+		}
+		if c.BlockProfile != "" {
+			f, ferr := os.Create(c.BlockProfile)
+			if ferr != nil {
+				return ferr
+			}
+			err = errors.Join(err, pprof.Lookup("block").WriteTo(f, 0), f.Close())
+			runtime.SetBlockProfileRate(0)
+		}
+		return err
+	}, nil
 }

@@ -25,16 +25,21 @@ type OpeningResult struct {
 	PlainBytes  int64 `json:"plain_bytes"`
 	SealedBytes int64 `json:"sealed_bytes"`
 
-	Submit       Usage       `json:"submit"` // not the measured phase: for reference
-	SubmitRate   float64     `json:"submit_offers_per_s"`
-	Usage        Usage       `json:"usage"` // the measured phase: all tenders opening at once
-	OffersPerS   float64     `json:"offers_per_s"`
-	MBPerS       float64     `json:"mb_per_s"` // plaintext, 10^6 bytes
-	PerOffer     Percentiles `json:"per_offer_latency"`
-	PerTender    Percentiles `json:"per_tender_wall"`
-	Limit        Limit       `json:"limit"`
-	Ratio        float64     `json:"wall_over_limit"`
-	LimitSeconds float64     `json:"limit_s"`
+	Submit     Usage       `json:"submit"` // not the measured phase: for reference
+	SubmitRate float64     `json:"submit_offers_per_s"`
+	Usage      Usage       `json:"usage"` // the measured phase: all tenders opening at once
+	OffersPerS float64     `json:"offers_per_s"`
+	MBPerS     float64     `json:"mb_per_s"` // plaintext, 10^6 bytes
+	PerOffer   Percentiles `json:"per_offer_latency"`
+	PerTender  Percentiles `json:"per_tender_wall"`
+	Limit      Limit       `json:"limit"`
+	Ratio      float64     `json:"wall_over_limit"`
+	// CPURatio is the CPU the opening used over the CPU the limit counts
+	// (limit × cores): above 1 is work the limit does not count, while
+	// Ratio also grows when the cores are not all ours (a shared machine)
+	// or the engine waits (storage, log).
+	CPURatio     float64 `json:"cpu_over_limit_cpu"`
+	LimitSeconds float64 `json:"limit_s"`
 
 	Opened           int      `json:"opened"`
 	Failed           int      `json:"failed"`
@@ -145,6 +150,10 @@ func runOpening(ctx context.Context, c Config, d *deployment, stderr io.Writer) 
 	errs := make([]error, c.Tenders)
 	tenderWall := make([]time.Duration, c.Tenders)
 	ceremony := tender.Ceremony{Committee: d.committee, Witnesses: committee[:2], Sink: sink}
+	stopProfiles, err := startProfiles(c)
+	if err != nil {
+		return nil, err
+	}
 	meter = startUsage()
 	sink.start = meter.start
 	for i, t := range tenders {
@@ -159,6 +168,9 @@ func runOpening(ctx context.Context, c Config, d *deployment, stderr io.Writer) 
 	wg.Wait()
 	res.Usage = meter.Stop()
 	bar.Done()
+	if err := stopProfiles(); err != nil {
+		return nil, err
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -183,6 +195,7 @@ func runOpening(ctx context.Context, c Config, d *deployment, stderr io.Writer) 
 	}
 	res.LimitSeconds = res.Limit.Seconds(res.PlainBytes, res.Offers)
 	res.Ratio = res.Usage.WallSeconds / res.LimitSeconds
+	res.CPURatio = res.Usage.CPUSeconds / (res.LimitSeconds * float64(res.Limit.Cores))
 
 	verifyOpening(ctx, d, res, tenders, openings, subs)
 	return res, nil

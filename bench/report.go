@@ -111,6 +111,7 @@ func markdown(r *Report) string {
 		p("| **wall time** | **%.3f s** |", o.Usage.WallSeconds)
 		p("| **limit** | **%.3f s** |", o.LimitSeconds)
 		p("| **wall / limit** | **%.2f** (target ≤ 1.25: %s) |", o.Ratio, met(o.Ratio <= 1.25))
+		p("| CPU used / CPU the limit counts | %.2f (the run got %.2f of %d cores) |", o.CPURatio, o.Usage.CPUCores, o.Limit.Cores)
 		p("| offers/s | %.1f |", o.OffersPerS)
 		p("| MB/s (plaintext, 10⁶ B) | %.1f |", o.MBPerS)
 		p("| per-offer latency p50 / p95 / p99 / max | %.1f / %.1f / %.1f / %.1f ms |", o.PerOffer.P50, o.PerOffer.P95, o.PerOffer.P99, o.PerOffer.Max)
@@ -120,7 +121,7 @@ func markdown(r *Report) string {
 		p("| submission (not measured phase) | %.1f offers/s, %.2f cores |", o.SubmitRate, o.Submit.CPUCores)
 		p("")
 		l := o.Limit
-		p("**Limit**, measured in this run on one goroutine: age payload decryption %.0f MB/s; per-offer fixed cost %.2f ms (age.Decrypt of an empty sealed offer: header, pairing, ML-KEM-768 + X25519, MAC); one pairing %.2f ms; %d cores. limit = (%s / age rate + %d × fixed) / %d. Not counted in it: SHA-256 at %.0f MB/s, which the engine runs twice per offer (the vault re-checks the sealed file's digest; the report needs the plaintext's).",
+		p("**Limit**, measured in this run on one goroutine in its thread's CPU time (so other load on the machine does not inflate it): age payload decryption %.0f MB/s; per-offer fixed cost %.2f ms (age.Decrypt of an empty sealed offer: header, pairing, ML-KEM-768 + X25519, MAC); one pairing %.2f ms; %d cores. limit = (%s / age rate + %d × fixed) / %d. Not counted in it: SHA-256 at %.0f MB/s, which the engine runs twice per offer (the vault re-checks the sealed file's digest; the report needs the plaintext's).",
 			l.AgeRate/1e6, float64(l.PerOffer)/1e6, float64(l.Pairing)/1e6, l.Cores, mib(o.PlainBytes), o.Offers, l.Cores, l.SHA256Rate/1e6)
 		p("")
 		p("*Per-offer latency* is the time from the engine opening an offer's sealed blob to the sink's Close of its plaintext: the whole decryption of one offer including storage reads, not the wait before a worker takes it.")
