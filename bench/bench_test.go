@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSmoke runs the smoke preset, as CI does, and checks that the report
+// is written and that every receipt, proof file and opening report verified.
+func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the smoke preset (~15 s)")
+	}
+	dir := t.TempDir()
+	var stderr strings.Builder
+	if code := run([]string{"-preset", "smoke", "-out", dir}, &stderr); code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, tail(stderr.String()))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report.md")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK || len(r.Problems) > 0 {
+		t.Errorf("report not OK: %q", r.Problems)
+	}
+	o := r.Opening
+	if o == nil || o.Offers != 30 || o.ReceiptsVerified != o.Offers || o.ProofsVerified != o.Offers || o.Opened != o.Offers || o.ReportsVerified != o.Tenders {
+		t.Errorf("opening: %+v", o)
+	}
+	if o != nil && (o.Ratio <= 0 || o.Limit.AgeRate <= 0 || o.PerOffer.N != o.Offers) {
+		t.Errorf("opening figures missing: ratio %v, limit %+v, latencies %d", o.Ratio, o.Limit, o.PerOffer.N)
+	}
+	if len(r.Rush) != 2 {
+		t.Fatalf("got %d rushes, want baseline and engine", len(r.Rush))
+	}
+	for _, x := range r.Rush {
+		if x.Accepted == 0 || x.Lost != 0 {
+			t.Errorf("%s: %d accepted, %d lost", x.Mode, x.Accepted, x.Lost)
+		}
+	}
+	if e := r.Rush[1]; e.ReceiptsVerified != e.Accepted || e.InClosing != e.Accepted {
+		t.Errorf("engine rush: %d accepted, %d receipts verified, %d in the closing", e.Accepted, e.ReceiptsVerified, e.InClosing)
+	}
+	for _, f := range []string{"opening_timeline.svg", "rush_throughput.svg", "rush_latency.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func tail(s string) string { return s[max(0, len(s)-2000):] }
+
+func TestLPSEDNotAvailable(t *testing.T) {
+	var stderr strings.Builder
+	if code := run([]string{"-preset", "smoke", "-lpsed", "http://127.0.0.1:8080"}, &stderr); code != 2 || !strings.Contains(stderr.String(), "not available yet") {
+		t.Errorf("-lpsed: exit %d, stderr %q; want 2 and a clear refusal", code, stderr.String())
+	}
+	if _, err := newLPSEDSubmitter("http://x"); !errors.Is(err, errLPSEDNotAvailable) {
+		t.Errorf("newLPSEDSubmitter: %v", err)
+	}
+}
+
+func TestConfigFlagsOverridePreset(t *testing.T) {
+	c, err := parseConfig([]string{"-preset", "target", "-tenders", "7", "-median", "2MiB"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Tenders != 7 || c.Offers != 100 || c.Median != 2<<20 || c.Bidders != 20000 {
+		t.Errorf("got T=%d N=%d median=%v B=%d", c.Tenders, c.Offers, c.Median, c.Bidders)
+	}
+	if _, err := parseConfig([]string{"-preset", "nope"}, io.Discard); err == nil {
+		t.Error("unknown preset accepted")
+	}
+}
+
+func TestWorkloadIsReproducible(t *testing.T) {
+	a, b := sizes(1, 2, 100, 256<<10, 0.6, 8<<20), sizes(1, 2, 100, 256<<10, 0.6, 8<<20)
+	for i := range a {
+		if a[i] != b[i] || a[i] < 1 || a[i] > 8<<20 {
+			t.Fatalf("size %d: %d, %d", i, a[i], b[i])
+		}
+	}
+	at := arrivals(1, 1000, time.Minute, "exp", 3)
+	if at[0] < 0 || at[999] >= time.Minute || at[500] < 30*time.Second {
+		t.Errorf("exp arrivals: first %v, median %v, last %v; want them packed toward the end", at[0], at[500], at[999])
+	}
+}
