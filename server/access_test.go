@@ -394,6 +394,7 @@ func rolesString(roles []registry.Role) string {
 // It also checks that no answer, to anyone, carries a sealed offer of the
 // open tender, nor its receipt data to anyone but its bidder.
 func TestAccessMatrix(t *testing.T) {
+	t.Parallel()
 	b, err := vault.OpenEmbedded(context.Background(), vault.EmbeddedConfig{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -538,6 +539,7 @@ func mustEmbedded(t *testing.T) vault.Backend {
 
 // TestAccessSpotChecks names the rules the matrix covers that matter most.
 func TestAccessSpotChecks(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, mustEmbedded(t), server.Config{})
 	p1 := f.users["provider"].id
 	tv := f.announce("T-SPOT", time.Now().Add(time.Hour))

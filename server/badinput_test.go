@@ -49,6 +49,7 @@ func (f *fixture) refused(name, caller, method, path, ctype string, body []byte,
 // mistyped and oversized bodies, as a caller the route admits: each gets
 // its 4xx and changes nothing.
 func TestBadJSON(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, mustEmbedded(t), server.Config{})
 	const tn = "T-JSON"
 	f.announce(tn, time.Now().Add(time.Hour))
@@ -149,6 +150,7 @@ func headerLen(t *testing.T, sealed []byte) int {
 // whole one, is accepted as received and fails at the opening with a
 // witness report.
 func TestBadOffers(t *testing.T) {
+	t.Parallel()
 	const maxOffer = 16 << 10
 	backends(t, func(t *testing.T, b vault.Backend) {
 		f := newFixture(t, b, server.Config{MaxOfferSize: maxOffer})

@@ -45,6 +45,7 @@ var templateParam = regexp.MustCompile(`\{([^}]+)\}`)
 // every route is documented with its method, path parameters, body and
 // security, and every documented operation is served by the mux.
 func TestOpenAPI(t *testing.T) {
+	t.Parallel()
 	s := build(t, mustEmbedded(t))
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
