@@ -148,7 +148,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error 
 		}
 		return fmt.Errorf("%w: body is not the expected JSON: %v", errBadRequest, err)
 	}
-	if dec.More() {
+	// Only white space may follow. (Decoder.More is not this check: it
+	// reports false before a stray "}" or "]".)
+	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("%w: body has data after the JSON value", errBadRequest)
 	}
 	return nil

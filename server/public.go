@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"io"
 	"net/http"
 
@@ -15,7 +16,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	err := s.cfg.Backend.View(r.Context(), func(tx vault.Tx) error {
 		_, err := tx.Get("server_config", "ready-probe")
-		if err == vault.ErrNotFound {
+		if errors.Is(err, vault.ErrNotFound) {
 			return nil
 		}
 		return err

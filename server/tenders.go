@@ -189,7 +189,7 @@ func (s *Server) postOffer(w http.ResponseWriter, r *http.Request) {
 	outcome := "accepted"
 	defer func() { s.metrics.submissions.WithLabelValues(outcome).Inc() }()
 	if err := wantType(r, binaryBody); err != nil {
-		outcome = "bad-request"
+		_, outcome = errorStatus(err)
 		s.fail(w, r, err)
 		return
 	}

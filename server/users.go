@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/segel-lpse/segel/registry"
+	"github.com/segel-lpse/segel/vault"
 )
 
 // maxRegistration caps a registration request, documents included
@@ -112,7 +114,13 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postRevoke(w http.ResponseWriter, r *http.Request) {
-	if err := s.Registry.RevokeToken(r.Context(), user(r).ID, r.PathValue("token")); err != nil {
+	err := s.Registry.RevokeToken(r.Context(), user(r).ID, r.PathValue("token"))
+	if errors.Is(err, registry.ErrBadToken) {
+		// The token named in the path does not exist; the caller's own
+		// token is fine, so this is not a 401.
+		err = fmt.Errorf("%w: no token %.40q", vault.ErrNotFound, r.PathValue("token"))
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -1,0 +1,168 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// openAPIDoc is the part of an OpenAPI 3.1 document the tests read.
+type openAPIDoc struct {
+	OpenAPI string `json:"openapi"`
+	Info    struct {
+		Title, Version string
+	} `json:"info"`
+	Paths      map[string]map[string]openAPIOp `json:"paths"`
+	Components struct {
+		SecuritySchemes map[string]struct {
+			Type, Scheme string
+		} `json:"securitySchemes"`
+	} `json:"components"`
+}
+
+type openAPIOp struct {
+	OperationID string `json:"operationId"`
+	Parameters  []struct {
+		Name, In string
+		Required bool
+	} `json:"parameters"`
+	RequestBody *struct {
+		Content map[string]any `json:"content"`
+	} `json:"requestBody"`
+	Security  []map[string][]string `json:"security"`
+	Responses map[string]any        `json:"responses"`
+	Roles     []string              `json:"x-roles"`
+}
+
+var templateParam = regexp.MustCompile(`\{([^}]+)\}`)
+
+// TestOpenAPI checks /openapi.json against the route table both ways:
+// every route is documented with its method, path parameters, body and
+// security, and every documented operation is served by the mux.
+func TestOpenAPI(t *testing.T) {
+	t.Parallel()
+	s := build(t, mustEmbedded(t))
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	resp, err := http.Get(ts.URL + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("GET /openapi.json: got %d %s, want 200 application/json", resp.StatusCode, ct)
+	}
+	var doc openAPIDoc
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatalf("GET /openapi.json: not JSON: %v", err)
+	}
+	if doc.OpenAPI != "3.1.0" {
+		t.Errorf("openapi = %q, want 3.1.0", doc.OpenAPI)
+	}
+	if doc.Info.Title == "" || doc.Info.Version == "" {
+		t.Errorf("info = %+v, want a title and a version", doc.Info)
+	}
+	if sc := doc.Components.SecuritySchemes["bearer"]; sc.Type != "http" || sc.Scheme != "bearer" {
+		t.Errorf("securitySchemes.bearer = %+v, want http bearer", sc)
+	}
+
+	// Every route is documented, as the table says.
+	documented := map[string]bool{}
+	for _, rt := range s.Routes() {
+		key := rt.Method + " " + rt.Path
+		op, ok := doc.Paths[rt.Path][strings.ToLower(rt.Method)]
+		if !ok {
+			t.Errorf("%s: not in the document", key)
+			continue
+		}
+		documented[key] = true
+		var want, got []string
+		for _, m := range templateParam.FindAllStringSubmatch(rt.Path, -1) {
+			want = append(want, m[1])
+		}
+		for _, p := range op.Parameters {
+			if p.In != "path" || !p.Required {
+				t.Errorf("%s: parameter %s is in %q (required %v), want a required path parameter", key, p.Name, p.In, p.Required)
+			}
+			got = append(got, p.Name)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: path parameters %q, want %q", key, got, want)
+		}
+		switch {
+		case rt.Roles == nil && len(op.Security) != 0:
+			t.Errorf("%s: public route documented with security %v", key, op.Security)
+		case rt.Roles != nil && (len(op.Security) != 1 || op.Security[0]["bearer"] == nil):
+			t.Errorf("%s: authenticated route documented with security %v, want bearer", key, op.Security)
+		}
+		if rt.Roles != nil && rolesString(rt.Roles) != "any" && strings.Join(op.Roles, " ") != rolesString(rt.Roles) {
+			t.Errorf("%s: x-roles %q, want %q", key, op.Roles, rolesString(rt.Roles))
+		}
+		switch {
+		case rt.Body == "" && op.RequestBody != nil:
+			t.Errorf("%s: documents a request body, the route takes none", key)
+		case rt.Body != "" && (op.RequestBody == nil || op.RequestBody.Content[rt.Body] == nil):
+			t.Errorf("%s: request body not documented as %s", key, rt.Body)
+		}
+		if len(op.Responses) == 0 {
+			t.Errorf("%s: no responses", key)
+		}
+		if op.OperationID == "" {
+			t.Errorf("%s: no operationId", key)
+		}
+	}
+
+	// Every documented operation exists: the mux does not answer it with
+	// its catch-all.
+	ops := 0
+	ids := map[string]string{}
+	for path, item := range doc.Paths {
+		for method, op := range item {
+			ops++
+			key := strings.ToUpper(method) + " " + path
+			if prev, ok := ids[op.OperationID]; ok {
+				t.Errorf("%s: operationId %q is also %s's", key, op.OperationID, prev)
+			}
+			ids[op.OperationID] = key
+			if !documented[key] {
+				t.Errorf("%s: documented but not in the route table", key)
+			}
+			concrete := templateParam.ReplaceAllString(path, "x")
+			req, err := http.NewRequest(strings.ToUpper(method), ts.URL+concrete, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body bytes.Buffer
+			body.ReadFrom(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusNotFound && strings.Contains(body.String(), `"no-route"`) ||
+				resp.StatusCode == http.StatusMethodNotAllowed {
+				t.Errorf("%s: documented, but %s %s gets %d %s", key, req.Method, concrete, resp.StatusCode, brief(body.Bytes()))
+			}
+		}
+	}
+	if got, want := ops, len(s.Routes()); got != want {
+		t.Errorf("the document has %d operations, the table %d routes", got, want)
+	}
+
+	// The catch-all itself answers unknown endpoints as the test expects.
+	resp2, err := http.Get(ts.URL + "/v1/no-such-endpoint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Code string }
+	json.NewDecoder(resp2.Body).Decode(&e)
+	resp2.Body.Close()
+	if resp2.StatusCode != 404 || e.Code != "no-route" {
+		t.Errorf("GET /v1/no-such-endpoint: got %d %q, want 404 no-route", resp2.StatusCode, e.Code)
+	}
+}
