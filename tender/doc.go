@@ -1,16 +1,31 @@
 // Package tender is the e-tendering engine an SPSE build embeds: the
-// lifecycle of a tender from announcement to award, the submission of
-// sealed offers with receipts, the closing of the submission window, and
-// the opening ceremony with witness and opening reports (regulation
+// lifecycle of a tender from procurement plan to award (regulation
 // articles 4, 8.2, 12 and 16).
 //
+//   - Plans and tenders: AnnouncePlan, Announce (the opening round is
+//     fixed here and never moves), Amend, Cancel.
+//   - Participation and submission: Register, Ask/Reply (clarification),
+//     Submit (sealed offers, with signed receipts), Commit (commit now,
+//     upload later), BeginUpload/UploadChunk/FinishUpload (resumable).
+//   - Close, then the opening ceremony: Open, with a signed witness report
+//     for every offer that fails to open and a signed opening report;
+//     Bundle, the tender's offline-verifiable audit bundle.
+//   - After opening: AnnounceResult, objections (Ask/Reply), Award.
+//   - Around them: OCDS 1.1 e-reporting (doc/spec/ocds.md, tested against
+//     the schemas in TestOCDSStages), public notices of maintenance and
+//     outages (art. 15.d, 18.4) and complaints (art. 5.m).
+//
 // Confidentiality never depends on this package's clock: offers arrive
-// sealed (package sealer) to the tender's opening round, fixed at
-// announcement. The engine's clock only decides what it accepts.
+// sealed (package sealer) to the tender's opening round, and only the
+// beacon's signature of that round opens them. The engine's clock only
+// decides what it accepts.
 //
 // The audit log is the record of truth. Every state change appends an
 // entry (doc/spec/entries.md) before it is acknowledged, and the set of
 // offers a tender opens is replayed from the log at closing, so an
 // acknowledged offer is never lost by a crash between the log and the
 // engine's own records.
+//
+// Storage is whatever vault backend the Config names; users come from a
+// Directory (package registry, through server.Directory).
 package tender
