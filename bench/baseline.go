@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -78,8 +79,17 @@ func (b *baselineServer) store(path string, body io.Reader) error {
 // serverCPU is the CPU time spent in request handlers so far.
 func (b *baselineServer) serverCPU() time.Duration { return time.Duration(b.cpuNs.Load()) }
 
+// Close stops the server. Every answer of the rush has been received by
+// then, so connections still open are idle keep-alives or ones the client
+// gave up on: after a grace period they are closed, not waited for (on a
+// loaded CI machine Shutdown's wait ran out and failed a finished run).
 func (b *baselineServer) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return b.srv.Shutdown(ctx)
+	if err := b.srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+		return b.srv.Close()
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
