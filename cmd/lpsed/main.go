@@ -4,6 +4,9 @@
 //
 //	lpsed [--addr HOST:PORT] [--data DIR] [flags]   serve the API
 //	lpsed demo [--bundle DIR] [--data DIR]          run a whole tender through the API
+//	lpsed backup --to FILE --recipient age1…        encrypted backup of the deployment
+//	lpsed restore --from FILE --identity KEYFILE --data NEWDIR
+//	                                                restore and verify a backup
 //
 // With no flags it serves on 127.0.0.1:8080 with the embedded backend
 // (SQLite and files) under ./segel-data and a local beacon. See
@@ -25,6 +28,14 @@ const usage = `Usage:
     lpsed [flags]                          serve the API (lpsed --help for flags)
     lpsed demo [--bundle DIR] [--data DIR] run a whole tender through the HTTP API
                                            against an in-process server
+    lpsed backup [--data DIR | --postgres DSN] --to FILE
+                 (--recipient age1… | --recipients-file FILE) [--server URL]
+                                           write one age-encrypted archive of the
+                                           database and the blobs (not the KEK)
+    lpsed restore --from FILE --identity KEYFILE (--data NEWDIR | --postgres DSN)
+                                           rebuild a deployment from an archive and
+                                           verify it against its signed checkpoint
+                                           (needs the KEK: SEGEL_KEK or --kek-file)
 
 Exit codes: 0 success, 1 failure, 2 usage error.
 `
@@ -40,6 +51,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		switch args[0] {
 		case "demo":
 			return runDemo(ctx, args[1:], stdout, stderr)
+		case "backup":
+			return runBackup(ctx, args[1:], stdout, stderr)
+		case "restore":
+			return runRestore(ctx, args[1:], stdout, stderr)
 		case "help":
 			fmt.Fprint(stdout, usage)
 			return 0
