@@ -4,7 +4,7 @@ package main
 // read by lpsed restore:
 //
 //	age v1 file, to the backup recipients (X25519 or hybrid ML-KEM-768+X25519)
-//	└── tar (ustar/PAX, regular files only, in this order)
+//	└── tar (USTAR, PAX when needed; regular files only, in this order)
 //	    ├── segel-backup.json     the header: format, kind, schema version,
 //	    │                         the audit log's size and latest signed
 //	    │                         checkpoint at snapshot time, sequences
@@ -148,7 +148,7 @@ type archiveWriter struct {
 func (a *archiveWriter) add(name string, size int64, r io.Reader) ([32]byte, error) {
 	err := a.tw.WriteHeader(&tar.Header{
 		Name: name, Size: size, Mode: 0o600, Typeflag: tar.TypeReg,
-		ModTime: time.Unix(0, 0), Format: tar.FormatPAX,
+		ModTime: time.Unix(0, 0),
 	})
 	if err != nil {
 		return [32]byte{}, err
@@ -178,7 +178,7 @@ func (a *archiveWriter) finish() error {
 	b := marshalSums(a.sums)
 	if err := a.tw.WriteHeader(&tar.Header{
 		Name: sumsName, Size: int64(len(b)), Mode: 0o600, Typeflag: tar.TypeReg,
-		ModTime: time.Unix(0, 0), Format: tar.FormatPAX,
+		ModTime: time.Unix(0, 0),
 	}); err != nil {
 		return err
 	}
