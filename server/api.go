@@ -45,6 +45,7 @@ func errorStatus(err error) (int, string) {
 		{tender.ErrLate, http.StatusConflict, "late"},
 		{tender.ErrNotYetOpen, http.StatusConflict, "not-yet-open"},
 		{tender.ErrDuplicate, http.StatusConflict, "duplicate"},
+		{tender.ErrBusy, http.StatusConflict, "busy"},
 		{tender.ErrState, http.StatusConflict, "wrong-state"},
 		{registry.ErrWrongState, http.StatusConflict, "wrong-state"},
 		{registry.ErrDuplicateEmail, http.StatusConflict, "duplicate-email"},

@@ -39,6 +39,8 @@ type Config struct {
 	MaxOfferSize int64
 	// OpenWorkers bounds the offers opened at once per tender; 4 if zero.
 	OpenWorkers int
+	// Shared says several servers use Backend at once (PostgreSQL).
+	Shared bool
 	// Now is the server's clock; time.Now if nil.
 	Now func() time.Time
 	// Logger receives operational messages; none if nil.
@@ -144,7 +146,7 @@ func Build(ctx context.Context, cfg Config) (*Server, error) {
 		Records: cfg.Backend, Blobs: cfg.Backend, Log: s.Log,
 		ReceiptSigner: rcptSigner, ReportSigner: reportSigner,
 		Beacon: s.Beacon, Directory: Directory(s.Registry),
-		MaxOfferSize: cfg.MaxOfferSize, OpenWorkers: cfg.OpenWorkers,
+		MaxOfferSize: cfg.MaxOfferSize, OpenWorkers: cfg.OpenWorkers, Shared: cfg.Shared,
 		Now: cfg.Now, Logger: cfg.Logger,
 	})
 	if err != nil {

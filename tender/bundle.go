@@ -68,6 +68,9 @@ func (e *Engine) Bundle(ctx context.Context, id string, keys *audit.Trusted, wit
 	if err != nil {
 		return nil, err
 	}
+	if err := e.resignMissing(ctx, id, b); err != nil {
+		return nil, err
+	}
 	for index, signed := range b.Receipts {
 		if b.Receipts[index], err = e.cfg.Log.ProofFile(ctx, signed); err != nil {
 			return nil, fmt.Errorf("tender: proof file of entry %d: %w", index, err)
@@ -97,6 +100,41 @@ func (e *Engine) Bundle(ctx context.Context, id string, keys *audit.Trusted, wit
 		return nil, err
 	}
 	return b, nil
+}
+
+// resignMissing signs the receipt of every offer-received entry whose
+// receipt the engine did not keep: a crash between the log append and
+// keeping the receipt. A receipt is determined by its entry (and Ed25519
+// signatures are deterministic), so this is the receipt the bidder got,
+// if it got one at all.
+func (e *Engine) resignMissing(ctx context.Context, id string, b *audit.Bundle) error {
+	for _, le := range b.Entries {
+		if _, ok := b.Receipts[le.Index]; ok {
+			continue
+		}
+		ent, err := auditlog.ParseEntry(le.Data)
+		if err != nil || ent.Type != "offer-received" {
+			continue
+		}
+		o, err := offerFromEntry(ent, le.Index)
+		if err != nil {
+			return err
+		}
+		r := auditlog.Receipt{Origin: e.cfg.Log.Origin(), Index: le.Index, Tender: id, Bidder: o.Bidder,
+			SHA256: o.SHA256, Size: o.Size, Received: o.Received}
+		signed, err := auditlog.SignReceipt(r, e.cfg.ReceiptSigner)
+		if err != nil {
+			return err
+		}
+		if err := e.cfg.Records.Update(ctx, func(tx vault.Tx) error {
+			return tx.Put(tableReceipts, receiptKey(id, le.Index), signed)
+		}); err != nil {
+			return err
+		}
+		b.Receipts[le.Index] = signed
+		e.log.Warn("receipt re-signed for an offer logged before a crash", "tender", id, "index", le.Index)
+	}
+	return nil
 }
 
 func checkpointSize(signed []byte, keys *audit.Trusted) int64 {

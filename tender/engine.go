@@ -57,6 +57,11 @@ type Config struct {
 	MaxOfferSize int64
 	// OpenWorkers bounds the offers opened at once; 4 if zero.
 	OpenWorkers int
+	// Shared says that other engines (server instances) use the same
+	// backend at the same time. A bidder's submission then waits
+	// (ErrBusy) while another instance may still be logging that
+	// bidder's previous one; alone, the engine knows no other is.
+	Shared bool
 	// Now is the engine's clock for accepting submissions; time.Now if nil.
 	Now func() time.Time
 	// Logger receives operational messages; none if nil.
@@ -71,6 +76,14 @@ type Engine struct {
 	now   func() time.Time
 	log   *slog.Logger
 	locks sync.Map // tender id → *sync.RWMutex: submissions share, closing excludes
+	keyed sync.Map // key → *sync.Mutex, see lock
+}
+
+// lock returns the process-wide mutex for key (one bidder's submissions,
+// one complaint's updates).
+func (e *Engine) lock(key string) *sync.Mutex {
+	mu, _ := e.keyed.LoadOrStore(key, new(sync.Mutex))
+	return mu.(*sync.Mutex)
 }
 
 // tenderLock fences submissions (read side) from closing (write side)

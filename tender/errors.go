@@ -15,4 +15,5 @@ var (
 	ErrTooLarge      = errors.New("tender: offer is larger than the tender allows")
 	ErrWrongSeal     = errors.New("tender: offer is not sealed for this tender's opening")
 	ErrNotRegistered = errors.New("tender: provider has not registered for this tender")
+	ErrBusy          = errors.New("tender: another request of this bidder is in progress")
 )

@@ -185,9 +185,8 @@ func (e *Engine) UpdateComplaint(ctx context.Context, staff, id string, status C
 		return nil, fmt.Errorf("%w: only LPSE staff update complaints: %w", ErrForbidden, err)
 	}
 	// Within this process, updates of one complaint go one at a time, so
-	// their log entries are in the order of the transitions. (":" cannot
-	// occur in a tender id, so the lock is the complaint's alone.)
-	mu := e.tenderLock("complaint:" + id)
+	// their log entries are in the order of the transitions.
+	mu := e.lock("complaint/" + id)
 	mu.Lock()
 	defer mu.Unlock()
 

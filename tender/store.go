@@ -16,6 +16,7 @@ const (
 	tableParts    = "tender_parts"    // id/bidder → participation
 	tableMessages = "tender_messages" // id/kind/digest → Message
 	tableReceipts = "tender_receipts" // id/index → signed receipt
+	tablePending  = "tender_pending"  // id/bidder → an offer about to be logged
 )
 
 func getJSON(tx vault.Tx, table, key string, v any) error {

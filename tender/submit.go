@@ -203,7 +203,7 @@ func (e *Engine) accept(ctx context.Context, t *Tender, bidder string, blob vaul
 	}
 	r.Index, o.LogIndex = idx, idx
 	if prev.awaitsDelivery() && prev.SHA256 == o.SHA256 && prev.Size == o.Size {
-		o.Committed = true // delivers the commitment
+		o.Committed = true // delivers the commitment (logOffer decided so too)
 	}
 	if err := e.recordOffer(ctx, t.ID, o, prev); err != nil {
 		return nil, err
@@ -232,42 +232,40 @@ func receiptKey(id string, index int64) string { return fmt.Sprintf("%s/%020d", 
 // offer-superseded entry for the bidder's previous offer; the delivery of
 // a committed file also after the deadline, before the opening time. It
 // returns the previous offer and the entry's index.
+//
+// The bidder's previous offer is what the log says, not only the engine's
+// index: before appending, logOffer records its intent (tablePending), and
+// a later call that finds an intent settles it against the log. So a crash
+// between the append and the index cannot make a later offer supersede
+// the wrong one.
 func (e *Engine) logOffer(ctx context.Context, id string, o Offer, rec []byte) (*Offer, int64, error) {
+	bl := e.lock(id + "/" + o.Bidder) // one submission per bidder at a time, in this process
+	bl.Lock()
+	defer bl.Unlock()
 	mu := e.tenderLock(id)
 	mu.RLock()
 	defer mu.RUnlock()
-	var t Tender
-	var prev *Offer
-	err := e.cfg.Records.View(ctx, func(tx vault.Tx) error {
-		if err := getJSON(tx, tableTenders, id, &t); err != nil {
-			return err
-		}
-		var p Offer
-		if err := getJSON(tx, tableOffers, id+"/"+o.Bidder, &p); err == nil {
-			prev = &p
-		} else if !errors.Is(err, vault.ErrNotFound) {
-			return err
-		}
-		return nil
-	})
+	t, err := e.Get(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	prev, err := e.settledOffer(ctx, id, o.Bidder)
 	if err != nil {
 		return nil, 0, err
 	}
 	delivery := o.Delivered && prev.awaitsDelivery() && prev.SHA256 == o.SHA256 && prev.Size == o.Size
+	entries := [][]byte{rec}
 	switch {
 	case delivery:
 		if !e.now().Before(t.Schedule.Opening) || (t.State != StateAnnounced && t.State != StateClosing && t.State != StateClosed) {
 			return nil, 0, fmt.Errorf("%w: the committed file was due before the opening time %s", ErrLate, ts(t.Schedule.Opening))
 		}
-		idx, err := e.appendLog(ctx, rec)
-		return prev, idx, err
+		o.Committed = true
 	case t.State != StateAnnounced:
 		return nil, 0, fmt.Errorf("%w: submission for %s closed while the offer was uploading", ErrLate, id)
 	case prev != nil && prev.SHA256 == o.SHA256:
 		return nil, 0, fmt.Errorf("%w: at %s (log index %d)", ErrDuplicate, ts(prev.Received), prev.LogIndex)
-	}
-	entries := [][]byte{rec}
-	if prev != nil {
+	case prev != nil:
 		sup, err := entry("offer-superseded", "tender", id, "bidder", o.Bidder,
 			"sha256", hexEntry(prev.SHA256[:]), "by", hexEntry(o.SHA256[:]), "time", tsEntry(o.Received))
 		if err != nil {
@@ -275,8 +273,99 @@ func (e *Engine) logOffer(ctx context.Context, id string, o Offer, rec []byte) (
 		}
 		entries = append(entries, sup)
 	}
+	intent := pending{Offer: o, From: e.cfg.Log.Size(), At: e.now()}
+	if err := e.cfg.Records.Update(ctx, func(tx vault.Tx) error {
+		return putJSON(tx, tablePending, id+"/"+o.Bidder, intent)
+	}); err != nil {
+		return nil, 0, err
+	}
 	idx, err := e.appendLog(ctx, entries...)
-	return prev, idx, err
+	if err != nil {
+		e.clearPending(ctx, id, o.Bidder)
+		return nil, 0, err
+	}
+	return prev, idx, nil
+}
+
+// pending is an offer about to be logged (tablePending).
+type pending struct {
+	Offer Offer
+	From  int64     // log size before the append
+	At    time.Time // when the intent was written
+}
+
+// busyFor is how long an intent of another server instance is taken to be
+// in flight rather than abandoned by a crash.
+const busyFor = time.Minute
+
+// settledOffer returns bidder's current offer in tender id, settling a
+// recorded intent against the log first: if the intended entry is in the
+// log, that offer is current (it was logged, then the process died);
+// otherwise the intent is dropped.
+func (e *Engine) settledOffer(ctx context.Context, id, bidder string) (*Offer, error) {
+	cur, err := e.currentOffer(ctx, id, bidder)
+	if err != nil {
+		return nil, err
+	}
+	var p pending
+	err = e.cfg.Records.View(ctx, func(tx vault.Tx) error { return getJSON(tx, tablePending, id+"/"+bidder, &p) })
+	if errors.Is(err, vault.ErrNotFound) {
+		return cur, nil
+	} else if err != nil {
+		return nil, err
+	}
+	index, err := e.findOfferEntry(ctx, id, p)
+	if err != nil {
+		return nil, err
+	}
+	// Within this process, the bidder's lock is held: an intent not in
+	// the log was abandoned. Another instance's may still be in flight.
+	if index < 0 && e.cfg.Shared && e.now().Sub(p.At) < busyFor {
+		return nil, fmt.Errorf("%w: another submission of this bidder is being recorded; try again in a minute", ErrBusy)
+	}
+	err = e.cfg.Records.Update(ctx, func(tx vault.Tx) error {
+		if index >= 0 {
+			p.Offer.LogIndex = index
+			cur = &p.Offer
+			if err := putJSON(tx, tableOffers, id+"/"+bidder, p.Offer); err != nil {
+				return err
+			}
+		}
+		return tx.Delete(tablePending, id+"/"+bidder)
+	})
+	if index >= 0 {
+		e.log.Warn("an offer logged before a crash was recovered into the index", "tender", id, "bidder", bidder, "index", index)
+	}
+	return cur, err
+}
+
+// findOfferEntry looks for the entry an intent meant to append, from the
+// log size the intent recorded; −1 if it is not there.
+func (e *Engine) findOfferEntry(ctx context.Context, id string, p pending) (int64, error) {
+	const batch = 1024
+	end := e.cfg.Log.Size()
+	for start := p.From; start < end; start += batch {
+		entries, err := e.cfg.Log.Entries(ctx, start, min(start+batch, end))
+		if err != nil {
+			return -1, err
+		}
+		for i, b := range entries {
+			ent, err := auditlog.ParseEntry(b)
+			if err != nil || ent.Value("tender") != id || ent.Value("bidder") != p.Offer.Bidder {
+				continue
+			}
+			if (ent.Type == "offer-received" || ent.Type == "offer-committed") && ent.Value("sha256") == hexEntry(p.Offer.SHA256[:]) {
+				return start + int64(i), nil
+			}
+		}
+	}
+	return -1, nil
+}
+
+func (e *Engine) clearPending(ctx context.Context, id, bidder string) {
+	if err := e.cfg.Records.Update(ctx, func(tx vault.Tx) error { return tx.Delete(tablePending, id+"/"+bidder) }); err != nil {
+		e.log.Error("intent not cleared", "tender", id, "bidder", bidder, "err", err)
+	}
 }
 
 // recordOffer indexes a logged offer, or — if the tender closed meanwhile
@@ -301,8 +390,14 @@ func (e *Engine) recordOffer(ctx context.Context, id string, o Offer, prev *Offe
 			default:
 				return fmt.Errorf("%w: submission for %s closed before the offer was recorded; it does not count", ErrLate, id)
 			}
+			if err := tx.Delete(tablePending, id+"/"+o.Bidder); err != nil {
+				return err
+			}
 			return putJSON(tx, tableOffers, id+"/"+o.Bidder, o)
 		})
+		if errors.Is(err, ErrLate) {
+			e.clearPending(ctx, id, o.Bidder)
+		}
 		if err != nil || !closing {
 			return err
 		}

@@ -32,6 +32,7 @@ type options struct {
 	tlsKey      string
 	maxOffer    int64
 	openWorkers int
+	shared      bool
 }
 
 func (o *options) flags(fs *flag.FlagSet) {
@@ -47,6 +48,7 @@ func (o *options) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.tlsKey, "tls-key", "", "TLS key file")
 	fs.Int64Var(&o.maxOffer, "max-offer", 256<<20, "largest sealed offer accepted, in bytes")
 	fs.IntVar(&o.openWorkers, "open-workers", 4, "offers opened at once per tender")
+	fs.BoolVar(&o.shared, "shared", false, "several lpsed instances share the PostgreSQL database")
 }
 
 // deployment opens the backend and builds the server from o.
@@ -57,6 +59,9 @@ func (o *options) deployment(ctx context.Context, logger *slog.Logger) (*server.
 	kek, err := o.loadKEK()
 	if err != nil {
 		return nil, nil, err
+	}
+	if o.shared && o.postgres == "" {
+		return nil, nil, errors.New("--shared needs --postgres: an embedded data directory belongs to one process")
 	}
 	var backend vault.Backend
 	if o.postgres != "" {
@@ -69,7 +74,7 @@ func (o *options) deployment(ctx context.Context, logger *slog.Logger) (*server.
 	}
 	cfg := server.Config{
 		Backend: backend, KEK: kek, Name: o.name, LocalPeriod: o.period,
-		MaxOfferSize: o.maxOffer, OpenWorkers: o.openWorkers, Logger: logger, DataDir: o.data,
+		MaxOfferSize: o.maxOffer, OpenWorkers: o.openWorkers, Logger: logger, DataDir: o.data, Shared: o.shared,
 	}
 	switch o.beacon {
 	case "local":
