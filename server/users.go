@@ -131,13 +131,14 @@ func (s *Server) postRevoke(w http.ResponseWriter, r *http.Request) {
 // document is the registry's rule for who may see personal data.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	me, id := user(r), r.PathValue("user")
+	// Permission first, so that nobody learns which ids exist.
+	if me.ID != id && me.Role != registry.RoleVerifier && me.Role != registry.RoleAdmin {
+		s.fail(w, r, fmt.Errorf("%w: an account is shown to its owner and to LPSE reviewers", errForbidden))
+		return
+	}
 	u, err := s.Registry.Lookup(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if me.ID != id && me.Role != registry.RoleVerifier && me.Role != registry.RoleAdmin {
-		s.fail(w, r, fmt.Errorf("%w: an account is shown to its owner and to LPSE reviewers", errForbidden))
 		return
 	}
 	writeJSON(w, http.StatusOK, u)
