@@ -36,11 +36,11 @@ type Config struct {
 	RushTenders int           `json:"rush_tenders"` // the B bidders are spread over these
 	RushMedian  Size          `json:"rush_median_bytes"`
 	RushSigma   float64       `json:"rush_sigma"`
-	Window      time.Duration `json:"window"` // arrivals fall in the last Window before the deadline
-	Curve       string        `json:"curve"`  // uniform, linear or exp
-	Steep       float64       `json:"steep"`  // exp curve: rate across the window
-	Grace       time.Duration `json:"grace"`  // deadline = end of window + Grace
-	Conns       int           `json:"conns"`  // offers in flight at most (connections)
+	Window      time.Duration `json:"window"`       // arrivals fall in the last Window before the deadline
+	Curve       string        `json:"curve"`        // uniform, linear or exp
+	Steep       float64       `json:"steep"`        // exp curve: rate across the window
+	Grace       time.Duration `json:"grace"`        // deadline = end of window + Grace
+	Conns       int           `json:"conns"`        // offers in flight at most (connections)
 	LPSED       bool          `json:"lpsed"`        // also rush lpsed over HTTP, as its own process
 	LPSEDMargin time.Duration `json:"lpsed_margin"` // setup time before lpsed's window; 0 = estimated
 

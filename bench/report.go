@@ -22,15 +22,15 @@ type Report struct {
 	Rush    []*RushResult  `json:"rush,omitempty"`
 	// RushRatio is the engine's accepted/s over the baseline's; PeakRatio
 	// the same for the best bucket.
-	RushRatio float64  `json:"rush_ratio,omitempty"`
-	PeakRatio float64  `json:"rush_peak_ratio,omitempty"`
+	RushRatio float64 `json:"rush_ratio,omitempty"`
+	PeakRatio float64 `json:"rush_peak_ratio,omitempty"`
 	// LPSEDRatio is lpsed's accepted/s over the baseline's; LPSEDPeakRatio
 	// the same for the best bucket.
-	LPSEDRatio     float64 `json:"lpsed_ratio,omitempty"`
-	LPSEDPeakRatio float64 `json:"lpsed_peak_ratio,omitempty"`
-	Plots     []string `json:"plots,omitempty"`
-	OK        bool     `json:"ok"`
-	Problems  []string `json:"problems,omitempty"`
+	LPSEDRatio     float64  `json:"lpsed_ratio,omitempty"`
+	LPSEDPeakRatio float64  `json:"lpsed_peak_ratio,omitempty"`
+	Plots          []string `json:"plots,omitempty"`
+	OK             bool     `json:"ok"`
+	Problems       []string `json:"problems,omitempty"`
 }
 
 // Machine is where the run happened.
