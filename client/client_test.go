@@ -207,6 +207,9 @@ func TestTender(t *testing.T) {
 	if tn.Winner != w.bidders[0].UserID() {
 		t.Errorf("winner %q", tn.Winner)
 	}
+	if _, err := w.pokja[0].Cancel(ctx, id, "terlambat"); client.ErrorCode(err) != client.CodeWrongState {
+		t.Errorf("cancelling an awarded tender: %v, want %s", err, client.CodeWrongState)
+	}
 	b, err := w.anon.Bundle(ctx, id, filepath.Join(t.TempDir(), "bundle"))
 	if err != nil {
 		t.Fatal(err)
@@ -242,6 +245,14 @@ func TestErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rej := provider(7)
+	a, err := anon.Register(ctx, rej)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ver.Reject(ctx, a.ID, "dokumen tidak terbaca"); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name   string
 		call   func() error
@@ -256,6 +267,7 @@ func TestErrors(t *testing.T) {
 		{"second bootstrap", func() error { _, err := anon.Bootstrap(ctx, official("admin", 9)); return err }, 409, client.CodeWrongState},
 		{"duplicate email", func() error { _, err := anon.Register(ctx, official("pa-kpa", 2)); return err }, 409, "duplicate-email"},
 		{"bad nik", func() error { r := official("ppk", 3); r.NIK = "1"; _, err := anon.Register(ctx, r); return err }, 400, client.CodeInvalid},
+		{"rejected", func() error { _, err := anon.Login(ctx, rej.Email, password); return err }, 403, "rejected"},
 		{"not a committee member", func() error { return pa.AssignCommittee(ctx, "T-1", []string{pa.UserID()}) }, 0, ""},
 	} {
 		err := c.call()
