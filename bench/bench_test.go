@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -63,13 +62,38 @@ func TestSmoke(t *testing.T) {
 
 func tail(s string) string { return s[max(0, len(s)-2000):] }
 
-func TestLPSEDNotAvailable(t *testing.T) {
-	var stderr strings.Builder
-	if code := run([]string{"-preset", "smoke", "-lpsed", "http://127.0.0.1:8080"}, &stderr); code != 2 || !strings.Contains(stderr.String(), "not available yet") {
-		t.Errorf("-lpsed: exit %d, stderr %q; want 2 and a clear refusal", code, stderr.String())
+// TestLPSEDSmoke rushes a real lpsed, built and run as its own process,
+// with 40 offers over HTTP, and checks that every acknowledged offer's
+// receipt and proof file verified and that it is in its tender's closing
+// and verified audit bundle.
+func TestLPSEDSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs lpsed (~40 s)")
 	}
-	if _, err := newLPSEDSubmitter("http://x"); !errors.Is(err, errLPSEDNotAvailable) {
-		t.Errorf("newLPSEDSubmitter: %v", err)
+	dir := t.TempDir()
+	var stderr strings.Builder
+	args := []string{"-preset", "smoke", "-opening=false", "-lpsed", "-bidders", "40", "-rush-tenders", "2", "-out", dir}
+	if code := run(args, &stderr); code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", code, tail(stderr.String()))
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK || len(r.Rush) != 3 {
+		t.Fatalf("report: ok %v, %d rushes, problems %q", r.OK, len(r.Rush), r.Problems)
+	}
+	lp := r.Rush[2]
+	if lp.Mode != modeLPSED || lp.Accepted != 40 || lp.ReceiptsVerified != 40 || lp.ProofsVerified != 40 || lp.InClosing != 40 || lp.Lost != 0 {
+		t.Errorf("lpsed rush: %s: %d accepted, %d receipts and %d proofs verified, %d in the closing, %d lost; errors %v",
+			lp.Mode, lp.Accepted, lp.ReceiptsVerified, lp.ProofsVerified, lp.InClosing, lp.Lost, lp.ErrorSamples)
+	}
+	if lp.ServerCPU <= 0 || lp.ClientCPUShare <= 0 || lp.ClientCPUShare >= 1 || r.LPSEDRatio <= 0 {
+		t.Errorf("lpsed CPU: server %.3f s, client share %.2f, ratio %.2f", lp.ServerCPU, lp.ClientCPUShare, r.LPSEDRatio)
 	}
 }
 

@@ -36,12 +36,13 @@ type Config struct {
 	RushTenders int           `json:"rush_tenders"` // the B bidders are spread over these
 	RushMedian  Size          `json:"rush_median_bytes"`
 	RushSigma   float64       `json:"rush_sigma"`
-	Window      time.Duration `json:"window"` // arrivals fall in the last Window before the deadline
-	Curve       string        `json:"curve"`  // uniform, linear or exp
-	Steep       float64       `json:"steep"`  // exp curve: rate across the window
-	Grace       time.Duration `json:"grace"`  // deadline = end of window + Grace
-	Conns       int           `json:"conns"`  // offers in flight at most (connections)
-	LPSED       string        `json:"lpsed,omitempty"`
+	Window      time.Duration `json:"window"`       // arrivals fall in the last Window before the deadline
+	Curve       string        `json:"curve"`        // uniform, linear or exp
+	Steep       float64       `json:"steep"`        // exp curve: rate across the window
+	Grace       time.Duration `json:"grace"`        // deadline = end of window + Grace
+	Conns       int           `json:"conns"`        // offers in flight at most (connections)
+	LPSED       bool          `json:"lpsed"`        // also rush lpsed over HTTP, as its own process
+	LPSEDMargin time.Duration `json:"lpsed_margin"` // setup time before lpsed's window; 0 = estimated
 
 	// Profiles of the opening's measured phase, for engineers.
 	CPUProfile   string `json:"-"`
@@ -134,7 +135,8 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.Float64Var(&c.Steep, "steep", c.Steep, "rush: exp curve steepness (density at the deadline is e^steep times that at the window's start)")
 	fs.DurationVar(&c.Grace, "grace", c.Grace, "rush: the deadline is this long after the window ends")
 	fs.IntVar(&c.Conns, "conns", c.Conns, "rush: offers in flight at most (like a server's connection limit)")
-	fs.StringVar(&c.LPSED, "lpsed", "", "rush: base URL of a running lpsed to rush (not available yet)")
+	fs.BoolVar(&c.LPSED, "lpsed", c.LPSED, "rush: also rush lpsed over HTTP: build cmd/lpsed, run it as its own process (embedded, or -postgres, which must then be an empty database) and set it up through the API")
+	fs.DurationVar(&c.LPSEDMargin, "lpsed-margin", c.LPSEDMargin, "rush: time from lpsed's announcement to its window, for registering and sealing (0 = estimated from one seal)")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the opening's measured phase to this file")
 	fs.StringVar(&c.BlockProfile, "blockprofile", "", "write a blocking profile of the opening's measured phase to this file")
 	if err := fs.Parse(args); err != nil {

@@ -32,12 +32,6 @@ func run(args []string, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if c.LPSED != "" {
-		if _, err := newLPSEDSubmitter(c.LPSED); err != nil {
-			fmt.Fprintf(stderr, "segel bench: %v\n", err)
-			return 2
-		}
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	r, err := bench(ctx, c, stderr)
@@ -119,7 +113,7 @@ func runRushes(ctx context.Context, c Config, d *deployment, data string, r *Rep
 	if err != nil {
 		return err
 	}
-	base, outs := rush(ctx, c, modeBaseline, newHTTPSubmitter(b.url, c.Conns), offers, time.Now(), b.serverCPU, stderr)
+	base, outs := rush(ctx, c, modeBaseline, newHTTPSubmitter(b.url, c.Conns), offers, time.Now(), &serverCPU{read: b.serverCPU}, stderr)
 	if err := b.Close(); err != nil {
 		return err
 	}
@@ -135,6 +129,23 @@ func runRushes(ctx context.Context, c Config, d *deployment, data string, r *Rep
 	r.Rush = []*RushResult{base, eng}
 	if base.AcceptedPS > 0 && base.PeakPS > 0 {
 		r.RushRatio, r.PeakRatio = eng.AcceptedPS/base.AcceptedPS, eng.PeakPS/base.PeakPS
+	}
+	if c.LPSED {
+		lp, err := runLPSEDRush(ctx, c, data, offers, stderr)
+		if err != nil {
+			return fmt.Errorf("lpsed: %w", err)
+		}
+		r.Rush = append(r.Rush, lp)
+		if base.AcceptedPS > 0 && base.PeakPS > 0 {
+			r.LPSEDRatio, r.LPSEDPeakRatio = lp.AcceptedPS/base.AcceptedPS, lp.PeakPS/base.PeakPS
+		}
+		if lp.Lost > 0 || lp.ReceiptsVerified != lp.Accepted || lp.InClosing != lp.Accepted {
+			r.Problems = append(r.Problems, fmt.Sprintf("lpsed rush: %d lost; %d/%d receipts verified, %d/%d in the closing and the bundle",
+				lp.Lost, lp.ReceiptsVerified, lp.Accepted, lp.InClosing, lp.Accepted))
+		}
+		for _, p := range lp.Problems {
+			r.Problems = append(r.Problems, "lpsed rush: "+p)
+		}
 	}
 	if len(base.Errors) > 0 {
 		r.Problems = append(r.Problems, fmt.Sprintf("baseline: errors %s", errorsText(base.Errors)))

@@ -22,11 +22,15 @@ type Report struct {
 	Rush    []*RushResult  `json:"rush,omitempty"`
 	// RushRatio is the engine's accepted/s over the baseline's; PeakRatio
 	// the same for the best bucket.
-	RushRatio float64  `json:"rush_ratio,omitempty"`
-	PeakRatio float64  `json:"rush_peak_ratio,omitempty"`
-	Plots     []string `json:"plots,omitempty"`
-	OK        bool     `json:"ok"`
-	Problems  []string `json:"problems,omitempty"`
+	RushRatio float64 `json:"rush_ratio,omitempty"`
+	PeakRatio float64 `json:"rush_peak_ratio,omitempty"`
+	// LPSEDRatio is lpsed's accepted/s over the baseline's; LPSEDPeakRatio
+	// the same for the best bucket.
+	LPSEDRatio     float64  `json:"lpsed_ratio,omitempty"`
+	LPSEDPeakRatio float64  `json:"lpsed_peak_ratio,omitempty"`
+	Plots          []string `json:"plots,omitempty"`
+	OK             bool     `json:"ok"`
+	Problems       []string `json:"problems,omitempty"`
 }
 
 // Machine is where the run happened.
@@ -156,11 +160,15 @@ func markdown(r *Report) string {
 			p("**Engine ÷ baseline:** accepted/s %.2f, peak accepted/s %.2f (target ≥ 0.5). While both keep up with the arrivals, accepted/s follows the offered load; the peak and the drain time are what differ.", r.RushRatio, r.PeakRatio)
 			p("")
 		}
-		p("The baseline's client CPU share is the process's CPU minus the CPU its handlers used on their own OS threads. The engine is called in-process without HTTP: its client only opens a file and calls Submit, so no share is given. The rush against lpsed over HTTP is not available yet (`-lpsed`).")
+		if r.LPSEDRatio > 0 {
+			p("**lpsed ÷ baseline:** accepted/s %.2f, peak accepted/s %.2f (target ≥ 0.5).", r.LPSEDRatio, r.LPSEDPeakRatio)
+			p("")
+		}
+		p("The baseline's client CPU share is the process's CPU minus the CPU its handlers used on their own OS threads. The engine is called in-process without HTTP: its client only opens a file and calls Submit, so no share is given. lpsed (`-lpsed`) runs as its own process: its CPU is read from /proc/PID/stat, the client's is this process's, and the CPU cores column is their sum; its offers are sealed to its own tenders (same sizes and arrival times, other bytes), every receipt and proof file is verified against /v1/keys, and after the deadline every tender is closed and opened through the API and its audit bundle verified (audit.Verify) and checked for every acknowledged entry.")
 		p("")
 		for _, x := range r.Rush {
-			if x.Mode == modeEngine {
-				p("Target B=20,000 within 60 s, zero lost, p99 < 500 ms: accepted %d/%d, lost %d, p99 %.0f ms (%s for this run's B and window).", x.Accepted, x.Offered, x.Lost, x.Latency.P99, met(x.Lost == 0 && x.Accepted == x.Offered && x.Latency.P99 < 500))
+			if x.Mode == modeEngine || x.Mode == modeLPSED {
+				p("%s: target B=20,000 within 60 s, zero lost, p99 < 500 ms: accepted %d/%d, lost %d, p99 %.0f ms (%s for this run's B and window).", shortMode(x.Mode), x.Accepted, x.Offered, x.Lost, x.Latency.P99, met(x.Lost == 0 && x.Accepted == x.Offered && x.Latency.P99 < 500))
 				p("")
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/tender"
 )
 
@@ -93,19 +94,6 @@ type submitter interface {
 	submit(ctx context.Context, o *rushOffer) (*tender.Receipt, error)
 }
 
-// errLPSEDNotAvailable is what -lpsed gives until cmd/lpsed has an API.
-var errLPSEDNotAvailable = errors.New("lpsed is not available yet: cmd/lpsed has no HTTP API to rush; run without -lpsed to rush the fsync baseline and the engine in-process")
-
-// newLPSEDSubmitter is the hook for the rush against a running lpsed at
-// url. Once cmd/lpsed serves its API it returns a submitter that posts
-// each sealed file as the bidder CLI does, returns the signed receipt
-// from the response (verified like the engine's, against keys fetched
-// from lpsed), and reports lpsed's CPU from /proc/PID/stat when lpsed
-// runs on this machine. Until then it refuses.
-func newLPSEDSubmitter(url string) (submitter, error) {
-	return nil, fmt.Errorf("-lpsed %s: %w", url, errLPSEDNotAvailable)
-}
-
 // engineSubmitter calls the engine directly: no HTTP, no JSON.
 type engineSubmitter struct{ d *deployment }
 
@@ -162,6 +150,7 @@ func (e *statusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.code,
 // errorKind names an error for the report's errors-by-kind table.
 func errorKind(err error) string {
 	var se *statusError
+	var ae *client.APIError
 	var ne net.Error
 	for _, k := range []struct {
 		err  error
@@ -170,7 +159,7 @@ func errorKind(err error) string {
 		{tender.ErrLate, "late"}, {tender.ErrDuplicate, "duplicate"}, {tender.ErrTooLarge, "too-large"},
 		{tender.ErrWrongSeal, "wrong-seal"}, {tender.ErrNotRegistered, "not-registered"},
 		{tender.ErrForbidden, "forbidden"}, {tender.ErrState, "state"}, {tender.ErrNotYetOpen, "not-yet-open"},
-		{errLPSEDNotAvailable, "lpsed-not-available"}, {context.DeadlineExceeded, "timeout"},
+		{context.DeadlineExceeded, "timeout"},
 		{syscall.ECONNREFUSED, "connection-refused"}, {syscall.ECONNRESET, "connection-reset"},
 	} {
 		if errors.Is(err, k.err) {
@@ -178,6 +167,10 @@ func errorKind(err error) string {
 		}
 	}
 	switch {
+	case errors.As(err, &ae) && ae.Code != "":
+		return ae.Code
+	case errors.As(err, &ae):
+		return fmt.Sprintf("http-%d", ae.Status)
 	case errors.As(err, &se):
 		return fmt.Sprintf("http-%d", se.code)
 	case errors.As(err, &ne) && ne.Timeout():
@@ -255,7 +248,14 @@ func sealRush(ctx context.Context, c Config, d *deployment, dir string, stderr i
 // rush sends every offer at its arrival time within the window and
 // records what came back. Latency runs from the scheduled arrival, so
 // time spent waiting for one of the conns slots counts.
-func rush(ctx context.Context, c Config, mode string, s submitter, offers []*rushOffer, start time.Time, serverCPU func() time.Duration, stderr io.Writer) (*RushResult, []outcome) {
+// serverCPU reads a server's CPU time so far. external is true when the
+// server is another process, whose CPU is not in this process's.
+type serverCPU struct {
+	read     func() time.Duration
+	external bool
+}
+
+func rush(ctx context.Context, c Config, mode string, s submitter, offers []*rushOffer, start time.Time, server *serverCPU, stderr io.Writer) (*RushResult, []outcome) {
 	syscall.Sync() // earlier phases' dirty pages are not this rush's work
 	time.Sleep(time.Until(start))
 	res := &RushResult{Mode: mode, Offered: len(offers), Errors: map[string]int{}}
@@ -264,8 +264,8 @@ func rush(ctx context.Context, c Config, mode string, s submitter, offers []*rus
 	slots := make(chan struct{}, c.Conns)
 	var wg sync.WaitGroup
 	var srv0 time.Duration
-	if serverCPU != nil {
-		srv0 = serverCPU()
+	if server != nil {
+		srv0 = server.read()
 	}
 	meter := startUsage()
 	start = meter.start
@@ -310,8 +310,13 @@ func rush(ctx context.Context, c Config, mode string, s submitter, offers []*rus
 	res.AcceptedPS = float64(res.Accepted) / res.SpanSeconds
 	res.MBPerS = float64(res.Bytes) / 1e6 / res.SpanSeconds
 	res.ClientCPUShare = -1
-	if serverCPU != nil {
-		res.ServerCPU = (serverCPU() - srv0).Seconds()
+	if server != nil {
+		res.ServerCPU = (server.read() - srv0).Seconds()
+		if server.external {
+			// Usage counts this process, the client, alone: add the server.
+			res.Usage.CPUSeconds += res.ServerCPU
+			res.Usage.CPUCores = res.Usage.CPUSeconds / res.Usage.WallSeconds
+		}
 		res.ClientCPU = res.Usage.CPUSeconds - res.ServerCPU
 		res.ClientCPUShare = res.ClientCPU / res.Usage.CPUSeconds
 	}

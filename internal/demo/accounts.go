@@ -4,81 +4,66 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+
+	"github.com/segel-lpse/segel/client"
 )
 
 type run struct {
-	cfg Config
-	hc  *http.Client
+	anon *client.Client
 }
 
-func (d *run) client(token string) *client {
-	return &client{base: d.cfg.URL, token: token, http: d.hc}
+func newRun(url string, hc *http.Client) *run {
+	return &run{anon: client.New(url, client.WithHTTPClient(hc))}
 }
 
-// userClient is a logged-in user.
-type userClient struct {
-	*client
-	user string
-}
-
-func (d *run) login(ctx context.Context, email string) (*userClient, error) {
-	var tok struct {
-		Token, User string
-	}
-	if err := d.client("").postJSON(ctx, "/v1/login", map[string]string{"email": email, "password": password}, &tok); err != nil {
-		return nil, err
-	}
-	return &userClient{client: d.client(tok.Token), user: tok.User}, nil
-}
-
-func (d *run) bootstrap(ctx context.Context) (*userClient, error) {
+func (d *run) bootstrap(ctx context.Context) (*client.Client, error) {
 	email := "admin@lpse.demo.go.id"
-	err := d.client("").postJSON(ctx, "/v1/bootstrap", map[string]any{
-		"role": "admin", "email": email, "password": password, "name": "Admin LPSE", "nik": nik(0),
-		"documents": map[string][]byte{"surat-tugas": []byte("SK Kepala LPSE 1/2026")},
-	}, nil)
+	_, err := d.anon.Bootstrap(ctx, client.Registration{
+		Role: "admin", Email: email, Password: password, Name: "Admin LPSE", NIK: nik(0),
+		Documents: map[string][]byte{"surat-tugas": []byte("SK Kepala LPSE 1/2026")},
+	})
 	if err != nil {
 		return nil, err
 	}
-	return d.login(ctx, email)
+	return d.anon.Login(ctx, email, password)
 }
 
 // official registers an official or staff account, has reviewer verify
 // and approve it, and logs it in.
-func (d *run) official(ctx context.Context, reviewer *userClient, role string, i int) (*userClient, error) {
+func (d *run) official(ctx context.Context, reviewer *client.Client, role string, i int) (*client.Client, error) {
 	email := fmt.Sprintf("%s%d@pemkot.demo.go.id", role, i)
-	return d.enrol(ctx, reviewer, map[string]any{
-		"role": role, "email": email, "password": password, "name": fmt.Sprintf("%s %d", role, i), "nik": nik(i),
-		"documents": map[string][]byte{"surat-tugas": []byte("Surat tugas " + email)},
-	}, email, []string{"surat-tugas"})
+	return d.enrol(ctx, reviewer, client.Registration{
+		Role: role, Email: email, Password: password, Name: fmt.Sprintf("%s %d", role, i), NIK: nik(i),
+		Documents: map[string][]byte{"surat-tugas": []byte("Surat tugas " + email)},
+	}, []string{"surat-tugas"})
 }
 
-func (d *run) provider(ctx context.Context, reviewer *userClient, i int) (*userClient, error) {
+func (d *run) provider(ctx context.Context, reviewer *client.Client, i int) (*client.Client, error) {
 	email := fmt.Sprintf("direktur@cv-contoh-%d.demo.co.id", i)
 	docs := map[string][]byte{}
 	kinds := []string{"ktp", "akta-pendirian", "npwp", "izin-usaha"}
 	for _, k := range kinds {
 		docs[k] = []byte(fmt.Sprintf("scan %s CV Contoh %d", k, i))
 	}
-	return d.enrol(ctx, reviewer, map[string]any{
-		"role": "provider", "email": email, "password": password, "name": fmt.Sprintf("CV Contoh %d", i), "nik": nik(40 + i),
-		"provider":  map[string]string{"kind": "company", "npwp": fmt.Sprintf("01.234.%03d.5-012.000", i), "licence": fmt.Sprintf("9120001234%03d", i)},
-		"documents": docs,
-	}, email, kinds)
+	return d.enrol(ctx, reviewer, client.Registration{
+		Role: "provider", Email: email, Password: password, Name: fmt.Sprintf("CV Contoh %d", i), NIK: nik(40 + i),
+		Provider:  &client.Provider{Kind: "company", NPWP: fmt.Sprintf("01.234.%03d.5-012.000", i), Licence: fmt.Sprintf("9120001234%03d", i)},
+		Documents: docs,
+	}, kinds)
 }
 
-func (d *run) enrol(ctx context.Context, reviewer *userClient, app map[string]any, email string, kinds []string) (*userClient, error) {
-	var u struct{ ID string }
-	if err := d.client("").postJSON(ctx, "/v1/register", app, &u); err != nil {
+func (d *run) enrol(ctx context.Context, reviewer *client.Client, app client.Registration, kinds []string) (*client.Client, error) {
+	u, err := d.anon.Register(ctx, app)
+	if err != nil {
 		return nil, err
 	}
 	for _, k := range kinds {
-		if err := reviewer.postJSON(ctx, "/v1/users/"+u.ID+"/documents/"+k+"/verify", nil, nil); err != nil {
+		if err := reviewer.VerifyDocument(ctx, u.ID, k); err != nil {
 			return nil, err
 		}
 	}
-	if err := reviewer.postJSON(ctx, "/v1/users/"+u.ID+"/approve", nil, nil); err != nil {
+	if err := reviewer.Approve(ctx, u.ID); err != nil {
 		return nil, err
 	}
-	return d.login(ctx, email)
+	return d.anon.Login(ctx, app.Email, app.Password)
 }

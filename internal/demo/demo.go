@@ -8,7 +8,6 @@
 package demo
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
@@ -23,9 +22,8 @@ import (
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/sealer"
-	"github.com/segel-lpse/segel/tender"
-	"github.com/segel-lpse/segel/timelock"
 )
 
 // Config configures Run.
@@ -71,8 +69,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		out = io.Discard
 	}
 	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
-	d := &run{cfg: cfg, hc: &http.Client{Timeout: time.Minute}}
-	anon := d.client("")
+	d := newRun(cfg.URL, &http.Client{Timeout: time.Minute})
+	anon := d.anon
 
 	// 1. Accounts: the first admin, staff, officials, providers.
 	admin, err := d.bootstrap(ctx)
@@ -83,7 +81,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	officials := map[string]*userClient{}
+	officials := map[string]*client.Client{}
 	for i, role := range []string{"pa-kpa", "pokja", "pokja", "pokja", "ppk"} {
 		c, err := d.official(ctx, verifier, role, 10+i)
 		if err != nil {
@@ -92,8 +90,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		officials[fmt.Sprintf("%s-%d", role, i)] = c
 	}
 	pa, ppk := officials["pa-kpa-0"], officials["ppk-4"]
-	pokja := []*userClient{officials["pokja-1"], officials["pokja-2"], officials["pokja-3"]}
-	var bidders []*userClient
+	pokja := []*client.Client{officials["pokja-1"], officials["pokja-2"], officials["pokja-3"]}
+	var bidders []*client.Client
 	for i := range cfg.Bidders {
 		c, err := d.provider(ctx, verifier, i)
 		if err != nil {
@@ -105,31 +103,28 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	// 2. Committee, its key (made on the committee's own machine), the tender.
 	id := "T-DEMO-" + time.Now().UTC().Format("20060102-150405")
-	members := []string{pokja[0].user, pokja[1].user, pokja[2].user}
-	if err := pa.postJSON(ctx, "/v1/committees/"+id, map[string]any{"members": members}, nil); err != nil {
+	members := []string{pokja[0].UserID(), pokja[1].UserID(), pokja[2].UserID()}
+	if err := pa.AssignCommittee(ctx, id, members); err != nil {
 		return nil, err
 	}
 	committee, err := age.GenerateHybridIdentity()
 	if err != nil {
 		return nil, err
 	}
-	var doc struct{ SHA256 string }
-	err = pokja[0].do(ctx, "POST", "/v1/documents", "application/octet-stream",
-		strings.NewReader("Dokumen Pemilihan: Rehabilitasi Jembatan Kali Code, HPS Rp 2.500.000.000"), &doc)
+	doc, err := pokja[0].UploadDocument(ctx, strings.NewReader("Dokumen Pemilihan: Rehabilitasi Jembatan Kali Code, HPS Rp 2.500.000.000"))
 	if err != nil {
 		return nil, err
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	deadline := now.Add(cfg.Window)
-	sched := tender.Schedule{
+	sched := client.Schedule{
 		RegistrationEnd: deadline, ClarificationEnd: deadline, SubmissionStart: now,
 		Deadline: deadline, Opening: deadline.Add(2 * time.Second), ObjectionDays: 0,
 	}
-	var tn tenderView
-	err = pokja[0].postJSON(ctx, "/v1/tenders", map[string]any{
-		"id": id, "title": "Rehabilitasi Jembatan Kali Code", "document": doc.SHA256,
-		"committee_key": committee.Recipient().String(), "schedule": sched,
-	}, &tn)
+	tn, err := pokja[0].Announce(ctx, client.Announcement{
+		ID: id, Title: "Rehabilitasi Jembatan Kali Code", Document: doc,
+		CommitteeKey: committee.Recipient().String(), Schedule: sched,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -138,43 +133,36 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	// 3. Bidders register, one asks a question, the committee answers.
 	for _, b := range bidders {
-		if err := b.postJSON(ctx, "/v1/tenders/"+id+"/participants", nil, nil); err != nil {
+		if err := b.RegisterForTender(ctx, id); err != nil {
 			return nil, err
 		}
 	}
-	var q struct{ Digest string }
-	if err := bidders[0].postJSON(ctx, "/v1/tenders/"+id+"/messages/question", map[string]string{"text": "Apakah jaminan penawaran wajib?"}, &q); err != nil {
+	q, err := bidders[0].Ask(ctx, id, client.Question, "Apakah jaminan penawaran wajib?")
+	if err != nil {
 		return nil, err
 	}
-	if err := pokja[1].postJSON(ctx, "/v1/tenders/"+id+"/messages/question/"+q.Digest+"/answer", map[string]string{"text": "Tidak, untuk nilai di bawah Rp 10 miliar."}, nil); err != nil {
+	if err := pokja[1].Reply(ctx, id, client.Question, q, "Tidak, untuk nilai di bawah Rp 10 miliar."); err != nil {
 		return nil, err
 	}
 
-	// 4. Every bidder seals on their own machine and submits.
-	var chainInfo []byte
-	if err := anon.get(ctx, "/v1/chain", &chainInfo); err != nil {
-		return nil, err
-	}
-	chain, err := timelock.ParseChainInfo(chainInfo)
+	// 4. Every bidder seals on their own machine and submits. Target
+	// checks that the tender names the chain the server publishes.
+	target, err := anon.Target(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if chain.HashHex() != tn.Chain {
-		return nil, errors.New("demo: the tender names another chain than the server publishes")
+	if target.Committee.String() != committee.Recipient().String() {
+		return nil, errors.New("demo: the tender names another committee key than the committee made")
 	}
-	var keysText []byte
-	if err := anon.get(ctx, "/v1/keys", &keysText); err != nil {
-		return nil, err
-	}
-	keys, err := audit.ParseTrusted(keysText)
+	chain := target.Chain
+	keys, err := anon.Keys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	target := sealer.Target{Chain: chain, Round: tn.Round, Committee: committee.Recipient()}
 	broken := len(bidders) / 2
 	for i, b := range bidders {
 		var file bytes.Buffer
-		offer := fmt.Sprintf("Penawaran %s: harga Rp %d.000.000, masa pelaksanaan 120 hari", b.user, 2100+37*i)
+		offer := fmt.Sprintf("Penawaran %s: harga Rp %d.000.000, masa pelaksanaan 120 hari", b.UserID(), 2100+37*i)
 		if _, err := sealer.Seal(&file, strings.NewReader(offer), target); err != nil {
 			return nil, err
 		}
@@ -184,22 +172,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			// still passes every check, the payload will not open.
 			sealed[len(sealed)-3] ^= 0x40
 		}
-		var rc struct {
-			Receipt string
-			Index   int64
-		}
-		if err := b.do(ctx, "POST", "/v1/tenders/"+id+"/offers", "application/octet-stream", bytes.NewReader(sealed), &rc); err != nil {
+		rc, err := b.SubmitOffer(ctx, id, bytes.NewReader(sealed))
+		if err != nil {
 			return nil, err
 		}
-		if _, err := auditlog.VerifyReceipt([]byte(rc.Receipt), keys.Receipt); err != nil {
-			return nil, fmt.Errorf("demo: receipt of %s does not verify: %w", b.user, err)
+		if _, err := auditlog.VerifyReceipt(rc.Signed, keys.Receipt); err != nil {
+			return nil, fmt.Errorf("demo: receipt of %s does not verify: %w", b.UserID(), err)
 		}
-		var proof []byte
-		if err := anon.do(ctx, "POST", "/v1/proofs", "text/plain", strings.NewReader(rc.Receipt), &proof); err != nil {
+		proof, err := anon.ProofFile(ctx, rc.Signed)
+		if err != nil {
 			return nil, err
 		}
 		if _, _, err := auditlog.VerifyProofFile(proof, auditlog.Keys{Log: keys.Log, Receipt: keys.Receipt}); err != nil {
-			return nil, fmt.Errorf("demo: proof file of %s does not verify: %w", b.user, err)
+			return nil, fmt.Errorf("demo: proof file of %s does not verify: %w", b.UserID(), err)
 		}
 	}
 	say("%d sealed offers submitted, each with a signed receipt and a proof file that verify offline (offer %d damaged on purpose)", len(bidders), broken+1)
@@ -208,33 +193,29 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := sleepUntil(ctx, deadline.Add(500*time.Millisecond)); err != nil {
 		return nil, err
 	}
-	if err := pokja[0].postJSON(ctx, "/v1/tenders/"+id+"/close", nil, &tn); err != nil {
+	if tn, err = pokja[0].Close(ctx, id); err != nil {
 		return nil, err
 	}
 	say("submission closed with %d offers", *tn.Offers)
 
 	// Too early: closed, but the round's signature does not exist yet, so
 	// nobody can open, whatever anyone's clock says.
-	openReq := map[string]any{"identity": committee.String(), "witnesses": members}
-	err = pokja[0].postJSON(ctx, "/v1/tenders/"+id+"/open", openReq, nil)
-	var ae *apiError
-	if !errors.As(err, &ae) || ae.Code != "too-early" {
+	_, err = pokja[0].Open(ctx, id, committee, members)
+	var ae *client.APIError
+	if !errors.As(err, &ae) || ae.Code != client.CodeTooEarly {
 		return nil, fmt.Errorf("demo: opening before the round: got %v, want too-early", err)
 	}
-	say("committee tries to open before round %d: refused (%s)", tn.Round, ae.Msg)
+	say("committee tries to open before round %d: refused (%s)", tn.Round, ae.Message)
 	if err := sleepUntil(ctx, chain.TimeOf(tn.Round).Add(200*time.Millisecond)); err != nil {
 		return nil, err
 	}
-	var opening struct {
-		Opened, Failed int
-		Report         string
-	}
-	if err := pokja[0].postJSON(ctx, "/v1/tenders/"+id+"/open", openReq, &opening); err != nil {
+	opening, err := pokja[0].Open(ctx, id, committee, members)
+	if err != nil {
 		return nil, err
 	}
 	say("opened at round %d: %d offers opened, %d failed", tn.Round, opening.Opened, opening.Failed)
-	var witness []byte
-	if err := anon.get(ctx, "/v1/tenders/"+id+"/witness/"+bidders[broken].user, &witness); err != nil {
+	witness, err := anon.Witness(ctx, id, bidders[broken].UserID())
+	if err != nil {
 		return nil, err
 	}
 	w, err := audit.VerifyWitnessReport(witness, keys.Report)
@@ -242,18 +223,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	say("witness report for %s: step %s, fault lies with the %s", w.Bidder, w.Step, w.Fault)
-	var plain []byte
-	if err := pokja[1].get(ctx, "/v1/tenders/"+id+"/offers/"+bidders[0].user+"/document", &plain); err != nil {
+	var plain bytes.Buffer
+	if _, err := pokja[1].OfferDocument(ctx, id, bidders[0].UserID(), &plain, 1<<20); err != nil {
 		return nil, err
 	}
-	say("committee reads %s's offer: %q", bidders[0].user, plain)
+	say("committee reads %s's offer: %q", bidders[0].UserID(), plain.String())
 
 	// 6. Result and award.
-	winner := bidders[0].user
-	if err := pokja[0].postJSON(ctx, "/v1/tenders/"+id+"/result", map[string]string{"winner": winner, "text": "Pemenang: " + winner}, nil); err != nil {
+	winner := bidders[0].UserID()
+	if _, err := pokja[0].Result(ctx, id, winner, "Pemenang: "+winner); err != nil {
 		return nil, err
 	}
-	if err := ppk.postJSON(ctx, "/v1/tenders/"+id+"/award", map[string]string{"text": "SPPBJ nomor 027/DEMO"}, &tn); err != nil {
+	if tn, err = ppk.Award(ctx, id, "SPPBJ nomor 027/DEMO"); err != nil {
 		return nil, err
 	}
 	say("result announced and contract awarded to %s (tender state: %s)", winner, tn.State)
@@ -268,14 +249,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		defer os.RemoveAll(tmp)
 		dir = filepath.Join(tmp, "bundle")
 	}
-	var tarball bytes.Buffer
-	if err := anon.get(ctx, "/v1/tenders/"+id+"/bundle", &tarball); err != nil {
-		return nil, err
-	}
-	if err := untar(&tarball, dir); err != nil {
-		return nil, err
-	}
-	b, err := audit.ReadDir(dir)
+	b, err := anon.Bundle(ctx, id, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -288,63 +262,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return &Result{Tender: id, Offers: res.Offers, Opened: res.Opened, Failed: res.Failed, Verified: res}, nil
 }
 
-type tenderView struct {
-	ID     string
-	State  string
-	Round  uint64
-	Chain  string
-	Offers *int
-}
-
 func sleepUntil(ctx context.Context, t time.Time) error {
 	select {
 	case <-time.After(time.Until(t)):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-}
-
-// untar writes a tar archive of regular files into a new directory dir.
-func untar(r io.Reader, dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		name := filepath.Clean(h.Name)
-		if filepath.IsAbs(name) || strings.HasPrefix(name, "..") {
-			return fmt.Errorf("demo: bundle archive has a bad path %q", h.Name)
-		}
-		p := filepath.Join(dir, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return err
-			}
-			f, err := os.Create(p)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("demo: bundle archive has a non-regular entry %q", h.Name)
-		}
 	}
 }
