@@ -205,20 +205,14 @@ func (e *Engine) accept(ctx context.Context, t *Tender, bidder string, blob vaul
 	if prev.awaitsDelivery() && prev.SHA256 == o.SHA256 && prev.Size == o.Size {
 		o.Committed = true // delivers the commitment (logOffer decided so too)
 	}
-	if err := e.recordOffer(ctx, t.ID, o, prev); err != nil {
-		return nil, err
-	}
 	signed, err := auditlog.SignReceipt(r, e.cfg.ReceiptSigner)
 	if err != nil {
 		return nil, fmt.Errorf("tender: signing receipt: %w", err)
 	}
-	// Keep the receipt for the tender's audit bundle. Losing it loses no
-	// offer (the log has it, and the bidder holds the receipt), so a
-	// failure here is logged, not returned.
-	if err := e.cfg.Records.Update(ctx, func(tx vault.Tx) error {
-		return tx.Put(tableReceipts, receiptKey(t.ID, idx), signed)
-	}); err != nil {
-		e.log.Error("receipt not kept", "tender", t.ID, "index", idx, "err", err)
+	// The index and the kept receipt (for the tender's audit bundle) are
+	// one transaction; the receipt is returned only after it.
+	if err := e.recordOffer(ctx, t.ID, o, prev, signed); err != nil {
+		return nil, err
 	}
 	return &Receipt{Receipt: r, Signed: signed}, nil
 }
@@ -372,7 +366,9 @@ func (e *Engine) clearPending(ctx context.Context, id, bidder string) {
 // (another server instance) — decides from the closing whether the offer
 // counts. While the tender is closing it waits for the closing to finish.
 // A delivery after closing counts if the closing holds its commitment.
-func (e *Engine) recordOffer(ctx context.Context, id string, o Offer, prev *Offer) error {
+//
+// receipt, if not nil, is kept with the index, in the same transaction.
+func (e *Engine) recordOffer(ctx context.Context, id string, o Offer, prev *Offer, receipt []byte) error {
 	counted := o
 	if o.Committed && prev != nil { // a delivery: the closing knows the commitment
 		counted = *prev
@@ -392,6 +388,11 @@ func (e *Engine) recordOffer(ctx context.Context, id string, o Offer, prev *Offe
 			}
 			if err := tx.Delete(tablePending, id+"/"+o.Bidder); err != nil {
 				return err
+			}
+			if receipt != nil {
+				if err := tx.Put(tableReceipts, receiptKey(id, o.LogIndex), receipt); err != nil {
+					return err
+				}
 			}
 			return putJSON(tx, tableOffers, id+"/"+o.Bidder, o)
 		})
@@ -450,7 +451,7 @@ func (e *Engine) Commit(ctx context.Context, bidder, id string, digest [32]byte,
 		return nil, err
 	}
 	o.LogIndex = idx
-	if err := e.recordOffer(ctx, id, o, prev); err != nil {
+	if err := e.recordOffer(ctx, id, o, prev, nil); err != nil {
 		return nil, err
 	}
 	return &Commitment{Tender: id, Bidder: bidder, SHA256: digest, Size: size, Time: o.Received, LogIndex: idx}, nil
