@@ -4,12 +4,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-
-	"filippo.io/age"
-	"github.com/segel-lpse/segel/sealer"
 )
-
-func keyID(r *age.HybridRecipient) string { return sealer.KeyID(r) }
 
 var pathParam = regexp.MustCompile(`\{([a-z]+)\}`)
 

@@ -13,6 +13,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/audit"
+	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/tender"
 	"github.com/segel-lpse/segel/vault"
 )
@@ -61,7 +62,7 @@ func (s *Server) tenderView(t *tender.Tender) tenderJSON {
 		Committee: t.Committee, CommitteeKey: t.CommitteeKey, Chain: t.ChainHash, Round: t.Round,
 		RoundTime: s.Beacon.Chain().TimeOf(t.Round), Schedule: t.Schedule, Amendments: t.Amendments}
 	if r, err := age.ParseHybridRecipient(t.CommitteeKey); err == nil {
-		v.CommitteeID = keyID(r)
+		v.CommitteeID = sealer.KeyID(r)
 	}
 	if t.Closing != nil {
 		n := len(t.Closing.Offers)

@@ -71,14 +71,6 @@ func (c *chain) pointSize() int {
 	return bls12381.G1SizeCompressed
 }
 
-// signatureSize is the size of a beacon signature on the chain.
-func (c *chain) signatureSize() int {
-	if c.keyOnG2 {
-		return bls12381.G1SizeCompressed
-	}
-	return bls12381.G2SizeCompressed
-}
-
 // parseU strictly parses a ciphertext's U, in the key group, into ct.
 func (c *chain) parseU(ct *ciphertext) error {
 	var err error
