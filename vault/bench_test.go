@@ -79,13 +79,18 @@ func BenchmarkBlobPut(b *testing.B) {
 	}
 }
 
-// BenchmarkRecordsUpdate measures committed Updates per second (each Update
-// writes one ~200-byte record) with 1 and 16 concurrent writers.
+// BenchmarkRecordsUpdate measures committed writes per second (each call
+// writes one ~200-byte record) with 1 to 64 concurrent writers, through
+// Update (one transaction each) and Batch (group commit).
 func BenchmarkRecordsUpdate(b *testing.B) {
 	value := bytes.Repeat([]byte("x"), 200)
 	for name, open := range benchBackends(b) {
-		for _, writers := range []int{1, 16} {
-			b.Run(fmt.Sprintf("%s/writers=%d", name, writers), func(b *testing.B) {
+		for _, c := range []struct {
+			call    string
+			writers int
+		}{{"Update", 1}, {"Update", 16}, {"Update", 64}, {"Batch", 16}, {"Batch", 64}} {
+			writers := c.writers
+			b.Run(fmt.Sprintf("%s/%s/writers=%d", name, c.call, writers), func(b *testing.B) {
 				v := open(b)
 				var wg sync.WaitGroup
 				per := (b.N + writers - 1) / writers
@@ -95,7 +100,11 @@ func BenchmarkRecordsUpdate(b *testing.B) {
 				for w := range writers {
 					wg.Go(func() {
 						for i := range per {
-							err := v.Update(b.Context(), func(tx vault.Tx) error {
+							call := v.Update
+							if c.call == "Batch" {
+								call = v.Batch
+							}
+							err := call(b.Context(), func(tx vault.Tx) error {
 								return tx.Put("bench", fmt.Sprintf("w%02d/%09d", w, i), value)
 							})
 							if err != nil {

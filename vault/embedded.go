@@ -34,6 +34,7 @@ type Embedded struct {
 	writer *sql.DB // exactly one connection: SQLite has one writer
 	reader *sql.DB // read-only pool
 	blobs  string  // Dir/blobs
+	batch  batcher
 }
 
 var _ Backend = (*Embedded)(nil)
@@ -91,6 +92,7 @@ func OpenEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 	r.Set("_query_only", "1")
 
 	e := &Embedded{dir: dir, blobs: filepath.Join(dir, "blobs")}
+	e.batch.update, e.batch.committers = e.Update, 1
 	if e.writer, err = sql.Open("sqlite", sqliteDSN(dbPath, w)); err != nil {
 		return nil, fmt.Errorf("vault: opening %s: %w", dbPath, err)
 	}
@@ -204,6 +206,12 @@ func (e *Embedded) Update(ctx context.Context, fn func(Tx) error) error {
 		return fmt.Errorf("vault: commit: %w", err)
 	}
 	return nil
+}
+
+// Batch implements [Records]: one SQLite write transaction (one WAL
+// fsync) for every call queued behind the single writer.
+func (e *Embedded) Batch(ctx context.Context, fn func(Tx) error) error {
+	return e.batch.batch(ctx, fn)
 }
 
 // sqliteTx implements Tx on one SQLite transaction.

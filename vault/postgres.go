@@ -33,6 +33,7 @@ type PostgresConfig struct {
 type Postgres struct {
 	pool        *pgxpool.Pool
 	maxAttempts int
+	batch       batcher
 }
 
 var _ Backend = (*Postgres)(nil)
@@ -59,6 +60,8 @@ func OpenPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 		return nil, fmt.Errorf("vault: connecting to PostgreSQL: %w", err)
 	}
 	p := &Postgres{pool: pool, maxAttempts: cfg.MaxAttempts}
+	p.batch.update = p.Update
+	p.batch.committers = batchCommitters
 	if err := p.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -147,6 +150,18 @@ func (p *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
 		case <-t.C:
 		}
 	}
+}
+
+// batchCommitters is how many batch transactions run at once on
+// PostgreSQL: each statement is a round trip, so one committer would
+// leave the server idle between them.
+const batchCommitters = 4
+
+// Batch implements [Records]: serializable transactions, each retried as
+// a whole on a conflict, for the calls queued while the previous ones
+// committed.
+func (p *Postgres) Batch(ctx context.Context, fn func(Tx) error) error {
+	return p.batch.batch(ctx, fn)
 }
 
 func (p *Postgres) updateOnce(ctx context.Context, fn func(Tx) error) error {

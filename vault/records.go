@@ -26,6 +26,14 @@ type Records interface {
 	// Update rolls back and calls fn again, so fn must not have effects
 	// outside the Tx (or they must be safe to repeat).
 	Update(ctx context.Context, fn func(Tx) error) error
+	// Batch is Update for many small concurrent writers: calls that arrive
+	// while a transaction is committing are run together in the next one
+	// (group commit), so N concurrent calls cost about one commit, not N.
+	// fn may therefore run more than once, and in a transaction with other
+	// callers' functions; its writes take effect only if Batch returns nil.
+	// If fn returns an error, the others are committed without it and fn
+	// runs again alone; that run's error is returned.
+	Batch(ctx context.Context, fn func(Tx) error) error
 }
 
 // Tx is the view of [Records] inside one transaction. It is valid only until

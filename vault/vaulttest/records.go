@@ -2,6 +2,7 @@ package vaulttest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -24,6 +25,9 @@ func TestRecords(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("ViewIsReadOnly", func(t *testing.T) { testViewReadOnly(t, newStore(t)) })
 	t.Run("ConcurrentUpdates", func(t *testing.T) { testConcurrentUpdates(t, newStore(t)) })
 	t.Run("Durable", func(t *testing.T) { testRecordsDurable(t, newStore(t)) })
+	t.Run("Batch", func(t *testing.T) { testBatch(t, newStore(t)) })
+	t.Run("BatchFailure", func(t *testing.T) { testBatchFailure(t, newStore(t)) })
+	t.Run("BatchCancelled", func(t *testing.T) { testBatchCancelled(t, newStore(t)) })
 }
 
 func get(t *testing.T, r vault.Records, table, key string) ([]byte, error) {
@@ -363,4 +367,123 @@ func testRecordsDurable(t *testing.T, s Store) {
 	wantValue(t, b2, "t", "k", "survives")
 	mustUpdate(t, b2, func(tx vault.Tx) error { return tx.Put("t", "k2", bytes.Repeat([]byte("x"), 3)) })
 	wantValue(t, b2, "t", "k2", "xxx")
+}
+
+// increment adds one to the counter under table c, key k, inside tx.
+func increment(tx vault.Tx, k string) error {
+	n := 0
+	v, err := tx.Get("c", k)
+	switch {
+	case errors.Is(err, vault.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		if n, err = strconv.Atoi(string(v)); err != nil {
+			return err
+		}
+	}
+	return tx.Put("c", k, []byte(strconv.Itoa(n+1)))
+}
+
+// testBatch runs many concurrent read-modify-write Batch calls: none may
+// be lost or applied twice, and each sees the others' writes.
+func testBatch(t *testing.T, s Store) {
+	b, _ := open(t, s)
+	ctx := testContext(t)
+	const writers, each = 32, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				err := b.Batch(ctx, func(tx vault.Tx) error {
+					if err := tx.Insert("c", fmt.Sprintf("w%02d-%02d", w, i), []byte("done")); err != nil {
+						return err
+					}
+					return increment(tx, "counter")
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("concurrent Batch: %v", err)
+	}
+	wantValue(t, b, "c", "counter", strconv.Itoa(writers*each))
+	n := 0
+	b.View(ctx, func(tx vault.Tx) error {
+		return tx.Scan("c", "w", func(string, []byte) error { n++; return nil })
+	})
+	if n != writers*each {
+		t.Errorf("%d marker records, want %d", n, writers*each)
+	}
+}
+
+// testBatchFailure: a failing call changes nothing and gets its own
+// error; the calls batched with it commit; two calls racing to Insert
+// one key end with one success and one ErrExists.
+func testBatchFailure(t *testing.T, s Store) {
+	b, _ := open(t, s)
+	ctx := testContext(t)
+	errRefused := errors.New("refused by the caller")
+	const callers = 40
+	results := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			results[i] = b.Batch(ctx, func(tx vault.Tx) error {
+				if err := tx.Put("c", fmt.Sprintf("k%02d", i), []byte("x")); err != nil {
+					return err
+				}
+				switch {
+				case i%10 == 3:
+					return fmt.Errorf("call %d: %w", i, errRefused)
+				case i >= 30:
+					return tx.Insert("c", "unique", []byte(strconv.Itoa(i)))
+				}
+				return increment(tx, "counter")
+			})
+		})
+	}
+	wg.Wait()
+	winners := 0
+	for i, err := range results {
+		switch {
+		case i%10 == 3:
+			if !errors.Is(err, errRefused) {
+				t.Errorf("call %d: got %v, want its own error", i, err)
+			}
+			wantNotFound(t, b, "c", fmt.Sprintf("k%02d", i))
+		case i >= 30:
+			if err == nil {
+				winners++
+			} else if !errors.Is(err, vault.ErrExists) {
+				t.Errorf("call %d: got %v, want nil or ErrExists", i, err)
+			}
+		case err != nil:
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+	if winners != 1 {
+		t.Errorf("%d calls inserted the unique key, want 1", winners)
+	}
+	wantValue(t, b, "c", "counter", "27") // calls 0..29 but 3, 13 and 23
+}
+
+// testBatchCancelled: a call whose context is done before it runs
+// returns the context's error and writes nothing.
+func testBatchCancelled(t *testing.T, s Store) {
+	b, _ := open(t, s)
+	ctx, cancel := context.WithCancel(testContext(t))
+	cancel()
+	err := b.Batch(ctx, func(tx vault.Tx) error { return tx.Put("c", "k", []byte("v")) })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Batch with a cancelled context: %v", err)
+	}
+	wantNotFound(t, b, "c", "k")
 }
