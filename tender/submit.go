@@ -268,7 +268,7 @@ func (e *Engine) logOffer(ctx context.Context, id string, o Offer, rec []byte) (
 		entries = append(entries, sup)
 	}
 	intent := pending{Offer: o, From: e.cfg.Log.Size(), At: e.now()}
-	if err := e.cfg.Records.Update(ctx, func(tx vault.Tx) error {
+	if err := e.cfg.Records.Batch(ctx, func(tx vault.Tx) error {
 		return putJSON(tx, tablePending, id+"/"+o.Bidder, intent)
 	}); err != nil {
 		return nil, 0, err
@@ -357,7 +357,7 @@ func (e *Engine) findOfferEntry(ctx context.Context, id string, p pending) (int6
 }
 
 func (e *Engine) clearPending(ctx context.Context, id, bidder string) {
-	if err := e.cfg.Records.Update(ctx, func(tx vault.Tx) error { return tx.Delete(tablePending, id+"/"+bidder) }); err != nil {
+	if err := e.cfg.Records.Batch(ctx, func(tx vault.Tx) error { return tx.Delete(tablePending, id+"/"+bidder) }); err != nil {
 		e.log.Error("intent not cleared", "tender", id, "bidder", bidder, "err", err)
 	}
 }
@@ -375,8 +375,14 @@ func (e *Engine) recordOffer(ctx context.Context, id string, o Offer, prev *Offe
 	}
 	for {
 		var closing bool
-		_, err := e.update(ctx, id, func(tx vault.Tx, t *Tender) error {
+		// Batched with other offers' records (group commit). The tender is
+		// only read: the closing fences with the state it writes.
+		err := e.cfg.Records.Batch(ctx, func(tx vault.Tx) error {
 			closing = false
+			var t Tender
+			if err := getJSON(tx, tableTenders, id, &t); err != nil {
+				return err
+			}
 			switch {
 			case t.State == StateAnnounced:
 			case t.State == StateClosing:
