@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -100,9 +101,10 @@ func BenchmarkOpening(b *testing.B) {
 // tender on the embedded backend, next to a baseline measured in the same
 // run: the same bytes written to files and fsynced by 64 writers. Report
 // offers/s and submit/baseline, the cost per offer of the engine's checks,
-// storage, log and receipt over a bare durable write.
+// storage, log and receipt over a bare durable write, and the process's
+// CPU time per submitted offer (user + system, getrusage).
 //
-//	go test -run '^$' -bench Submit -benchtime 2000x ./tender
+//	go test -run '^$' -bench Submit -benchtime 3000x ./tender
 func BenchmarkSubmit(b *testing.B) {
 	const conc, size = 64, 256 << 10
 	backend, err := vault.OpenEmbedded(b.Context(), vault.EmbeddedConfig{Dir: b.TempDir()})
@@ -166,13 +168,18 @@ func BenchmarkSubmit(b *testing.B) {
 	}
 	before := writeAll(0)
 	b.ResetTimer()
+	var ru0, ru1 syscall.Rusage
+	syscall.Getrusage(0, &ru0)
 	wall := run(func(i int) error {
 		_, err := e.engine.Submit(e.ctx, fmt.Sprintf("bench-%06d", i), tn.ID, bytes.NewReader(offers[i]))
 		return err
 	})
 	b.StopTimer()
+	syscall.Getrusage(0, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano() - ru0.Utime.Nano() + ru1.Stime.Nano() - ru0.Stime.Nano())
 	baseline := (before + writeAll(1)) / 2
 	b.ReportMetric(float64(n)/wall.Seconds(), "offers/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/offer")
 	b.ReportMetric(float64(n)/baseline.Seconds(), "baseline-offers/s")
 	b.ReportMetric(float64(wall)/float64(baseline), "submit/baseline")
 }

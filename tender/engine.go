@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"filippo.io/age"
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/timelock"
 	"github.com/segel-lpse/segel/vault"
@@ -77,6 +78,9 @@ type Engine struct {
 	log   *slog.Logger
 	locks sync.Map // tender id → *sync.RWMutex: submissions share, closing excludes
 	keyed sync.Map // key → *sync.Mutex, see lock
+
+	recipientsMu sync.Mutex
+	recipients   map[string]*age.HybridRecipient // committee keys, see recipient
 }
 
 // lock returns the process-wide mutex for key (one bidder's submissions,
@@ -114,7 +118,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.OpenWorkers == 0 {
 		cfg.OpenWorkers = 4
 	}
-	e := &Engine{cfg: cfg, chain: cfg.Beacon.Chain(), now: cfg.Now, log: cfg.Logger}
+	e := &Engine{cfg: cfg, chain: cfg.Beacon.Chain(), now: cfg.Now, log: cfg.Logger, recipients: map[string]*age.HybridRecipient{}}
 	if e.now == nil {
 		e.now = time.Now
 	}

@@ -63,15 +63,58 @@ func (e *Engine) isRegistered(ctx context.Context, id, provider string) (bool, e
 	return ok, err
 }
 
-// checkBidder refuses a bidder who may not take part in tender id.
-func (e *Engine) checkBidder(ctx context.Context, id, bidder string) error {
+// bidderState is what the engine holds about one bidder in one tender,
+// read in one snapshot.
+type bidderState struct {
+	tender     *Tender
+	current    *Offer   // the index's current offer, or nil
+	intent     *pending // an offer about to be logged (see logOffer), or nil
+	registered bool
+}
+
+// readBidder reads bidder's state in tender id in one read transaction.
+func (e *Engine) readBidder(ctx context.Context, id, bidder string) (*bidderState, error) {
+	st := &bidderState{tender: new(Tender)}
+	err := e.cfg.Records.View(ctx, func(tx vault.Tx) error {
+		if err := getJSON(tx, tableTenders, id, st.tender); errors.Is(err, vault.ErrNotFound) {
+			return fmt.Errorf("%w: tender %q", ErrNotFound, id)
+		} else if err != nil {
+			return err
+		}
+		key := id + "/" + bidder
+		var o Offer
+		if err := getJSON(tx, tableOffers, key, &o); err == nil {
+			st.current = &o
+		} else if !errors.Is(err, vault.ErrNotFound) {
+			return err
+		}
+		var p pending
+		if err := getJSON(tx, tablePending, key, &p); err == nil {
+			st.intent = &p
+		} else if !errors.Is(err, vault.ErrNotFound) {
+			return err
+		}
+		_, err := tx.Get(tableParts, key)
+		st.registered = err == nil
+		if errors.Is(err, vault.ErrNotFound) {
+			err = nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// checkBidder refuses a bidder who may not take part in a tender:
+// refused by the directory or not registered for it.
+func (e *Engine) checkBidder(ctx context.Context, st *bidderState, bidder string) error {
 	if err := e.cfg.Directory.CheckProvider(ctx, bidder); err != nil {
 		return fmt.Errorf("%w: %w", ErrForbidden, err)
 	}
-	if ok, err := e.isRegistered(ctx, id, bidder); err != nil {
-		return err
-	} else if !ok {
-		return fmt.Errorf("%w: register for %s before submitting", ErrNotRegistered, id)
+	if !st.registered {
+		return fmt.Errorf("%w: register for %s before submitting", ErrNotRegistered, st.tender.ID)
 	}
 	return nil
 }
@@ -89,18 +132,15 @@ func (e *Engine) checkBidder(ctx context.Context, id, bidder string) error {
 // After the deadline and until the opening time, Submit accepts exactly
 // the file a bidder committed to before the deadline (see Commit).
 func (e *Engine) Submit(ctx context.Context, bidder, id string, sealed io.Reader) (*Receipt, error) {
-	t, err := e.Get(ctx, id)
+	st, err := e.readBidder(ctx, id, bidder)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := e.currentOffer(ctx, id, bidder)
-	if err != nil {
-		return nil, err
-	}
+	t, cur := st.tender, st.current
 	if err := e.admits(t, cur, nil, e.now()); err != nil {
 		return nil, err
 	}
-	if err := e.checkBidder(ctx, id, bidder); err != nil {
+	if err := e.checkBidder(ctx, st, bidder); err != nil {
 		return nil, err
 	}
 
@@ -164,21 +204,6 @@ func (e *Engine) checkWindow(t *Tender, now time.Time) error {
 	return nil
 }
 
-// currentOffer returns the engine's record of bidder's current offer, or nil.
-func (e *Engine) currentOffer(ctx context.Context, id, bidder string) (*Offer, error) {
-	var cur *Offer
-	err := e.cfg.Records.View(ctx, func(tx vault.Tx) error {
-		var o Offer
-		if err := getJSON(tx, tableOffers, id+"/"+bidder, &o); err == nil {
-			cur = &o
-		} else if !errors.Is(err, vault.ErrNotFound) {
-			return err
-		}
-		return nil
-	})
-	return cur, err
-}
-
 // accept logs a stored offer and returns its receipt. The log entry is
 // written before the engine's index and before the receipt is signed, so
 // a receipt always names a durable entry and a durable blob; and a receipt
@@ -239,11 +264,12 @@ func (e *Engine) logOffer(ctx context.Context, id string, o Offer, rec []byte) (
 	mu := e.tenderLock(id)
 	mu.RLock()
 	defer mu.RUnlock()
-	t, err := e.Get(ctx, id)
+	st, err := e.readBidder(ctx, id, o.Bidder)
 	if err != nil {
 		return nil, 0, err
 	}
-	prev, err := e.settledOffer(ctx, id, o.Bidder)
+	t := st.tender
+	prev, err := e.settle(ctx, st, o.Bidder)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -292,23 +318,16 @@ type pending struct {
 // in flight rather than abandoned by a crash.
 const busyFor = time.Minute
 
-// settledOffer returns bidder's current offer in tender id, settling a
+// settle returns bidder's current offer given state st, settling a
 // recorded intent against the log first: if the intended entry is in the
 // log, that offer is current (it was logged, then the process died);
 // otherwise the intent is dropped.
-func (e *Engine) settledOffer(ctx context.Context, id, bidder string) (*Offer, error) {
-	cur, err := e.currentOffer(ctx, id, bidder)
-	if err != nil {
-		return nil, err
-	}
-	var p pending
-	err = e.cfg.Records.View(ctx, func(tx vault.Tx) error { return getJSON(tx, tablePending, id+"/"+bidder, &p) })
-	if errors.Is(err, vault.ErrNotFound) {
+func (e *Engine) settle(ctx context.Context, st *bidderState, bidder string) (*Offer, error) {
+	cur, p, id := st.current, st.intent, st.tender.ID
+	if p == nil {
 		return cur, nil
-	} else if err != nil {
-		return nil, err
 	}
-	index, err := e.findOfferEntry(ctx, id, p)
+	index, err := e.findOfferEntry(ctx, id, *p)
 	if err != nil {
 		return nil, err
 	}
@@ -432,15 +451,15 @@ type Commitment struct {
 // file that never arrives is reported at the opening (witness report,
 // step missing). Refusals are those of Submit.
 func (e *Engine) Commit(ctx context.Context, bidder, id string, digest [32]byte, size int64) (*Commitment, error) {
-	t, err := e.Get(ctx, id)
+	st, err := e.readBidder(ctx, id, bidder)
 	if err != nil {
 		return nil, err
 	}
 	now := e.now()
-	if err := e.checkWindow(t, now); err != nil {
+	if err := e.checkWindow(st.tender, now); err != nil {
 		return nil, err
 	}
-	if err := e.checkBidder(ctx, id, bidder); err != nil {
+	if err := e.checkBidder(ctx, st, bidder); err != nil {
 		return nil, err
 	}
 	if size <= 0 || size > e.cfg.MaxOfferSize {

@@ -113,11 +113,36 @@ func (o Offer) same(p Offer) bool {
 
 // Target returns what offers to t must be sealed to.
 func (t *Tender) Target(e *Engine) (sealer.Target, error) {
-	r, err := age.ParseHybridRecipient(t.CommitteeKey)
+	r, err := e.recipient(t.CommitteeKey)
 	if err != nil {
 		return sealer.Target{}, fmt.Errorf("tender %s: stored committee key: %w", t.ID, err)
 	}
 	return sealer.Target{Chain: e.chain, Round: t.Round, Committee: r}, nil
+}
+
+// recipient parses a committee key, once: parsing an ML-KEM-768 key
+// (bech32 of 1,900 characters, then the key's matrix) was a tenth of a
+// submission's CPU time. The key string is the cache key, so an entry
+// cannot go stale; the cache is emptied when it holds maxRecipients.
+func (e *Engine) recipient(key string) (*age.HybridRecipient, error) {
+	const maxRecipients = 1024
+	e.recipientsMu.Lock()
+	r, ok := e.recipients[key]
+	e.recipientsMu.Unlock()
+	if ok {
+		return r, nil
+	}
+	r, err := age.ParseHybridRecipient(key)
+	if err != nil {
+		return nil, err
+	}
+	e.recipientsMu.Lock()
+	if len(e.recipients) >= maxRecipients {
+		clear(e.recipients)
+	}
+	e.recipients[key] = r
+	e.recipientsMu.Unlock()
+	return r, nil
 }
 
 func (t *Tender) isCommittee(user string) bool {

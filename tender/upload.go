@@ -35,18 +35,14 @@ type Upload struct {
 // BeginUpload starts a resumable upload of a size-byte sealed offer.
 // It is refused as Submit would refuse the offer now.
 func (e *Engine) BeginUpload(ctx context.Context, bidder, id string, size int64) (*Upload, error) {
-	t, err := e.Get(ctx, id)
+	st, err := e.readBidder(ctx, id, bidder)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := e.currentOffer(ctx, id, bidder)
-	if err != nil {
+	if err := e.admits(st.tender, st.current, nil, e.now()); err != nil {
 		return nil, err
 	}
-	if err := e.admits(t, cur, nil, e.now()); err != nil {
-		return nil, err
-	}
-	if err := e.checkBidder(ctx, id, bidder); err != nil {
+	if err := e.checkBidder(ctx, st, bidder); err != nil {
 		return nil, err
 	}
 	if size <= 0 || size > e.cfg.MaxOfferSize {
