@@ -135,7 +135,7 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.Float64Var(&c.Steep, "steep", c.Steep, "rush: exp curve steepness (density at the deadline is e^steep times that at the window's start)")
 	fs.DurationVar(&c.Grace, "grace", c.Grace, "rush: the deadline is this long after the window ends")
 	fs.IntVar(&c.Conns, "conns", c.Conns, "rush: offers in flight at most (like a server's connection limit)")
-	fs.BoolVar(&c.LPSED, "lpsed", c.LPSED, "rush: also rush lpsed over HTTP: build cmd/lpsed, run it as its own process (embedded, or -postgres, which must then be an empty database) and set it up through the API")
+	fs.BoolVar(&c.LPSED, "lpsed", c.LPSED, "rush: also rush lpsed over HTTP: build cmd/lpsed, run it as its own process (embedded, or with -postgres in a new database on that server, dropped afterwards) and set it up through the API")
 	fs.DurationVar(&c.LPSEDMargin, "lpsed-margin", c.LPSEDMargin, "rush: time from lpsed's announcement to its window, for registering and sealing (0 = estimated from one seal)")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the opening's measured phase to this file")
 	fs.StringVar(&c.BlockProfile, "blockprofile", "", "write a blocking profile of the opening's measured phase to this file")

@@ -29,15 +29,17 @@ import (
 // lpsedProc is lpsed running as its own process, so that its CPU is read
 // from /proc/PID/stat and the client's share of the machine is exact.
 type lpsedProc struct {
-	cmd *exec.Cmd
-	url string
-	log string
+	cmd  *exec.Cmd
+	url  string
+	log  string
+	drop func() error // drops lpsed's PostgreSQL database, if it has one
 }
 
 // startLPSED builds cmd/lpsed from the parent module (bench's go.mod
 // replaces it with ../) and starts it on a free loopback port with its own
-// data directory under dir.
-func startLPSED(ctx context.Context, c Config, dir string) (*lpsedProc, error) {
+// data directory under dir and, with -postgres, its own new database on
+// that server (dropped by Close).
+func startLPSED(ctx context.Context, c Config, dir string) (p *lpsedProc, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -51,13 +53,24 @@ func startLPSED(ctx context.Context, c Config, dir string) (*lpsedProc, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	p := &lpsedProc{url: "http://" + addr, log: filepath.Join(dir, "lpsed.log")}
+	p = &lpsedProc{url: "http://" + addr, log: filepath.Join(dir, "lpsed.log"), drop: func() error { return nil }}
+	dsn := ""
+	if c.Postgres != "" {
+		if dsn, p.drop, err = freshDatabase(ctx, c.Postgres); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				p.drop()
+			}
+		}()
+	}
 	logf, err := os.Create(p.log)
 	if err != nil {
 		return nil, err
 	}
 	defer logf.Close() // the child has its own descriptor
-	p.cmd = exec.Command(bin, "--addr", addr, "--data", filepath.Join(dir, "data"), "--postgres="+c.Postgres,
+	p.cmd = exec.Command(bin, "--addr", addr, "--data", filepath.Join(dir, "data"), "--postgres="+dsn,
 		"--name", "lpse.bench", "--local-period", c.Period.String(), "--max-offer", strconv.FormatInt(int64(c.MaxSize)+1<<20, 10))
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
@@ -66,7 +79,7 @@ func startLPSED(ctx context.Context, c Config, dir string) (*lpsedProc, error) {
 	wctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := client.New(p.url).WaitReady(wctx); err != nil {
-		p.Close()
+		p.stop()
 		return nil, fmt.Errorf("%w; lpsed log:\n%s", err, p.logTail())
 	}
 	return p, nil
@@ -94,8 +107,13 @@ func (p *lpsedProc) cpu() time.Duration {
 	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
-// Close stops lpsed gracefully (it finishes requests in flight).
+// Close stops lpsed gracefully (it finishes requests in flight) and drops
+// its database.
 func (p *lpsedProc) Close() error {
+	return errors.Join(p.stop(), p.drop())
+}
+
+func (p *lpsedProc) stop() error {
 	if p.cmd.ProcessState != nil {
 		return nil
 	}
