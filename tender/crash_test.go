@@ -2,6 +2,7 @@ package tender
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -123,5 +124,84 @@ func TestConcurrentIntent(t *testing.T) {
 	e.set(e.clock().Add(2 * busyFor))
 	if _, err := e.engine.Submit(e.ctx, "penyedia-1", tn.ID, bytes.NewReader(file)); err != nil {
 		t.Fatalf("submit after the intent went stale: %v", err)
+	}
+}
+
+// failingIndex fails the next Batch that writes the offer index, once
+// armed: a write failure between the log append and the index.
+type failingIndex struct {
+	vault.Records
+	armed bool
+}
+
+var errInjected = errors.New("injected index write failure")
+
+func (f *failingIndex) Batch(ctx context.Context, fn func(vault.Tx) error) error {
+	if !f.armed {
+		return f.Records.Batch(ctx, fn)
+	}
+	return f.Records.Batch(ctx, func(tx vault.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if _, err := tx.Get(tableOffers, "probe"); errors.Is(err, vault.ErrNotFound) {
+			f.armed = false
+			return errInjected
+		}
+		return nil
+	})
+}
+
+// TestIndexWriteFailureIsRepaired: an offer logged whose index write
+// failed is reconciled into the index before the bidder's next offer,
+// in the same process, which then supersedes it and not the one before.
+func TestIndexWriteFailureIsRepaired(t *testing.T) {
+	b, err := vault.OpenEmbedded(t.Context(), vault.EmbeddedConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	e := newEnv(t, b)
+	fi := &failingIndex{Records: b}
+	e.engine.cfg.Records = fi
+	tn := e.announce(t)
+	e.set(testStart.Add(time.Minute))
+	if err := e.engine.Register(e.ctx, "penyedia-1", tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	submit := func(doc string) (*Receipt, error) {
+		return e.engine.Submit(e.ctx, "penyedia-1", tn.ID, bytes.NewReader(e.sealFor(t, tn, doc)))
+	}
+	if _, err := submit("first"); err != nil {
+		t.Fatal(err)
+	}
+	fi.armed = true
+	if _, err := submit("second, logged but not indexed"); !errors.Is(err, errInjected) {
+		t.Fatalf("submit with a failing index write: err = %v", err)
+	}
+	third, err := submit("third")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.set(tn.Schedule.Deadline.Add(time.Second))
+	closed, err := e.engine.Close(e.ctx, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(closed.Closing.Offers) != 1 || closed.Closing.Offers[0].SHA256 != third.SHA256 {
+		t.Fatalf("closing = %+v", closed.Closing.Offers)
+	}
+	e.set(e.beacon.Chain().TimeOf(tn.Round))
+	if _, err := e.engine.Open(e.ctx, "pokja-1", tn.ID, Ceremony{Committee: e.committee, Witnesses: []string{"pokja-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := e.engine.Bundle(e.ctx, tn.ID, e.trusted(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := audit.Verify(bundle, *e.trusted(t)); err != nil {
+		t.Fatalf("bundle does not verify: %v", err)
+	} else if res.Superseded != 2 {
+		t.Errorf("superseded = %d, want 2", res.Superseded)
 	}
 }

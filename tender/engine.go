@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"filippo.io/age"
@@ -79,6 +80,9 @@ type Engine struct {
 	locks sync.Map // tender id → *sync.RWMutex: submissions share, closing excludes
 	keyed sync.Map // key → *sync.Mutex, see lock
 
+	reconciling  sync.RWMutex // submissions share, reconcile excludes (reconcile.go)
+	unreconciled atomic.Bool  // the index may lack logged offers
+
 	recipientsMu sync.Mutex
 	recipients   map[string]*age.HybridRecipient // committee keys, see recipient
 }
@@ -122,6 +126,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.now == nil {
 		e.now = time.Now
 	}
+	e.unreconciled.Store(true)
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}

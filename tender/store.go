@@ -16,7 +16,8 @@ const (
 	tableParts    = "tender_parts"    // id/bidder → participation
 	tableMessages = "tender_messages" // id/kind/digest → Message
 	tableReceipts = "tender_receipts" // id/index → signed receipt
-	tablePending  = "tender_pending"  // id/bidder → an offer about to be logged
+	tablePending  = "tender_pending"  // id/bidder → an offer about to be logged (Config.Shared)
+	tableMeta     = "tender_meta"     // the engine's own state, see reconcile.go
 )
 
 func getJSON(tx vault.Tx, table, key string, v any) error {

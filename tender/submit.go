@@ -222,6 +222,11 @@ func (e *Engine) accept(ctx context.Context, t *Tender, bidder string, blob vaul
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	o := Offer{Bidder: bidder, SHA256: blob.Digest, Size: blob.Size, Received: r.Received, Delivered: true}
+	done, err := e.beginOffer(ctx, t.ID, bidder)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	prev, idx, err := e.logOffer(ctx, t.ID, o, rec)
 	if err != nil {
 		return nil, err
@@ -252,15 +257,14 @@ func receiptKey(id string, index int64) string { return fmt.Sprintf("%s/%020d", 
 // a committed file also after the deadline, before the opening time. It
 // returns the previous offer and the entry's index.
 //
-// The bidder's previous offer is what the log says, not only the engine's
-// index: before appending, logOffer records its intent (tablePending), and
-// a later call that finds an intent settles it against the log. So a crash
-// between the append and the index cannot make a later offer supersede
-// the wrong one.
+// The caller holds beginOffer. The bidder's previous offer is what the
+// log says, not only the engine's index: an engine alone on its backend
+// reconciles the index with the log after a crash or a failed write
+// (reconcile.go); engines sharing one (Config.Shared) record an intent
+// (tablePending) before appending, which a later call settles against the
+// log. Either way a crash between the append and the index cannot make a
+// later offer supersede the wrong one.
 func (e *Engine) logOffer(ctx context.Context, id string, o Offer, rec []byte) (*Offer, int64, error) {
-	bl := e.lock(id + "/" + o.Bidder) // one submission per bidder at a time, in this process
-	bl.Lock()
-	defer bl.Unlock()
 	mu := e.tenderLock(id)
 	mu.RLock()
 	defer mu.RUnlock()
@@ -292,6 +296,13 @@ func (e *Engine) logOffer(ctx context.Context, id string, o Offer, rec []byte) (
 			return nil, 0, err
 		}
 		entries = append(entries, sup)
+	}
+	if !e.cfg.Shared {
+		idx, err := e.appendLog(ctx, entries...)
+		if err != nil {
+			e.unreconciled.Store(true) // the entry may be in the log all the same
+		}
+		return prev, idx, err
 	}
 	intent := pending{Offer: o, From: e.cfg.Log.Size(), At: e.now()}
 	if err := e.cfg.Records.Batch(ctx, func(tx vault.Tx) error {
@@ -411,8 +422,10 @@ func (e *Engine) recordOffer(ctx context.Context, id string, o Offer, prev *Offe
 			default:
 				return fmt.Errorf("%w: submission for %s closed before the offer was recorded; it does not count", ErrLate, id)
 			}
-			if err := tx.Delete(tablePending, id+"/"+o.Bidder); err != nil {
-				return err
+			if e.cfg.Shared {
+				if err := tx.Delete(tablePending, id+"/"+o.Bidder); err != nil {
+					return err
+				}
 			}
 			if receipt != nil {
 				if err := tx.Put(tableReceipts, receiptKey(id, o.LogIndex), receipt); err != nil {
@@ -421,8 +434,11 @@ func (e *Engine) recordOffer(ctx context.Context, id string, o Offer, prev *Offe
 			}
 			return putJSON(tx, tableOffers, id+"/"+o.Bidder, o)
 		})
-		if errors.Is(err, ErrLate) {
+		switch {
+		case errors.Is(err, ErrLate) && e.cfg.Shared:
 			e.clearPending(ctx, id, o.Bidder)
+		case err != nil && !errors.Is(err, ErrLate):
+			e.unreconciled.Store(true) // logged, not indexed
 		}
 		if err != nil || !closing {
 			return err
@@ -471,6 +487,11 @@ func (e *Engine) Commit(ctx context.Context, bidder, id string, digest [32]byte,
 		return nil, err
 	}
 	o := Offer{Bidder: bidder, SHA256: digest, Size: size, Received: now.UTC(), Committed: true}
+	done, err := e.beginOffer(ctx, id, bidder)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	prev, idx, err := e.logOffer(ctx, id, o, rec)
 	if err != nil {
 		return nil, err
