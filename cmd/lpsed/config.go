@@ -33,6 +33,7 @@ type options struct {
 	maxOffer    int64
 	openWorkers int
 	shared      bool
+	debugAddr   string
 }
 
 func (o *options) flags(fs *flag.FlagSet) {
@@ -49,6 +50,7 @@ func (o *options) flags(fs *flag.FlagSet) {
 	fs.Int64Var(&o.maxOffer, "max-offer", 256<<20, "largest sealed offer accepted, in bytes")
 	fs.IntVar(&o.openWorkers, "open-workers", 4, "offers opened at once per tender")
 	fs.BoolVar(&o.shared, "shared", false, "several lpsed instances share the PostgreSQL database")
+	fs.StringVar(&o.debugAddr, "debug-addr", "", "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it off the network")
 }
 
 // deployment opens the backend and builds the server from o.

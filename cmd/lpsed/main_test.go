@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -53,17 +52,15 @@ func TestUsage(t *testing.T) {
 
 // TestServe starts the server on a free port, waits until it answers,
 // and stops it with the context, as SIGINT/SIGTERM do.
+// TestServe serves, with profiles on a separate address, and shuts down.
 func TestServe(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr, debug := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var out, errOut bytes.Buffer
-	go func() { done <- run(ctx, []string{"--addr", addr, "--data", t.TempDir()}, &out, &errOut) }()
+	go func() {
+		done <- run(ctx, []string{"--addr", addr, "--data", t.TempDir(), "--debug-addr", debug}, &out, &errOut)
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/healthz")
@@ -75,6 +72,20 @@ func TestServe(t *testing.T) {
 			t.Fatalf("server did not answer: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	status := func(url string) int {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := status("http://" + debug + "/debug/pprof/goroutine?debug=1"); code != http.StatusOK {
+		t.Errorf("--debug-addr: /debug/pprof/goroutine answered %d", code)
+	}
+	if code := status("http://" + addr + "/debug/pprof/goroutine?debug=1"); code == http.StatusOK {
+		t.Errorf("the API address serves profiles")
 	}
 	cancel()
 	if code := <-done; code != 0 {
