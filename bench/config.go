@@ -44,9 +44,11 @@ type Config struct {
 	LPSED       bool          `json:"lpsed"`        // also rush lpsed over HTTP, as its own process
 	LPSEDMargin time.Duration `json:"lpsed_margin"` // setup time before lpsed's window; 0 = estimated
 
-	// Profiles of the opening's measured phase, for engineers.
+	// Profiles of the opening's measured phase, and of lpsed during its
+	// rush, for engineers.
 	CPUProfile   string `json:"-"`
 	BlockProfile string `json:"-"`
+	LPSEDProfile bool   `json:"-"`
 }
 
 // flagHelp is -help: usage was printed, nothing else to say.
@@ -137,6 +139,7 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&c.Conns, "conns", c.Conns, "rush: offers in flight at most (like a server's connection limit)")
 	fs.BoolVar(&c.LPSED, "lpsed", c.LPSED, "rush: also rush lpsed over HTTP: build cmd/lpsed, run it as its own process (embedded, or with -postgres in a new database on that server, dropped afterwards) and set it up through the API")
 	fs.DurationVar(&c.LPSEDMargin, "lpsed-margin", c.LPSEDMargin, "rush: time from lpsed's announcement to its window, for registering and sealing (0 = estimated from one seal)")
+	fs.BoolVar(&c.LPSEDProfile, "lpsed-profile", false, "rush: profile lpsed (its --debug-addr) during its rush into OUT/lpsed-{cpu,block,mutex}.pprof")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the opening's measured phase to this file")
 	fs.StringVar(&c.BlockProfile, "blockprofile", "", "write a blocking profile of the opening's measured phase to this file")
 	if err := fs.Parse(args); err != nil {

@@ -29,10 +29,11 @@ import (
 // lpsedProc is lpsed running as its own process, so that its CPU is read
 // from /proc/PID/stat and the client's share of the machine is exact.
 type lpsedProc struct {
-	cmd  *exec.Cmd
-	url  string
-	log  string
-	drop func() error // drops lpsed's PostgreSQL database, if it has one
+	cmd   *exec.Cmd
+	url   string
+	debug string // base URL of its profiles, with -lpsed-profile
+	log   string
+	drop  func() error // drops lpsed's PostgreSQL database, if it has one
 }
 
 // startLPSED builds cmd/lpsed from the parent module (bench's go.mod
@@ -70,8 +71,19 @@ func startLPSED(ctx context.Context, c Config, dir string) (p *lpsedProc, err er
 		return nil, err
 	}
 	defer logf.Close() // the child has its own descriptor
-	p.cmd = exec.Command(bin, "--addr", addr, "--data", filepath.Join(dir, "data"), "--postgres="+dsn,
-		"--name", "lpse.bench", "--local-period", c.Period.String(), "--max-offer", strconv.FormatInt(int64(c.MaxSize)+1<<20, 10))
+	args := []string{"--addr", addr, "--data", filepath.Join(dir, "data"), "--postgres=" + dsn,
+		"--name", "lpse.bench", "--local-period", c.Period.String(), "--max-offer", strconv.FormatInt(int64(c.MaxSize)+1<<20, 10)}
+	if c.LPSEDProfile {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		debug := ln.Addr().String()
+		ln.Close()
+		p.debug = "http://" + debug
+		args = append(args, "--debug-addr", debug)
+	}
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
@@ -83,6 +95,47 @@ func startLPSED(ctx context.Context, c Config, dir string) (p *lpsedProc, err er
 		return nil, fmt.Errorf("%w; lpsed log:\n%s", err, p.logTail())
 	}
 	return p, nil
+}
+
+// profile fetches lpsed's profiles over the next d into dir, in the
+// background; wait returns when they are written.
+func (p *lpsedProc) profile(ctx context.Context, d time.Duration, dir string) (wait func() error) {
+	if p.debug == "" {
+		return func() error { return nil }
+	}
+	secs := strconv.Itoa(int(d.Round(time.Second).Seconds()))
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i, kind := range []string{"profile", "block", "mutex"} {
+		name := map[string]string{"profile": "cpu"}[kind]
+		if name == "" {
+			name = kind
+		}
+		wg.Go(func() {
+			errs[i] = fetchTo(ctx, p.debug+"/debug/pprof/"+kind+"?seconds="+secs, filepath.Join(dir, "lpsed-"+name+".pprof"))
+		})
+	}
+	return func() error { wg.Wait(); return errors.Join(errs...) }
+}
+
+func fetchTo(ctx context.Context, url, path string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
 }
 
 func (p *lpsedProc) logTail() string {

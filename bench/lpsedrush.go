@@ -78,7 +78,11 @@ func runLPSEDRush(ctx context.Context, c Config, data string, offers []*rushOffe
 		return nil, fmt.Errorf("lpsed: setup and sealing ran %v past the margin of %v; raise -lpsed-margin", -left, margin)
 	}
 	w.withTransport(c.Conns)
+	profiled := p.profile(ctx, time.Until(windowStart)+c.Window+5*time.Second, c.Out)
 	res, outs := rush(ctx, c, modeLPSED, lpsedSubmitter{w.bidders}, lofs, windowStart, &serverCPU{read: p.cpu, external: true}, stderr)
+	if err := profiled(); err != nil {
+		res.Problems = append(res.Problems, "profiling lpsed: "+err.Error())
+	}
 	verifyLPSED(ctx, w, res, lofs, outs, deadline)
 	return res, nil
 }
