@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/segel-lpse/segel/client"
 )
 
 // TestSmoke runs the smoke preset, as CI does, and checks that the report
@@ -120,5 +122,56 @@ func TestWorkloadIsReproducible(t *testing.T) {
 	at := arrivals(1, 1000, time.Minute, "exp", 3)
 	if at[0] < 0 || at[999] >= time.Minute || at[500] < 30*time.Second {
 		t.Errorf("exp arrivals: first %v, median %v, last %v; want them packed toward the end", at[0], at[500], at[999])
+	}
+}
+
+// TestLPSEDRemoteSmoke rushes an lpsed the harness did not start
+// (-lpsed-url), twice, as an operator would rush a staging server: it
+// logs in as the given admin instead of bootstrapping, and the second
+// run's people and tenders must not collide with the first's.
+func TestLPSEDRemoteSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs lpsed (~40 s)")
+	}
+	ctx := t.Context()
+	c := presets["smoke"]
+	p, err := startLPSED(ctx, c, filepath.Join(t.TempDir(), "lpsed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	const email, password = "admin@lpse.staging.go.id", "rahasia-staging-2026"
+	anon := client.New(p.url)
+	if _, err := anon.Bootstrap(ctx, client.Registration{Role: "admin", Email: email, Password: password, Name: "Admin Staging",
+		NIK: "3171015505900001", Documents: map[string][]byte{"surat-tugas": []byte("Surat tugas admin")}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(adminPasswordEnv, password)
+	for round := range 2 {
+		dir := t.TempDir()
+		var stderr strings.Builder
+		args := []string{"-preset", "smoke", "-opening=false", "-lpsed-url", p.url, "-lpsed-admin", email, "-bidders", "20", "-rush-tenders", "2", "-out", dir}
+		if code := run(args, &stderr); code != 0 {
+			t.Fatalf("run %d: exit code %d; stderr:\n%s", round, code, tail(stderr.String()))
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r Report
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		if !r.OK || len(r.Rush) != 3 {
+			t.Fatalf("run %d: ok %v, %d rushes, problems %q", round, r.OK, len(r.Rush), r.Problems)
+		}
+		lp := r.Rush[2]
+		if lp.Server != p.url || lp.Accepted != 20 || lp.ReceiptsVerified != 20 || lp.InClosing != 20 || lp.Lost != 0 {
+			t.Errorf("run %d: lpsed rush at %q: %d accepted, %d receipts verified, %d in the closing, %d lost; errors %v",
+				round, lp.Server, lp.Accepted, lp.ReceiptsVerified, lp.InClosing, lp.Lost, lp.ErrorSamples)
+		}
+		if report, _ := os.ReadFile(filepath.Join(dir, "report.md")); !strings.Contains(string(report), "another machine") {
+			t.Errorf("run %d: the report does not say the server's CPU is not measured", round)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,13 +37,15 @@ type Config struct {
 	RushTenders int           `json:"rush_tenders"` // the B bidders are spread over these
 	RushMedian  Size          `json:"rush_median_bytes"`
 	RushSigma   float64       `json:"rush_sigma"`
-	Window      time.Duration `json:"window"`       // arrivals fall in the last Window before the deadline
-	Curve       string        `json:"curve"`        // uniform, linear or exp
-	Steep       float64       `json:"steep"`        // exp curve: rate across the window
-	Grace       time.Duration `json:"grace"`        // deadline = end of window + Grace
-	Conns       int           `json:"conns"`        // offers in flight at most (connections)
-	LPSED       bool          `json:"lpsed"`        // also rush lpsed over HTTP, as its own process
-	LPSEDMargin time.Duration `json:"lpsed_margin"` // setup time before lpsed's window; 0 = estimated
+	Window      time.Duration `json:"window"`              // arrivals fall in the last Window before the deadline
+	Curve       string        `json:"curve"`               // uniform, linear or exp
+	Steep       float64       `json:"steep"`               // exp curve: rate across the window
+	Grace       time.Duration `json:"grace"`               // deadline = end of window + Grace
+	Conns       int           `json:"conns"`               // offers in flight at most (connections)
+	LPSED       bool          `json:"lpsed"`               // also rush lpsed over HTTP, as its own process
+	LPSEDMargin time.Duration `json:"lpsed_margin"`        // setup time before lpsed's window; 0 = estimated
+	LPSEDURL    string        `json:"lpsed_url,omitempty"` // rush the lpsed running there instead of starting one
+	LPSEDAdmin  string        `json:"-"`                   // that lpsed's admin (email); password in $SEGEL_BENCH_ADMIN_PASSWORD
 
 	// Profiles of the opening's measured phase, and of lpsed during its
 	// rush, for engineers.
@@ -139,6 +142,8 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&c.Conns, "conns", c.Conns, "rush: offers in flight at most (like a server's connection limit)")
 	fs.BoolVar(&c.LPSED, "lpsed", c.LPSED, "rush: also rush lpsed over HTTP: build cmd/lpsed, run it as its own process (embedded, or with -postgres in a new database on that server, dropped afterwards) and set it up through the API")
 	fs.DurationVar(&c.LPSEDMargin, "lpsed-margin", c.LPSEDMargin, "rush: time from lpsed's announcement to its window, for registering and sealing (0 = estimated from one seal)")
+	fs.StringVar(&c.LPSEDURL, "lpsed-url", "", "rush: the lpsed already running at this URL (e.g. a staging server on its own machine) instead of starting one; implies -lpsed, needs -lpsed-admin")
+	fs.StringVar(&c.LPSEDAdmin, "lpsed-admin", "", "rush: with -lpsed-url, the email of an active admin of that lpsed; its password is read from $"+adminPasswordEnv)
 	fs.BoolVar(&c.LPSEDProfile, "lpsed-profile", false, "rush: profile lpsed (its --debug-addr) during its rush into OUT/lpsed-{cpu,block,mutex}.pprof")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the opening's measured phase to this file")
 	fs.StringVar(&c.BlockProfile, "blockprofile", "", "write a blocking profile of the opening's measured phase to this file")
@@ -154,7 +159,23 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	return c, c.check()
 }
 
+// adminPasswordEnv holds the -lpsed-admin's password (kept out of the
+// process list).
+const adminPasswordEnv = "SEGEL_BENCH_ADMIN_PASSWORD"
+
 func (c *Config) check() error {
+	if c.LPSEDURL != "" {
+		c.LPSED = true
+		switch {
+		case c.LPSEDAdmin == "" || os.Getenv(adminPasswordEnv) == "":
+			return fmt.Errorf("-lpsed-url needs -lpsed-admin EMAIL and the admin's password in $%s", adminPasswordEnv)
+		case c.LPSEDProfile:
+			return fmt.Errorf("-lpsed-profile works only with the lpsed the bench starts; profile a remote lpsed through its own --debug-addr")
+		case !strings.HasPrefix(c.LPSEDURL, "http://") && !strings.HasPrefix(c.LPSEDURL, "https://"):
+			return fmt.Errorf("-lpsed-url %q: give the base URL, e.g. https://lpse-staging.example.go.id", c.LPSEDURL)
+		}
+		c.LPSEDURL = strings.TrimRight(c.LPSEDURL, "/")
+	}
 	switch {
 	case c.Tenders < 1 || c.Offers < 1:
 		return fmt.Errorf("-tenders and -offers must be positive")

@@ -167,7 +167,7 @@ func (p *lpsedProc) Close() error {
 }
 
 func (p *lpsedProc) stop() error {
-	if p.cmd.ProcessState != nil {
+	if p.cmd == nil || p.cmd.ProcessState != nil { // not ours, or stopped
 		return nil
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
@@ -200,18 +200,52 @@ type lpsedWorld struct {
 	ids       map[string]string         // user id, by the bench's bidder name
 	tenders   []*client.Tender
 	keys      *audit.Trusted
+	tag       int // 0 for an lpsed of its own; else makes this run's people and tenders unique on a shared server
 }
 
-func nikOf(i int) string { return fmt.Sprintf("317101120385%04d", 1+i) }
+// Identity numbers of the run's people: valid (registry.CheckNIK,
+// NormalizeNPWP, checkLicence) and, for a tag other than 0, distinct from
+// other runs' on the same server. The tag picks the NIK's date of birth
+// and the NPWP's and NIB's tails.
+func (w *lpsedWorld) nik(i int) string {
+	if w.tag == 0 {
+		return fmt.Sprintf("317101120385%04d", 1+i)
+	}
+	t := w.tag
+	return fmt.Sprintf("317101%02d%02d%02d%04d", 1+t%28, 1+t/28%12, t/336%100, 1+i)
+}
 
-// lpsedAccounts registers and verifies an admin, a verifier, a PA/KPA,
-// three pokja and the bidders, and logs them in.
-func lpsedAccounts(ctx context.Context, url string, bidders []string, stderr io.Writer) (*lpsedWorld, *client.Client, error) {
-	w := &lpsedWorld{url: url, anon: client.New(url), bidders: map[string]*client.Client{}, ids: map[string]string{}}
+func (w *lpsedWorld) npwp(i int) string {
+	return fmt.Sprintf("01.%03d.%03d.5-%03d.%03d", i/1000, i%1000, w.tag/1000%1000, w.tag%1000)
+}
+
+func (w *lpsedWorld) licence(i int) string { return fmt.Sprintf("9%06d%06d", w.tag%1000000, i) }
+
+func (w *lpsedWorld) email(name, domain string) string {
+	if w.tag == 0 {
+		return name + "@" + domain
+	}
+	return fmt.Sprintf("%s.run%06d@%s", name, w.tag, domain)
+}
+
+func (w *lpsedWorld) tenderID(i int) string {
+	if w.tag == 0 {
+		return fmt.Sprintf("T-RUSH-%03d", i+1)
+	}
+	return fmt.Sprintf("T-RUSH-%06d-%03d", w.tag, i+1)
+}
+
+// lpsedAccounts registers and verifies a verifier, a PA/KPA, three pokja
+// and the bidders, and logs them in. An lpsed of the bench's own is
+// bootstrapped with an admin first; on another (admin not nil) the
+// admin's account is used and tag (not 0) keeps this run's people apart
+// from earlier runs'.
+func lpsedAccounts(ctx context.Context, url string, admin *client.Client, tag int, bidders []string, stderr io.Writer) (*lpsedWorld, *client.Client, error) {
+	w := &lpsedWorld{url: url, anon: client.New(url), bidders: map[string]*client.Client{}, ids: map[string]string{}, tag: tag}
 	anon := w.anon
 	official := func(role string, i int) client.Registration {
-		email := fmt.Sprintf("%s%d@lpse.bench.go.id", role, i)
-		return client.Registration{Role: role, Email: email, Password: lpsedPassword, Name: fmt.Sprintf("%s %d", role, i), NIK: nikOf(i),
+		email := w.email(fmt.Sprintf("%s%d", role, i), "lpse.bench.go.id")
+		return client.Registration{Role: role, Email: email, Password: lpsedPassword, Name: fmt.Sprintf("%s %d", role, i), NIK: w.nik(i),
 			Documents: map[string][]byte{"surat-tugas": []byte("Surat tugas " + email)}}
 	}
 	enrol := func(reviewer *client.Client, r client.Registration) (*client.Client, error) {
@@ -229,13 +263,15 @@ func lpsedAccounts(ctx context.Context, url string, bidders []string, stderr io.
 		}
 		return anon.Login(ctx, r.Email, r.Password)
 	}
-	boot := official("admin", 0)
-	if _, err := anon.Bootstrap(ctx, boot); err != nil {
-		return nil, nil, fmt.Errorf("bootstrap (lpsed needs an empty database): %w", err)
-	}
-	admin, err := anon.Login(ctx, boot.Email, lpsedPassword)
-	if err != nil {
-		return nil, nil, err
+	if admin == nil {
+		boot := official("admin", 0)
+		if _, err := anon.Bootstrap(ctx, boot); err != nil {
+			return nil, nil, fmt.Errorf("bootstrap (lpsed needs an empty database): %w", err)
+		}
+		var err error
+		if admin, err = anon.Login(ctx, boot.Email, lpsedPassword); err != nil {
+			return nil, nil, err
+		}
 	}
 	verifier, err := enrol(admin, official("verifier", 1))
 	if err != nil {
@@ -272,8 +308,8 @@ func lpsedAccounts(ctx context.Context, url string, bidders []string, stderr io.
 					docs[d] = []byte("scan " + d + " " + bidders[i])
 				}
 				c, err := enrol(verifier, client.Registration{
-					Role: "provider", Email: bidders[i] + "@penyedia.bench.co.id", Password: lpsedPassword, Name: "CV " + bidders[i], NIK: nikOf(100 + i),
-					Provider:  &client.Provider{Kind: "company", NPWP: fmt.Sprintf("01.%03d.%03d.5-012.000", i/1000, i%1000), Licence: fmt.Sprintf("91%011d", i)},
+					Role: "provider", Email: w.email(bidders[i], "penyedia.bench.co.id"), Password: lpsedPassword, Name: "CV " + bidders[i], NIK: w.nik(100 + i),
+					Provider:  &client.Provider{Kind: "company", NPWP: w.npwp(i), Licence: w.licence(i)},
 					Documents: docs,
 				})
 				errs[k] = err
@@ -308,7 +344,7 @@ func lpsedAccounts(ctx context.Context, url string, bidders []string, stderr io.
 func (w *lpsedWorld) announce(ctx context.Context, pa *client.Client, n int, deadline time.Time, period time.Duration) error {
 	now := time.Now().UTC().Truncate(time.Second)
 	for i := range n {
-		id := fmt.Sprintf("T-RUSH-%03d", i+1)
+		id := w.tenderID(i)
 		if err := pa.AssignCommittee(ctx, id, w.members); err != nil {
 			return err
 		}
@@ -377,7 +413,7 @@ func (w *lpsedWorld) withTransport(conns int) {
 // sealFor seals every offer's plaintext to its lpsed tender's target into
 // dir: the same sizes and arrival times as the other rushes (same seed),
 // other bytes (another chain and committee).
-func sealFor(c Config, targets map[string]sealer.Target, offers []*rushOffer, dir string, stderr io.Writer) ([]*rushOffer, error) {
+func sealFor(c Config, w *lpsedWorld, targets map[string]sealer.Target, offers []*rushOffer, dir string, stderr io.Writer) ([]*rushOffer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -397,7 +433,7 @@ func sealFor(c Config, targets map[string]sealer.Target, offers []*rushOffer, di
 					continue
 				}
 				o := *offers[i]
-				o.tender = lpsedTenderID(i % c.RushTenders)
+				o.tender = w.tenderID(i % c.RushTenders)
 				o.path = filepath.Join(dir, fmt.Sprintf("%06d.age", i))
 				doc = plaintext(doc, sz[i], c.Seed, 1<<20+i%c.RushTenders, i)
 				var err error
@@ -417,5 +453,3 @@ func sealFor(c Config, targets map[string]sealer.Target, offers []*rushOffer, di
 	wg.Wait()
 	return out, errors.Join(errs...)
 }
-
-func lpsedTenderID(i int) string { return fmt.Sprintf("T-RUSH-%03d", i+1) }

@@ -13,16 +13,32 @@ import (
 
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/sealer"
 )
 
-// runLPSEDRush starts lpsed as its own process, sets up its people and
-// tenders through the API with a real-time schedule, seals every offer to
-// its tender, and rushes it over HTTP at the same arrival times as the
-// other servers; then verifies everything it acknowledged.
+// runLPSEDRush starts lpsed as its own process (or, with -lpsed-url,
+// uses the one running there), sets up its people and tenders through
+// the API with a real-time schedule, seals every offer to its tender, and
+// rushes it over HTTP at the same arrival times as the other servers;
+// then verifies everything it acknowledged.
 func runLPSEDRush(ctx context.Context, c Config, data string, offers []*rushOffer, stderr io.Writer) (res *RushResult, err error) {
-	p, err := startLPSED(ctx, c, filepath.Join(data, "lpsed"))
-	if err != nil {
+	var p *lpsedProc
+	var admin *client.Client
+	tag := 0
+	if c.LPSEDURL != "" {
+		p = &lpsedProc{url: c.LPSEDURL, drop: func() error { return nil }}
+		wctx, cancel := context.WithTimeout(ctx, time.Minute)
+		err := client.New(p.url).WaitReady(wctx)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("-lpsed-url: %w", err)
+		}
+		if admin, err = client.New(p.url).Login(ctx, c.LPSEDAdmin, os.Getenv(adminPasswordEnv)); err != nil {
+			return nil, fmt.Errorf("-lpsed-admin: logging in to %s: %w", p.url, err)
+		}
+		tag = 1 + int(time.Now().UnixNano()%999999) // this run's people and tenders, apart from earlier runs'
+	} else if p, err = startLPSED(ctx, c, filepath.Join(data, "lpsed")); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -31,11 +47,14 @@ func runLPSEDRush(ctx context.Context, c Config, data string, offers []*rushOffe
 		}
 	}()
 	per := (c.Bidders + c.RushTenders - 1) / c.RushTenders
+	if per > 9000 {
+		return nil, fmt.Errorf("lpsed: %d bidders per tender; at most 9,000 (raise -rush-tenders)", per)
+	}
 	names := make([]string, per)
 	for j := range names {
 		names[j] = fmt.Sprintf("penyedia-%05d", j+1)
 	}
-	w, pa, err := lpsedAccounts(ctx, p.url, names, stderr)
+	w, pa, err := lpsedAccounts(ctx, p.url, admin, tag, names, stderr)
 	if err != nil {
 		return nil, fmt.Errorf("lpsed: %w", err)
 	}
@@ -61,7 +80,7 @@ func runLPSEDRush(ctx context.Context, c Config, data string, offers []*rushOffe
 	}
 	deadline := time.Now().Add(margin + c.Window + c.Grace).Truncate(time.Second).Add(time.Second)
 	windowStart := deadline.Add(-c.Grace - c.Window)
-	if err := w.announce(ctx, pa, c.RushTenders, deadline, c.Period); err != nil {
+	if err := w.announce(ctx, pa, c.RushTenders, deadline, chain.Period()); err != nil {
 		return nil, fmt.Errorf("lpsed: %w", err)
 	}
 	targets := map[string]sealer.Target{}
@@ -70,7 +89,7 @@ func runLPSEDRush(ctx context.Context, c Config, data string, offers []*rushOffe
 			return nil, err
 		}
 	}
-	lofs, err := sealFor(c, targets, offers, filepath.Join(data, "lpsed-sealed"), stderr)
+	lofs, err := sealFor(c, w, targets, offers, filepath.Join(data, "lpsed-sealed"), stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +98,12 @@ func runLPSEDRush(ctx context.Context, c Config, data string, offers []*rushOffe
 	}
 	w.withTransport(c.Conns)
 	profiled := p.profile(ctx, time.Until(windowStart)+c.Window+5*time.Second, c.Out)
-	res, outs := rush(ctx, c, modeLPSED, lpsedSubmitter{w.bidders}, lofs, windowStart, &serverCPU{read: p.cpu, external: true}, stderr)
+	server := &serverCPU{read: p.cpu, external: true}
+	if c.LPSEDURL != "" {
+		server = nil // another machine's CPU is not ours to read
+	}
+	res, outs := rush(ctx, c, modeLPSED, lpsedSubmitter{w.bidders}, lofs, windowStart, server, stderr)
+	res.Server = c.LPSEDURL
 	if err := profiled(); err != nil {
 		res.Problems = append(res.Problems, "profiling lpsed: "+err.Error())
 	}

@@ -143,17 +143,20 @@ func markdown(r *Report) string {
 		p("| server | accepted | errors | accepted/s | peak/s | MB/s | drain | p50 / p95 / p99 / max ms | CPU cores | client CPU share | receipts verified | lost |")
 		p("|---|---|---|---|---|---|---|---|---|---|---|---|")
 		for _, x := range r.Rush {
-			share := "n/a (same process)"
+			share, cores, mode := "n/a (same process)", fmt.Sprintf("%.2f", x.Usage.CPUCores), x.Mode
 			if x.ClientCPUShare >= 0 {
 				share = fmt.Sprintf("%.0f%%", 100*x.ClientCPUShare)
+			}
+			if x.Server != "" {
+				share, cores, mode = "n/a (another machine)", "n/a (client only: "+cores+")", x.Mode+" at "+x.Server
 			}
 			rc := "n/a"
 			if x.Mode != modeBaseline {
 				rc = fmt.Sprintf("%d/%d", x.ReceiptsVerified, x.Accepted)
 			}
-			p("| %s | %d/%d | %s | %.1f | %.1f | %.1f | %.2f s | %.0f / %.0f / %.0f / %.0f | %.2f | %s | %s | %d |",
-				x.Mode, x.Accepted, x.Offered, errorsText(x.Errors), x.AcceptedPS, x.PeakPS, x.MBPerS, x.DrainSeconds,
-				x.Latency.P50, x.Latency.P95, x.Latency.P99, x.Latency.Max, x.Usage.CPUCores, share, rc, x.Lost)
+			p("| %s | %d/%d | %s | %.1f | %.1f | %.1f | %.2f s | %.0f / %.0f / %.0f / %.0f | %s | %s | %s | %d |",
+				mode, x.Accepted, x.Offered, errorsText(x.Errors), x.AcceptedPS, x.PeakPS, x.MBPerS, x.DrainSeconds,
+				x.Latency.P50, x.Latency.P95, x.Latency.P99, x.Latency.Max, cores, share, rc, x.Lost)
 		}
 		p("")
 		if r.RushRatio > 0 {
@@ -166,6 +169,12 @@ func markdown(r *Report) string {
 		}
 		p("The baseline's client CPU share is the process's CPU minus the CPU its handlers used on their own OS threads. The engine is called in-process without HTTP: its client only opens a file and calls Submit, so no share is given. lpsed (`-lpsed`) runs as its own process: its CPU is read from /proc/PID/stat, the client's is this process's, and the CPU cores column is their sum; its offers are sealed to its own tenders (same sizes and arrival times, other bytes), every receipt and proof file is verified against /v1/keys, and after the deadline every tender is closed and opened through the API and its audit bundle verified (audit.Verify) and checked for every acknowledged entry.")
 		p("")
+		for _, x := range r.Rush {
+			if x.Server != "" {
+				p("The lpsed rushed here runs at %s (`-lpsed-url`), not started by the bench: its CPU is not read, so the CPU column is the client's alone and no client share is given. The run's accounts and tenders carry a run number in their emails and ids, and stay on that server.", x.Server)
+				p("")
+			}
+		}
 		for _, x := range r.Rush {
 			if x.Mode == modeEngine || x.Mode == modeLPSED {
 				p("%s: target B=20,000 within 60 s, zero lost, p99 < 500 ms: accepted %d/%d, lost %d, p99 %.0f ms (%s for this run's B and window).", shortMode(x.Mode), x.Accepted, x.Offered, x.Lost, x.Latency.P99, met(x.Lost == 0 && x.Accepted == x.Offered && x.Latency.P99 < 500))

@@ -29,6 +29,7 @@ const (
 // RushResult is every figure of one rush against one server.
 type RushResult struct {
 	Mode     string         `json:"mode"`
+	Server   string         `json:"server,omitempty"` // the URL of an lpsed the bench did not start (-lpsed-url)
 	Offered  int            `json:"offered"`
 	Accepted int            `json:"accepted"`
 	Errors   map[string]int `json:"errors"` // by kind
