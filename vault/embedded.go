@@ -35,6 +35,8 @@ type Embedded struct {
 	reader *sql.DB // read-only pool
 	blobs  string  // Dir/blobs
 	batch  batcher
+	// anonymous says that Put stages blobs in unnamed files (O_TMPFILE).
+	anonymous bool
 }
 
 var _ Backend = (*Embedded)(nil)
@@ -92,6 +94,7 @@ func OpenEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 	r.Set("_query_only", "1")
 
 	e := &Embedded{dir: dir, blobs: filepath.Join(dir, "blobs")}
+	e.anonymous = probeAnonymous(filepath.Join(e.blobs, "tmp"))
 	e.batch.update, e.batch.committers = e.Update, 1
 	if e.writer, err = sql.Open("sqlite", sqliteDSN(dbPath, w)); err != nil {
 		return nil, fmt.Errorf("vault: opening %s: %w", dbPath, err)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // blobPath is Dir/blobs/ab/cdef…: the first byte of the digest in hex names a
@@ -17,25 +18,40 @@ func (e *Embedded) blobPath(d [32]byte) string {
 	return filepath.Join(e.blobs, h[:2], h[2:])
 }
 
-// Put implements [Blobs]. The bytes are streamed into a temporary file under
-// Dir/blobs/tmp while being hashed; the file is fsync'd, renamed to its
-// content address and the directory holding it is fsync'd, in that order, so
-// a blob that Put acknowledged survives a crash and a blob path never holds
+// Put implements [Blobs]. The bytes are streamed into an unnamed file in
+// Dir/blobs/tmp (or, where the system lacks those, a named temporary file
+// there) while being hashed; the file is fsync'd, given its content
+// address and the directory holding it is fsync'd, in that order, so a
+// blob that Put acknowledged survives a crash and a blob path never holds
 // a partial file.
 func (e *Embedded) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInfo, error) {
 	if err := checkMaxSize(maxSize); err != nil {
 		return BlobInfo{}, err
 	}
-	f, err := os.CreateTemp(filepath.Join(e.blobs, "tmp"), "put-*")
-	if err != nil {
-		return BlobInfo{}, fmt.Errorf("vault: staging blob: %w", err)
+	tmpDir := filepath.Join(e.blobs, "tmp")
+	var f *os.File
+	var tmp string // the named temporary file, if not anonymous
+	anonymous := e.anonymous
+	if anonymous {
+		var err error
+		if f, anonymous, err = openAnonymous(tmpDir); err != nil {
+			return BlobInfo{}, err
+		}
 	}
-	tmp := f.Name()
+	if !anonymous {
+		var err error
+		if f, err = os.CreateTemp(tmpDir, "put-*"); err != nil {
+			return BlobInfo{}, fmt.Errorf("vault: staging blob: %w", err)
+		}
+		tmp = f.Name()
+	}
 	ok := false
 	defer func() {
 		if !ok {
 			f.Close()
-			os.Remove(tmp)
+			if tmp != "" {
+				os.Remove(tmp)
+			}
 		}
 	}()
 	hr := newHashingReader(r, maxSize)
@@ -45,9 +61,6 @@ func (e *Embedded) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInf
 	info := hr.info()
 	if err := f.Sync(); err != nil {
 		return BlobInfo{}, fmt.Errorf("vault: syncing blob: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return BlobInfo{}, fmt.Errorf("vault: closing blob: %w", err)
 	}
 	final := e.blobPath(info.Digest)
 	sub := filepath.Dir(final)
@@ -59,18 +72,52 @@ func (e *Embedded) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInf
 			return BlobInfo{}, err
 		}
 	}
-	// Renaming over an existing blob replaces identical bytes (or repairs
-	// a damaged copy) atomically; either way the directory is synced before
+	// Replacing an existing blob replaces identical bytes (or repairs a
+	// damaged copy) atomically; either way the directory is synced before
 	// acknowledging, so a concurrent Put of the same bytes cannot return
 	// before the name is durable.
-	if err := os.Rename(tmp, final); err != nil {
-		return BlobInfo{}, fmt.Errorf("vault: storing blob: %w", err)
+	if anonymous {
+		err := linkAnonymous(f, final)
+		if errors.Is(err, fs.ErrExist) {
+			tmp = fmt.Sprintf("%s.put-%d", final, time.Now().UnixNano())
+			if err = linkAnonymous(f, tmp); err == nil {
+				err = os.Rename(tmp, final)
+			}
+		}
+		if err != nil {
+			return BlobInfo{}, fmt.Errorf("vault: storing blob: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return BlobInfo{}, fmt.Errorf("vault: closing blob: %w", err)
+		}
+	} else {
+		if err := f.Close(); err != nil {
+			return BlobInfo{}, fmt.Errorf("vault: closing blob: %w", err)
+		}
+		if err := os.Rename(tmp, final); err != nil {
+			return BlobInfo{}, fmt.Errorf("vault: storing blob: %w", err)
+		}
 	}
 	ok = true
 	if err := syncDir(sub); err != nil {
 		return BlobInfo{}, err
 	}
 	return info, nil
+}
+
+// probeAnonymous reports whether Put can use unnamed files in dir: the
+// kernel and file system support O_TMPFILE and such a file can be linked.
+func probeAnonymous(dir string) bool {
+	f, ok, err := openAnonymous(dir)
+	if err != nil || !ok {
+		return false
+	}
+	defer f.Close()
+	name := filepath.Join(dir, fmt.Sprintf("probe-%d", time.Now().UnixNano()))
+	if linkAnonymous(f, name) != nil {
+		return false
+	}
+	return os.Remove(name) == nil
 }
 
 // Open implements [Blobs].

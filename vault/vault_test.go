@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -17,6 +18,29 @@ import (
 
 func TestEmbedded(t *testing.T) {
 	vaulttest.TestBackend(t, embeddedStore)
+}
+
+// TestEmbeddedNamedStaging runs the blob suite with Put staging blobs in
+// named temporary files, the path where O_TMPFILE is not available.
+func TestEmbeddedNamedStaging(t *testing.T) {
+	if b, err := vault.OpenEmbedded(t.Context(), vault.EmbeddedConfig{Dir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	} else {
+		if runtime.GOOS == "linux" && !vault.StagesAnonymous(b) {
+			t.Errorf("on Linux, Put should stage blobs in unnamed files")
+		}
+		b.Close()
+	}
+	vaulttest.TestBlobs(t, func(t *testing.T) vaulttest.Store {
+		s := embeddedStore(t)
+		open := s.Open
+		s.Open = func() vault.Backend {
+			b := open()
+			vault.StageNamed(b.(*vault.Embedded))
+			return b
+		}
+		return s
+	})
 }
 
 func TestPostgres(t *testing.T) {

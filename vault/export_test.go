@@ -1,0 +1,8 @@
+package vault
+
+// StageNamed makes e's Put stage blobs in named temporary files, the
+// path taken where unnamed files (O_TMPFILE) are not available.
+func StageNamed(e *Embedded) { e.anonymous = false }
+
+// StagesAnonymous reports whether e's Put stages blobs in unnamed files.
+func StagesAnonymous(e *Embedded) bool { return e.anonymous }
