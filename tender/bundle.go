@@ -156,6 +156,9 @@ func (e *Engine) tenderEntries(ctx context.Context, t *Tender, size int64) ([]au
 			return nil, err
 		}
 		for i, data := range entries {
+			if !aboutTender(data, t.ID) {
+				continue
+			}
 			ent, err := auditlog.ParseEntry(data)
 			if err != nil {
 				return nil, fmt.Errorf("tender: log entry %d: %w", start+int64(i), err)

@@ -90,6 +90,9 @@ func (e *Engine) replay(ctx context.Context, t *Tender) ([]Offer, int64, error) 
 			return nil, 0, fmt.Errorf("tender: replaying the log: %w", err)
 		}
 		for i, b := range entries {
+			if !aboutTender(b, t.ID) {
+				continue
+			}
 			ent, err := auditlog.ParseEntry(b)
 			if err != nil {
 				return nil, 0, fmt.Errorf("tender: log entry %d: %w", start+int64(i), err)

@@ -1,6 +1,7 @@
 package tender
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -38,6 +39,23 @@ func (e *Engine) appendLog(ctx context.Context, entries ...[]byte) (int64, error
 		return 0, fmt.Errorf("tender: audit log: %w", err)
 	}
 	return idx[0], nil
+}
+
+// aboutTender reports whether a canonical entry (doc/spec/entries.md: one
+// "key: value" field per line, values without newlines) has the field
+// "tender: id". It lets a replay skip other tenders' entries without
+// parsing them: with a hundred tenders opening at once, each replaying the
+// log, parsing every entry was 6% of the opening's CPU. Entries it keeps
+// are still parsed, strictly.
+func aboutTender(data []byte, id string) bool {
+	var needle [256]byte
+	n := copy(needle[:], "\ntender: ")
+	if n+len(id)+1 > len(needle) {
+		return true // an id too long for the buffer: let the parser decide
+	}
+	n += copy(needle[n:], id)
+	needle[n] = '\n'
+	return bytes.Contains(data, needle[:n+1])
 }
 
 func parseDigest(s string) ([32]byte, error) {
