@@ -26,14 +26,7 @@ func TestSmoke(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "report.md")); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
+	r := readReport(t, dir)
 	if !r.OK || len(r.Problems) > 0 {
 		t.Errorf("report not OK: %q", r.Problems)
 	}
@@ -64,6 +57,20 @@ func TestSmoke(t *testing.T) {
 
 func tail(s string) string { return s[max(0, len(s)-2000):] }
 
+// readReport reads DIR/report.json.
+func readReport(t *testing.T, dir string) Report {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // TestLPSEDSmoke rushes a real lpsed, built and run as its own process,
 // with 40 offers over HTTP, and checks that every acknowledged offer's
 // receipt and proof file verified and that it is in its tender's closing
@@ -78,14 +85,7 @@ func TestLPSEDSmoke(t *testing.T) {
 	if code := run(args, &stderr); code != 0 {
 		t.Fatalf("exit code %d; stderr:\n%s", code, tail(stderr.String()))
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
+	r := readReport(t, dir)
 	if !r.OK || len(r.Rush) != 3 {
 		t.Fatalf("report: ok %v, %d rushes, problems %q", r.OK, len(r.Rush), r.Problems)
 	}
@@ -154,14 +154,7 @@ func TestLPSEDRemoteSmoke(t *testing.T) {
 		if code := run(args, &stderr); code != 0 {
 			t.Fatalf("run %d: exit code %d; stderr:\n%s", round, code, tail(stderr.String()))
 		}
-		b, err := os.ReadFile(filepath.Join(dir, "report.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r Report
-		if err := json.Unmarshal(b, &r); err != nil {
-			t.Fatal(err)
-		}
+		r := readReport(t, dir)
 		if !r.OK || len(r.Rush) != 3 {
 			t.Fatalf("run %d: ok %v, %d rushes, problems %q", round, r.OK, len(r.Rush), r.Problems)
 		}

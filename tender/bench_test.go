@@ -29,33 +29,13 @@ import (
 // Report ceremony/ideal: the cost of storage, logging and reports.
 func BenchmarkOpening(b *testing.B) {
 	const offers, size = 1000, 256 << 10
-	backend, err := vault.OpenEmbedded(b.Context(), vault.EmbeddedConfig{Dir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer backend.Close()
-	e := newEnv(b, backend)
-	tn := e.announce(b)
-	e.set(testStart.Add(time.Minute))
-	target, _ := tn.Target(e.engine)
-	doc := make([]byte, size)
-	var sample []byte
-	for i := range offers {
-		bidder := fmt.Sprintf("bench-%04d", i)
-		e.dir.providers[bidder] = nil
-		if err := e.engine.Register(e.ctx, bidder, tn.ID); err != nil {
-			b.Fatal(err)
-		}
-		rand.Read(doc[:64])
-		var buf bytes.Buffer
-		if _, err := sealer.Seal(&buf, bytes.NewReader(doc), target); err != nil {
-			b.Fatal(err)
-		}
-		sample = buf.Bytes()
-		if _, err := e.engine.Submit(e.ctx, bidder, tn.ID, bytes.NewReader(sample)); err != nil {
+	e, tn, files := benchTender(b, offers, size)
+	for i, f := range files {
+		if _, err := e.engine.Submit(e.ctx, benchBidder(i), tn.ID, bytes.NewReader(f)); err != nil {
 			b.Fatal(err)
 		}
 	}
+	sample := files[0]
 	e.set(e.beacon.Chain().TimeOf(tn.Round))
 	sig, err := e.beacon.Signature(e.ctx, tn.Round)
 	if err != nil {
@@ -107,31 +87,8 @@ func BenchmarkOpening(b *testing.B) {
 //	go test -run '^$' -bench Submit -benchtime 3000x ./tender
 func BenchmarkSubmit(b *testing.B) {
 	const conc, size = 64, 256 << 10
-	backend, err := vault.OpenEmbedded(b.Context(), vault.EmbeddedConfig{Dir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer backend.Close()
-	e := newEnv(b, backend)
-	tn := e.announce(b)
-	e.set(testStart.Add(time.Minute))
-	target, _ := tn.Target(e.engine)
 	n := b.N
-	offers := make([][]byte, n)
-	doc := make([]byte, size)
-	for i := range n {
-		bidder := fmt.Sprintf("bench-%06d", i)
-		e.dir.providers[bidder] = nil
-		if err := e.engine.Register(e.ctx, bidder, tn.ID); err != nil {
-			b.Fatal(err)
-		}
-		rand.Read(doc[:64])
-		var buf bytes.Buffer
-		if _, err := sealer.Seal(&buf, bytes.NewReader(doc), target); err != nil {
-			b.Fatal(err)
-		}
-		offers[i] = buf.Bytes()
-	}
+	e, tn, offers := benchTender(b, n, size)
 	run := func(f func(i int) error) time.Duration {
 		var next atomic.Int64
 		var wg sync.WaitGroup
@@ -171,7 +128,7 @@ func BenchmarkSubmit(b *testing.B) {
 	var ru0, ru1 syscall.Rusage
 	syscall.Getrusage(0, &ru0)
 	wall := run(func(i int) error {
-		_, err := e.engine.Submit(e.ctx, fmt.Sprintf("bench-%06d", i), tn.ID, bytes.NewReader(offers[i]))
+		_, err := e.engine.Submit(e.ctx, benchBidder(i), tn.ID, bytes.NewReader(offers[i]))
 		return err
 	})
 	b.StopTimer()
@@ -183,3 +140,36 @@ func BenchmarkSubmit(b *testing.B) {
 	b.ReportMetric(float64(n)/baseline.Seconds(), "baseline-offers/s")
 	b.ReportMetric(float64(wall)/float64(baseline), "submit/baseline")
 }
+
+// benchTender announces a tender on a fresh embedded backend and registers
+// n bidders ("bench-000000"…), each with an offer of size bytes sealed to
+// it (random first bytes): what bidders bring to a benchmark.
+func benchTender(b *testing.B, n, size int) (*env, *Tender, [][]byte) {
+	backend, err := vault.OpenEmbedded(b.Context(), vault.EmbeddedConfig{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { backend.Close() })
+	e := newEnv(b, backend)
+	tn := e.announce(b)
+	e.set(testStart.Add(time.Minute))
+	target, _ := tn.Target(e.engine)
+	offers := make([][]byte, n)
+	doc := make([]byte, size)
+	for i := range n {
+		bidder := benchBidder(i)
+		e.dir.providers[bidder] = nil
+		if err := e.engine.Register(e.ctx, bidder, tn.ID); err != nil {
+			b.Fatal(err)
+		}
+		rand.Read(doc[:64])
+		var buf bytes.Buffer
+		if _, err := sealer.Seal(&buf, bytes.NewReader(doc), target); err != nil {
+			b.Fatal(err)
+		}
+		offers[i] = buf.Bytes()
+	}
+	return e, tn, offers
+}
+
+func benchBidder(i int) string { return fmt.Sprintf("bench-%06d", i) }
