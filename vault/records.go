@@ -32,7 +32,8 @@ type Records interface {
 	// fn may therefore run more than once, and in a transaction with other
 	// callers' functions; its writes take effect only if Batch returns nil.
 	// If fn returns an error, the others are committed without it and fn
-	// runs again alone; that run's error is returned.
+	// runs again alone; that run's error is returned. fn must not call
+	// Update or Batch (the transaction it is in may be the only writer).
 	Batch(ctx context.Context, fn func(Tx) error) error
 }
 
