@@ -31,7 +31,12 @@ type PostgresConfig struct {
 // table, blobs in chunked rows, schema applied by embedded migrations. The
 // schema is specified in doc/spec/vault.md.
 type Postgres struct {
-	pool        *pgxpool.Pool
+	pool *pgxpool.Pool // writes: Update, Batch, Put, the audit log
+	// read serves View and blob reads. A Put fed by another blob's reader
+	// (an opening storing plaintexts as it decrypts) holds a pool
+	// connection while it waits for chunk reads; were those from the same
+	// pool, as many such Puts as connections would wait forever.
+	read        *pgxpool.Pool
 	maxAttempts int
 	batch       batcher
 }
@@ -59,11 +64,16 @@ func OpenPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vault: connecting to PostgreSQL: %w", err)
 	}
-	p := &Postgres{pool: pool, maxAttempts: cfg.MaxAttempts}
+	read, err := pgxpool.NewWithConfig(ctx, pc.Copy())
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("vault: connecting to PostgreSQL: %w", err)
+	}
+	p := &Postgres{pool: pool, read: read, maxAttempts: cfg.MaxAttempts}
 	p.batch.update = p.Update
 	p.batch.committers = batchCommitters
 	if err := p.migrate(ctx); err != nil {
-		pool.Close()
+		p.Close()
 		return nil, err
 	}
 	return p, nil
@@ -72,6 +82,7 @@ func OpenPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 // Close closes the connection pool.
 func (p *Postgres) Close() error {
 	p.pool.Close()
+	p.read.Close()
 	return nil
 }
 
@@ -114,7 +125,7 @@ func (p *Postgres) migrate(ctx context.Context) error {
 // View implements [Records] with a REPEATABLE READ, READ ONLY transaction:
 // one snapshot, no serialization failures.
 func (p *Postgres) View(ctx context.Context, fn func(Tx) error) error {
-	tx, err := p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := p.read.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("vault: begin: %w", err)
 	}

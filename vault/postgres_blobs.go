@@ -20,9 +20,19 @@ const pgChunkSize = 1 << 20
 // durable, at COMMIT (PostgreSQL fsyncs the WAL before acknowledging it,
 // with the default synchronous_commit=on). If the bytes are already stored
 // the transaction is rolled back and the existing blob stands.
+//
+// The first chunk is read before the transaction begins, so a blob of one
+// chunk (1 MiB; most offers) holds no connection while its bytes arrive:
+// slow uploads do not starve the pool.
 func (p *Postgres) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInfo, error) {
 	if err := checkMaxSize(maxSize); err != nil {
 		return BlobInfo{}, err
+	}
+	hr := newHashingReader(r, maxSize)
+	buf := make([]byte, min(pgChunkSize, maxSize+1))
+	n, first := io.ReadFull(ctxReader{ctx, hr}, buf)
+	if first != nil && first != io.EOF && first != io.ErrUnexpectedEOF {
+		return BlobInfo{}, fmt.Errorf("vault: writing blob: %w", first)
 	}
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
@@ -33,10 +43,11 @@ func (p *Postgres) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInf
 	if err := tx.QueryRow(ctx, `SELECT nextval('blob_ids')`).Scan(&id); err != nil {
 		return BlobInfo{}, fmt.Errorf("vault: blob id: %w", err)
 	}
-	hr := newHashingReader(r, maxSize)
-	buf := make([]byte, min(pgChunkSize, maxSize+1))
 	for seq := 0; ; seq++ {
-		n, err := io.ReadFull(ctxReader{ctx, hr}, buf)
+		err := first
+		if seq > 0 {
+			n, err = io.ReadFull(ctxReader{ctx, hr}, buf)
+		}
 		if n > 0 && err == nil || err == io.ErrUnexpectedEOF {
 			if _, err := tx.Exec(ctx, `INSERT INTO blob_chunks (blob_id, seq, data) VALUES ($1, $2, $3)`, id, seq, buf[:n]); err != nil {
 				return BlobInfo{}, fmt.Errorf("vault: writing blob: %w", err)
@@ -70,21 +81,21 @@ func (p *Postgres) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInf
 // pool, so it holds no connection between Reads; ctx governs those queries.
 func (p *Postgres) Open(ctx context.Context, digest [32]byte) (io.ReadCloser, error) {
 	var id, size int64
-	err := p.pool.QueryRow(ctx, `SELECT id, size FROM blobs WHERE digest = $1`, digest[:]).Scan(&id, &size)
+	err := p.read.QueryRow(ctx, `SELECT id, size FROM blobs WHERE digest = $1`, digest[:]).Scan(&id, &size)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("vault: blob %x: %w", digest[:], ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("vault: opening blob: %w", err)
 	}
-	cr := &chunkReader{ctx: ctx, pool: p.pool, id: id}
+	cr := &chunkReader{ctx: ctx, pool: p.read, id: id}
 	return newVerifyingReader(cr, nil, BlobInfo{Digest: digest, Size: size}), nil
 }
 
 // Stat implements [Blobs].
 func (p *Postgres) Stat(ctx context.Context, digest [32]byte) (BlobInfo, error) {
 	var size int64
-	err := p.pool.QueryRow(ctx, `SELECT size FROM blobs WHERE digest = $1`, digest[:]).Scan(&size)
+	err := p.read.QueryRow(ctx, `SELECT size FROM blobs WHERE digest = $1`, digest[:]).Scan(&size)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return BlobInfo{}, fmt.Errorf("vault: blob %x: %w", digest[:], ErrNotFound)
 	}

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -190,5 +193,52 @@ func TestPostgresConcurrentMigrations(t *testing.T) {
 func TestEmbeddedRefusesEmptyDir(t *testing.T) {
 	if _, err := vault.OpenEmbedded(t.Context(), vault.EmbeddedConfig{}); err == nil {
 		t.Errorf("OpenEmbedded with no Dir succeeded")
+	}
+}
+
+// TestPostgresPoolCannotDeadlock: with a pool of one connection, a Put fed
+// by another blob's reader (what an opening does, storing plaintexts as it
+// decrypts) completes, and a slow upload does not keep Update waiting.
+func TestPostgresPoolCannotDeadlock(t *testing.T) {
+	dsn := vaulttest.PostgresDSN(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	b, err := vault.OpenPostgres(ctx, vault.PostgresConfig{DSN: dsn, MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	data := bytes.Repeat([]byte("segel "), 600_000) // 3.6 MB: four chunks
+	src, err := b.Put(ctx, bytes.NewReader(data), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := b.Open(ctx, src.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied, err := b.Put(ctx, io.MultiReader(r, strings.NewReader("!")), 1<<30)
+	r.Close()
+	if err != nil {
+		t.Fatalf("Put fed by Open on a pool of one connection: %v", err)
+	}
+	if copied.Size != int64(len(data))+1 {
+		t.Errorf("copied %d bytes, want %d", copied.Size, len(data)+1)
+	}
+
+	// A bidder on a slow link: the upload's bytes have not all arrived.
+	pr, pw := io.Pipe()
+	put := make(chan error, 1)
+	go func() {
+		_, err := b.Put(ctx, pr, 1<<20)
+		put <- err
+	}()
+	pw.Write([]byte("the first bytes of a small offer"))
+	if err := b.Update(ctx, func(tx vault.Tx) error { return tx.Put("t", "k", []byte("v")) }); err != nil {
+		t.Fatalf("Update while an upload is arriving: %v", err)
+	}
+	pw.Close()
+	if err := <-put; err != nil {
+		t.Fatal(err)
 	}
 }
