@@ -24,7 +24,8 @@
 // entry (doc/spec/entries.md) before it is acknowledged, and the set of
 // offers a tender opens is replayed from the log at closing, so an
 // acknowledged offer is never lost by a crash between the log and the
-// engine's own records.
+// engine's own records. Those records (which offer is a bidder's current
+// one) are repaired from the log too: see reconcile.go.
 //
 // Storage is whatever vault backend the Config names; users come from a
 // Directory (package registry, through server.Directory).
