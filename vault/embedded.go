@@ -35,6 +35,8 @@ type Embedded struct {
 	reader *sql.DB // read-only pool
 	blobs  string  // Dir/blobs
 	batch  batcher
+	// Point queries prepared on the writer and on the readers.
+	writes, reads *recordStmts
 	// anonymous says that Put stages blobs in unnamed files (O_TMPFILE).
 	anonymous bool
 }
@@ -118,6 +120,13 @@ func OpenEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 		e.Close()
 		return nil, fmt.Errorf("vault: opening %s: %w", dbPath, err)
 	}
+	if e.writes, err = prepareRecordStmts(ctx, e.writer, true); err == nil {
+		e.reads, err = prepareRecordStmts(ctx, e.reader, false)
+	}
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -185,7 +194,7 @@ func (e *Embedded) View(ctx context.Context, fn func(Tx) error) error {
 	defer tx.Rollback()
 	// A deferred SQLite transaction takes its snapshot at the first read;
 	// the reads inside fn all see that one snapshot.
-	if err := fn(&sqliteTx{ctx: ctx, tx: tx, readOnly: true}); err != nil {
+	if err := fn(&sqliteTx{ctx: ctx, tx: tx, readOnly: true, stmts: e.reads}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -202,7 +211,7 @@ func (e *Embedded) Update(ctx context.Context, fn func(Tx) error) error {
 		return fmt.Errorf("vault: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(&sqliteTx{ctx: ctx, tx: tx}); err != nil {
+	if err := fn(&sqliteTx{ctx: ctx, tx: tx, stmts: e.writes}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -222,7 +231,48 @@ type sqliteTx struct {
 	ctx      context.Context
 	tx       *sql.Tx
 	readOnly bool
+	stmts    *recordStmts
 }
+
+// The point queries of Tx, prepared once per connection: SQLite
+// (modernc, compiled from C to Go) otherwise parses each statement anew,
+// which was 7% of lpsed's CPU in a deadline rush, much of it on the
+// single writer's connection.
+const (
+	sqlGet    = `SELECT value FROM records WHERE tbl = ? AND key = ?`
+	sqlPut    = `INSERT INTO records (tbl, key, value) VALUES (?, ?, ?) ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value`
+	sqlInsert = `INSERT INTO records (tbl, key, value) VALUES (?, ?, ?) ON CONFLICT (tbl, key) DO NOTHING`
+	sqlDelete = `DELETE FROM records WHERE tbl = ? AND key = ?`
+)
+
+// recordStmts are the point queries prepared on one *sql.DB; database/sql
+// prepares each on a connection at its first use there, and reuses it.
+type recordStmts struct {
+	get, put, insert, delete *sql.Stmt
+}
+
+func prepareRecordStmts(ctx context.Context, db *sql.DB, writes bool) (*recordStmts, error) {
+	var st recordStmts
+	var err error
+	prepare := func(dst **sql.Stmt, query string) {
+		if err == nil {
+			*dst, err = db.PrepareContext(ctx, query)
+		}
+	}
+	prepare(&st.get, sqlGet)
+	if writes {
+		prepare(&st.put, sqlPut)
+		prepare(&st.insert, sqlInsert)
+		prepare(&st.delete, sqlDelete)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vault: preparing statements: %w", err)
+	}
+	return &st, nil
+}
+
+// stmt returns s bound to t's transaction.
+func (t *sqliteTx) stmt(s *sql.Stmt) *sql.Stmt { return t.tx.StmtContext(t.ctx, s) }
 
 func (t *sqliteTx) Get(table, key string) ([]byte, error) {
 	if err := checkTable(table); err != nil {
@@ -232,7 +282,7 @@ func (t *sqliteTx) Get(table, key string) ([]byte, error) {
 		return nil, err
 	}
 	var v []byte
-	err := t.tx.QueryRowContext(t.ctx, `SELECT value FROM records WHERE tbl = ? AND key = ?`, table, key).Scan(&v)
+	err := t.stmt(t.stmts.get).QueryRowContext(t.ctx, table, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("vault: record %s/%s: %w", table, key, ErrNotFound)
 	}
@@ -249,8 +299,7 @@ func (t *sqliteTx) Put(table, key string, value []byte) error {
 	if err := checkRecord(table, key, value); err != nil {
 		return err
 	}
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO records (tbl, key, value) VALUES (?, ?, ?)
-		ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value`, table, key, nonNil(value))
+	_, err := t.stmt(t.stmts.put).ExecContext(t.ctx, table, key, nonNil(value))
 	if err != nil {
 		return fmt.Errorf("vault: put %s/%s: %w", table, key, err)
 	}
@@ -264,8 +313,7 @@ func (t *sqliteTx) Insert(table, key string, value []byte) error {
 	if err := checkRecord(table, key, value); err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO records (tbl, key, value) VALUES (?, ?, ?)
-		ON CONFLICT (tbl, key) DO NOTHING`, table, key, nonNil(value))
+	res, err := t.stmt(t.stmts.insert).ExecContext(t.ctx, table, key, nonNil(value))
 	if err != nil {
 		return fmt.Errorf("vault: insert %s/%s: %w", table, key, err)
 	}
@@ -287,7 +335,7 @@ func (t *sqliteTx) Delete(table, key string) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM records WHERE tbl = ? AND key = ?`, table, key); err != nil {
+	if _, err := t.stmt(t.stmts.delete).ExecContext(t.ctx, table, key); err != nil {
 		return fmt.Errorf("vault: delete %s/%s: %w", table, key, err)
 	}
 	return nil
