@@ -20,10 +20,15 @@ func (e *Embedded) blobPath(d [32]byte) string {
 
 // Put implements [Blobs]. The bytes are streamed into an unnamed file in
 // Dir/blobs/tmp (or, where the system lacks those, a named temporary file
-// there) while being hashed; the file is fsync'd, given its content
-// address and the directory holding it is fsync'd, in that order, so a
+// there) while being hashed; the file's data is made durable, it is given
+// its content address, and that name is made durable, in that order, so a
 // blob that Put acknowledged survives a crash and a blob path never holds
 // a partial file.
+//
+// Each "made durable" is an fsync of the file, then of its directory
+// (EmbeddedConfig.SyncEachBlob), or by default a flush of the whole file
+// system shared with the Puts in flight (see groupSync): under many
+// concurrent uploads, two flushes serve them all.
 func (e *Embedded) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInfo, error) {
 	if err := checkMaxSize(maxSize); err != nil {
 		return BlobInfo{}, err
@@ -59,11 +64,15 @@ func (e *Embedded) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInf
 		return BlobInfo{}, fmt.Errorf("vault: writing blob: %w", err)
 	}
 	info := hr.info()
-	if err := f.Sync(); err != nil {
-		return BlobInfo{}, fmt.Errorf("vault: syncing blob: %w", err)
-	}
 	final := e.blobPath(info.Digest)
 	sub := filepath.Dir(final)
+	syncData, syncName := f.Sync, func() error { return syncDir(sub) }
+	if e.fsSync != nil {
+		syncData, syncName = e.fsSync.Sync, e.fsSync.Sync
+	}
+	if err := syncData(); err != nil {
+		return BlobInfo{}, fmt.Errorf("vault: syncing blob: %w", err)
+	}
 	if _, err := os.Stat(sub); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Mkdir(sub, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 			return BlobInfo{}, fmt.Errorf("vault: storing blob: %w", err)
@@ -99,7 +108,7 @@ func (e *Embedded) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInf
 		}
 	}
 	ok = true
-	if err := syncDir(sub); err != nil {
+	if err := syncName(); err != nil {
 		return BlobInfo{}, err
 	}
 	return info, nil

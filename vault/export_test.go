@@ -6,3 +6,6 @@ func StageNamed(e *Embedded) { e.anonymous = false }
 
 // StagesAnonymous reports whether e's Put stages blobs in unnamed files.
 func StagesAnonymous(e *Embedded) bool { return e.anonymous }
+
+// SyncsFileSystem reports whether e's Put shares file-system flushes.
+func SyncsFileSystem(e *Embedded) bool { return e.fsSync != nil }

@@ -37,3 +37,32 @@ func linkAnonymous(f *os.File, path string) error {
 	}
 	return nil
 }
+
+// openSyncFS opens dir for syncFS, or returns nil where syncfs(2) may not
+// report a failed write-back (Linux before 5.8): there it returned 0
+// whatever happened, and Put must fsync each blob.
+func openSyncFS(dir string) (*os.File, error) {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return nil, nil
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor); err != nil || major < 5 || major == 5 && minor < 8 {
+		return nil, nil
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	return f, nil
+}
+
+// syncFS flushes the whole file system holding f — every file's data and
+// every name — in one call. It reports any write-back error on that file
+// system since the previous call on f.
+func syncFS(f *os.File) error {
+	if err := unix.Syncfs(int(f.Fd())); err != nil {
+		return fmt.Errorf("vault: flushing the file system of %s: %w", f.Name(), err)
+	}
+	return nil
+}

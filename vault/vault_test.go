@@ -46,17 +46,49 @@ func TestEmbeddedNamedStaging(t *testing.T) {
 	})
 }
 
+// TestEmbeddedSyncEachBlob runs the backend suite with every Put
+// fsyncing its own file and directory, the path taken where syncfs(2)
+// cannot report errors or when an operator asks for it.
+func TestEmbeddedSyncEachBlob(t *testing.T) {
+	if b, err := vault.OpenEmbedded(t.Context(), vault.EmbeddedConfig{Dir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	} else {
+		if runtime.GOOS == "linux" && !vault.SyncsFileSystem(b) {
+			t.Errorf("on Linux 5.8 and later, Puts should share file-system flushes by default")
+		}
+		b.Close()
+	}
+	vaulttest.TestBlobs(t, func(t *testing.T) vaulttest.Store {
+		s := embeddedStoreConfig(t, vault.EmbeddedConfig{SyncEachBlob: true})
+		open := s.Open
+		s.Open = func() vault.Backend {
+			b := open()
+			if vault.SyncsFileSystem(b.(*vault.Embedded)) {
+				t.Errorf("SyncEachBlob: Puts still share file-system flushes")
+			}
+			return b
+		}
+		return s
+	})
+}
+
 func TestPostgres(t *testing.T) {
 	vaulttest.PostgresDSN(t) // skip (or fail) early and loudly without a server
 	vaulttest.TestBackend(t, postgresStore)
 }
 
 func embeddedStore(t *testing.T) vaulttest.Store {
+	return embeddedStoreConfig(t, vault.EmbeddedConfig{})
+}
+
+// embeddedStoreConfig is embeddedStore with cfg (its Dir is set here).
+func embeddedStoreConfig(t *testing.T, cfg vault.EmbeddedConfig) vaulttest.Store {
 	dir := t.TempDir()
+	cfg.Dir = dir
 	return vaulttest.Store{
 		Open: func() vault.Backend {
 			t.Helper()
-			b, err := vault.OpenEmbedded(t.Context(), vault.EmbeddedConfig{Dir: dir})
+			b, err := vault.OpenEmbedded(t.Context(), cfg)
 			if err != nil {
 				t.Fatalf("OpenEmbedded: %v", err)
 			}

@@ -34,6 +34,7 @@ type options struct {
 	openWorkers int
 	shared      bool
 	debugAddr   string
+	syncEach    bool
 }
 
 func (o *options) flags(fs *flag.FlagSet) {
@@ -50,6 +51,7 @@ func (o *options) flags(fs *flag.FlagSet) {
 	fs.Int64Var(&o.maxOffer, "max-offer", 256<<20, "largest sealed offer accepted, in bytes")
 	fs.IntVar(&o.openWorkers, "open-workers", 4, "offers opened at once per tender")
 	fs.BoolVar(&o.shared, "shared", false, "several lpsed instances share the PostgreSQL database")
+	fs.BoolVar(&o.syncEach, "sync-each-blob", false, "embedded backend: fsync every stored offer on its own instead of flushing the data directory's file system once for all uploads in flight; for a file system other programs write much to")
 	fs.StringVar(&o.debugAddr, "debug-addr", "", "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it off the network")
 }
 
@@ -69,7 +71,7 @@ func (o *options) deployment(ctx context.Context, logger *slog.Logger) (*server.
 	if o.postgres != "" {
 		backend, err = vault.OpenPostgres(ctx, vault.PostgresConfig{DSN: o.postgres})
 	} else {
-		backend, err = vault.OpenEmbedded(ctx, vault.EmbeddedConfig{Dir: o.data})
+		backend, err = vault.OpenEmbedded(ctx, vault.EmbeddedConfig{Dir: o.data, SyncEachBlob: o.syncEach})
 	}
 	if err != nil {
 		return nil, nil, err
