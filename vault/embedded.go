@@ -20,7 +20,7 @@ type EmbeddedConfig struct {
 	// vault.db (SQLite, WAL mode) and blobs/.
 	Dir string
 	// Readers is the size of the read-only connection pool used by View
-	// and blob metadata; 0 means 4. Writes always go through a single
+	// and blob metadata; 0 means 16. Writes always go through a single
 	// connection, SQLite's own model.
 	Readers int
 	// SyncEachBlob makes every Put fsync its own file and directory.
@@ -65,7 +65,7 @@ func OpenEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 		return nil, errors.New("vault: EmbeddedConfig.Dir is empty")
 	}
 	if cfg.Readers <= 0 {
-		cfg.Readers = 4
+		cfg.Readers = 16
 	}
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
