@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"io"
 	"runtime"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -31,6 +32,13 @@ type Limit struct {
 	// plaintext (for the opening report), work the limit does not count.
 	SHA256Rate float64 `json:"sha256_bytes_per_s"`
 	Cores      int     `json:"cores"`
+	// ParallelCost is what the per-offer fixed cost becomes when Cores
+	// goroutines, each on its own thread, decrypt at once, over PerOffer
+	// (both in thread CPU time). The limit assumes 1: cores that do not
+	// slow each other down. On virtual CPUs that share a physical core,
+	// caches or a power budget with their siblings it is above 1, and
+	// no program can reach the limit on them.
+	ParallelCost float64 `json:"parallel_cost"`
 }
 
 // Seconds is the limit for offers offers of bytes plaintext bytes in all.
@@ -106,5 +114,52 @@ func measureLimit(target sealer.Target, sig []byte, committee *age.HybridIdentit
 		n++
 	}
 	l.SHA256Rate = float64(n) * limitPayload / el.Seconds()
+
+	parallel, err := parallelFixedCost(l.Cores, func() error {
+		_, err := decrypt(empty.Bytes())
+		return err
+	})
+	if err != nil {
+		return l, err
+	}
+	l.ParallelCost = float64(parallel) / float64(l.PerOffer)
 	return l, nil
+}
+
+// parallelFixedCost runs op on cores goroutines at once, each locked to
+// its own thread, and returns op's mean cost in thread CPU time.
+func parallelFixedCost(cores int, op func() error) (time.Duration, error) {
+	costs := make([]time.Duration, cores)
+	errs := make([]error, cores)
+	var ready, wg sync.WaitGroup
+	ready.Add(cores)
+	start := make(chan struct{})
+	for i := range cores {
+		wg.Go(func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			ready.Done()
+			<-start
+			var n int
+			var el time.Duration
+			for t0 := threadCPU(); el < 300*time.Millisecond || n < 20; el = threadCPU() - t0 {
+				if errs[i] = op(); errs[i] != nil {
+					return
+				}
+				n++
+			}
+			costs[i] = el / time.Duration(n)
+		})
+	}
+	ready.Wait()
+	close(start)
+	wg.Wait()
+	var sum time.Duration
+	for i := range cores {
+		if errs[i] != nil {
+			return 0, errs[i]
+		}
+		sum += costs[i]
+	}
+	return sum / time.Duration(cores), nil
 }

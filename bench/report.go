@@ -116,6 +116,7 @@ func markdown(r *Report) string {
 		p("| **limit** | **%.3f s** |", o.LimitSeconds)
 		p("| **wall / limit** | **%.2f** (target ≤ 1.25: %s) |", o.Ratio, met(o.Ratio <= 1.25))
 		p("| CPU used / CPU the limit counts | %.2f (the run got %.2f of %d cores) |", o.CPURatio, o.Usage.CPUCores, o.Limit.Cores)
+		p("| per-offer fixed cost with %d cores busy / with one | %.2f (the limit assumes 1) |", o.Limit.Cores, o.Limit.ParallelCost)
 		p("| offers/s | %.1f |", o.OffersPerS)
 		p("| MB/s (plaintext, 10⁶ B) | %.1f |", o.MBPerS)
 		p("| per-offer latency p50 / p95 / p99 / max | %.1f / %.1f / %.1f / %.1f ms |", o.PerOffer.P50, o.PerOffer.P95, o.PerOffer.P99, o.PerOffer.Max)
