@@ -154,9 +154,7 @@ func decrypt(c *chain, sig []byte, ct *ciphertext) ([]byte, error) {
 	r := h3(sigma[:], msg[:])
 	var rP []byte
 	if c.keyOnG2 {
-		p := new(bls12381.G2)
-		p.ScalarMult(r, bls12381.G2Generator())
-		rP = p.BytesCompressed()
+		rP = mulG2Generator(r).BytesCompressed() // fixedbase.go
 	} else {
 		p := new(bls12381.G1)
 		p.ScalarMult(r, bls12381.G1Generator())
