@@ -29,6 +29,12 @@ type Config struct {
 	// Storage.Append. A single call with more entries is not split.
 	// Zero means 4096.
 	MaxBatch int
+	// RecentBytes bounds the memory kept for the latest entries, which
+	// Entries then serves without reading Storage (a tender's closing
+	// replays the log since its announcement, and a hundred tenders
+	// closing at once read the same recent entries a hundred times).
+	// Zero means 16 MiB; negative keeps none.
+	RecentBytes int
 }
 
 // A Log appends entries to a Storage and signs its checkpoints. It is safe
@@ -47,6 +53,7 @@ type Log struct {
 	frontier map[int64]tlog.Hash
 	lastCP   int64 // size of the last checkpoint stored
 	stale    bool  // the storage changed under us; reload before appending
+	recent   recentEntries
 }
 
 type appendRequest struct {
@@ -77,6 +84,12 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	if l.maxBatch <= 0 {
 		l.maxBatch = 4096
+	}
+	switch {
+	case cfg.RecentBytes == 0:
+		l.recent.max = 16 << 20
+	case cfg.RecentBytes > 0:
+		l.recent.max = cfg.RecentBytes
 	}
 	if err := l.load(ctx); err != nil {
 		return nil, err
@@ -137,6 +150,7 @@ func (l *Log) load(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	l.size, l.frontier, l.stale = n, frontier, false
+	l.recent.reset(n)
 	l.mu.Unlock()
 	return nil
 }
@@ -270,6 +284,7 @@ func (l *Log) commit(ctx context.Context, batch []*appendRequest, count int) (in
 	l.mu.Lock()
 	l.size += int64(len(entries))
 	l.frontier = frontier
+	l.recent.add(n, entries)
 	l.mu.Unlock()
 	return n, nil
 }

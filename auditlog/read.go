@@ -10,10 +10,92 @@ import (
 func (l *Log) Origin() string { return l.origin }
 
 // Entries returns the entries at indexes [start, end), as stored. end must
-// not exceed Size.
+// not exceed Size. The latest entries (Config.RecentBytes) come from
+// memory; the rest from Storage.
 func (l *Log) Entries(ctx context.Context, start, end int64) ([][]byte, error) {
-	if start < 0 || end < start || end > l.Size() {
-		return nil, fmt.Errorf("auditlog: entries [%d, %d) outside the log of size %d", start, end, l.Size())
+	l.mu.Lock()
+	size := l.size
+	var tail [][]byte
+	from := end
+	if start >= 0 && end >= start && end <= size {
+		from, tail = l.recent.copyRange(start, end)
 	}
-	return l.storage.ReadEntries(ctx, start, end)
+	l.mu.Unlock()
+	if start < 0 || end < start || end > size {
+		return nil, fmt.Errorf("auditlog: entries [%d, %d) outside the log of size %d", start, end, size)
+	}
+	if from == start {
+		return tail, nil
+	}
+	head, err := l.storage.ReadEntries(ctx, start, from)
+	if err != nil {
+		return nil, err
+	}
+	return append(head, tail...), nil
+}
+
+// recentEntries keeps copies of the latest entries, [start, start+len(entries)),
+// always ending at the log's size, within max bytes. Guarded by Log.mu.
+type recentEntries struct {
+	max     int
+	start   int64
+	entries [][]byte
+	bytes   int
+}
+
+// reset empties the cache of a log now of size n.
+func (r *recentEntries) reset(n int64) {
+	r.start, r.entries, r.bytes = n, nil, 0
+}
+
+// add records entries appended at index n, evicting the oldest beyond max.
+func (r *recentEntries) add(n int64, entries [][]byte) {
+	if r.max <= 0 {
+		r.reset(n + int64(len(entries)))
+		return
+	}
+	if n != r.start+int64(len(r.entries)) {
+		r.reset(n) // not contiguous: start over from here
+	}
+	total := 0
+	for _, e := range entries {
+		total += len(e)
+	}
+	buf := make([]byte, 0, total) // one copy: callers may reuse their slices
+	for _, e := range entries {
+		buf = append(buf, e...)
+		r.entries = append(r.entries, buf[len(buf)-len(e):len(buf):len(buf)])
+		r.bytes += len(e)
+	}
+	drop := 0
+	for r.bytes > r.max && drop < len(r.entries) {
+		r.bytes -= len(r.entries[drop])
+		drop++
+	}
+	if drop > 0 {
+		clear(r.entries[:drop]) // append's next growth copies only the rest
+		r.entries = r.entries[drop:]
+		r.start += int64(drop)
+	}
+}
+
+// copyRange returns copies of the cached entries in [start, end) and the
+// index from which they begin: end if none are cached, start if all are.
+func (r *recentEntries) copyRange(start, end int64) (int64, [][]byte) {
+	from := max(start, r.start)
+	if from >= end || end > r.start+int64(len(r.entries)) {
+		return end, nil
+	}
+	src := r.entries[from-r.start : end-r.start]
+	total := 0
+	for _, e := range src {
+		total += len(e)
+	}
+	buf := make([]byte, 0, total)
+	out := make([][]byte, len(src))
+	for i, e := range src {
+		buf = append(buf, e...)
+		out[i] = buf[len(buf)-len(e) : len(buf) : len(buf)]
+	}
+	return from, out
 }
