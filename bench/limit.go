@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,6 +40,50 @@ type Limit struct {
 	// caches or a power budget with their siblings it is above 1, and
 	// no program can reach the limit on them.
 	ParallelCost float64 `json:"parallel_cost"`
+	// Readings is how many times the limit was measured; each field above
+	// is the median of the readings. PerOfferMin and PerOfferMax show
+	// their spread: a single-thread figure on shared vCPUs moves by a
+	// third between minutes.
+	Readings    int           `json:"readings"`
+	PerOfferMin time.Duration `json:"per_offer_fixed_min_ns"`
+	PerOfferMax time.Duration `json:"per_offer_fixed_max_ns"`
+}
+
+// limitReadings is how many times measureLimit measures the limit.
+const limitReadings = 3
+
+// measureLimit measures the limit limitReadings times and keeps the
+// median of each part.
+func measureLimit(target sealer.Target, sig []byte, committee *age.HybridIdentity) (Limit, error) {
+	var ls []Limit
+	for range limitReadings {
+		l, err := measureLimitOnce(target, sig, committee)
+		if err != nil {
+			return l, err
+		}
+		ls = append(ls, l)
+	}
+	median := func(f func(Limit) float64) float64 {
+		v := make([]float64, len(ls))
+		for i, l := range ls {
+			v[i] = f(l)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	out := ls[0]
+	out.AgeRate = median(func(l Limit) float64 { return l.AgeRate })
+	out.Pairing = time.Duration(median(func(l Limit) float64 { return float64(l.Pairing) }))
+	out.PerOffer = time.Duration(median(func(l Limit) float64 { return float64(l.PerOffer) }))
+	out.SHA256Rate = median(func(l Limit) float64 { return l.SHA256Rate })
+	out.ParallelCost = median(func(l Limit) float64 { return l.ParallelCost })
+	out.Readings = len(ls)
+	out.PerOfferMin, out.PerOfferMax = ls[0].PerOffer, ls[0].PerOffer
+	for _, l := range ls {
+		out.PerOfferMin = min(out.PerOfferMin, l.PerOffer)
+		out.PerOfferMax = max(out.PerOfferMax, l.PerOffer)
+	}
+	return out, nil
 }
 
 // Seconds is the limit for offers offers of bytes plaintext bytes in all.
@@ -48,9 +93,9 @@ func (l Limit) Seconds(bytes int64, offers int) float64 {
 
 const limitPayload = 8 << 20 // bytes decrypted per age-rate sample
 
-// measureLimit measures the limit's parts on one goroutine, in CPU time, with offers
+// measureLimitOnce measures the limit's parts on one goroutine, in CPU time, with offers
 // sealed to target and opened with the round's signature sig.
-func measureLimit(target sealer.Target, sig []byte, committee *age.HybridIdentity) (Limit, error) {
+func measureLimitOnce(target sealer.Target, sig []byte, committee *age.HybridIdentity) (Limit, error) {
 	l := Limit{Cores: min(runtime.GOMAXPROCS(0), runtime.NumCPU())}
 	// Timed in this thread's CPU time, not wall time: on a shared machine
 	// a single goroutine is descheduled, and wall time would inflate the

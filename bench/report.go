@@ -126,8 +126,8 @@ func markdown(r *Report) string {
 		p("| submission (not measured phase) | %.1f offers/s, %.2f cores |", o.SubmitRate, o.Submit.CPUCores)
 		p("")
 		l := o.Limit
-		p("**Limit**, measured in this run on one goroutine in its thread's CPU time (so other load on the machine does not inflate it): age payload decryption %.0f MB/s; per-offer fixed cost %.2f ms (age.Decrypt of an empty sealed offer: header, pairing, ML-KEM-768 + X25519, MAC); one pairing %.2f ms; %d cores. limit = (%s / age rate + %d × fixed) / %d. Not counted in it: SHA-256 at %.0f MB/s, which the engine runs twice per offer (the vault re-checks the sealed file's digest; the report needs the plaintext's).",
-			l.AgeRate/1e6, float64(l.PerOffer)/1e6, float64(l.Pairing)/1e6, l.Cores, mib(o.PlainBytes), o.Offers, l.Cores, l.SHA256Rate/1e6)
+		p("**Limit**, measured in this run on one goroutine in its thread's CPU time (so other load on the machine does not inflate it), the median of %d readings (per-offer fixed cost %.2f–%.2f ms): age payload decryption %.0f MB/s; per-offer fixed cost %.2f ms (age.Decrypt of an empty sealed offer: header, pairing, ML-KEM-768 + X25519, MAC); one pairing %.2f ms; %d cores. limit = (%s / age rate + %d × fixed) / %d. Not counted in it: SHA-256 at %.0f MB/s, which the engine runs twice per offer (the vault re-checks the sealed file's digest; the report needs the plaintext's).",
+			l.Readings, float64(l.PerOfferMin)/1e6, float64(l.PerOfferMax)/1e6, l.AgeRate/1e6, float64(l.PerOffer)/1e6, float64(l.Pairing)/1e6, l.Cores, mib(o.PlainBytes), o.Offers, l.Cores, l.SHA256Rate/1e6)
 		p("")
 		p("*Per-offer latency* is the time from the engine opening an offer's sealed blob to the sink's Close of its plaintext: the whole decryption of one offer including storage reads, not the wait before a worker takes it.")
 		p("")
