@@ -1,16 +1,27 @@
 package vault
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // groupSync merges concurrent calls of one durability operation (group
 // commit, as auditlog merges appends): Sync returns once the operation
 // has run to completion after Sync was called, and one run serves every
 // caller queued when it began.
+//
+// A failure is final: every later Sync returns it without running do.
+// A file-system flush reports a write-back error once, to whichever run
+// comes first, and that may be a run this caller's bytes were not
+// waiting for (the kernel writes back in the background too); after it,
+// no flush can vouch for bytes written before it (PostgreSQL's lesson
+// from fsync errors). The owner must be reopened.
 type groupSync struct {
 	do      func() error
 	mu      sync.Mutex
 	queue   []*syncWaiter
 	leading bool
+	failed  error // the first failure; guarded by mu
 }
 
 type syncWaiter struct {
@@ -41,9 +52,17 @@ func (g *groupSync) lead(me *syncWaiter) {
 	g.mu.Lock()
 	run := g.queue
 	g.queue = nil
+	err := g.failed
 	g.mu.Unlock()
-	err := g.do()
+	if err == nil {
+		if err = g.do(); err != nil {
+			err = fmt.Errorf("%w; nothing is durable from now on, reopen the vault after checking the disk", err)
+		}
+	}
 	g.mu.Lock()
+	if g.failed == nil {
+		g.failed = err
+	}
 	if len(g.queue) > 0 {
 		g.queue[0].wake <- true
 	} else {
