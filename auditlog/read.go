@@ -3,6 +3,7 @@ package auditlog
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // Origin returns the log's origin, the first line of its checkpoints and
@@ -13,17 +14,14 @@ func (l *Log) Origin() string { return l.origin }
 // not exceed Size. The latest entries (Config.RecentBytes) come from
 // memory; the rest from Storage.
 func (l *Log) Entries(ctx context.Context, start, end int64) ([][]byte, error) {
-	l.mu.Lock()
-	size := l.size
-	var tail [][]byte
-	from := end
-	if start >= 0 && end >= start && end <= size {
-		from, tail = l.recent.copyRange(start, end)
-	}
-	l.mu.Unlock()
-	if start < 0 || end < start || end > size {
+	// The size only grows, so a range valid now stays valid below.
+	if size := l.Size(); start < 0 || end < start || end > size {
 		return nil, fmt.Errorf("auditlog: entries [%d, %d) outside the log of size %d", start, end, size)
 	}
+	l.mu.Lock()
+	from, cached := l.recent.rangeFrom(start, end)
+	l.mu.Unlock()
+	tail := copyEntries(cached) // outside the lock: the bytes never change
 	if from == start {
 		return tail, nil
 	}
@@ -57,14 +55,8 @@ func (r *recentEntries) add(n int64, entries [][]byte) {
 	if n != r.start+int64(len(r.entries)) {
 		r.reset(n) // not contiguous: start over from here
 	}
-	total := 0
-	for _, e := range entries {
-		total += len(e)
-	}
-	buf := make([]byte, 0, total) // one copy: callers may reuse their slices
-	for _, e := range entries {
-		buf = append(buf, e...)
-		r.entries = append(r.entries, buf[len(buf)-len(e):len(buf):len(buf)])
+	for _, e := range copyEntries(entries) { // callers may reuse their slices
+		r.entries = append(r.entries, e)
 		r.bytes += len(e)
 	}
 	drop := 0
@@ -79,23 +71,33 @@ func (r *recentEntries) add(n int64, entries [][]byte) {
 	}
 }
 
-// copyRange returns copies of the cached entries in [start, end) and the
-// index from which they begin: end if none are cached, start if all are.
-func (r *recentEntries) copyRange(start, end int64) (int64, [][]byte) {
+// rangeFrom returns the cached entries in [start, end) — a copy of the
+// slice, sharing the bytes — and the index from which they begin: end if
+// none are cached, start if all are.
+func (r *recentEntries) rangeFrom(start, end int64) (int64, [][]byte) {
 	from := max(start, r.start)
 	if from >= end || end > r.start+int64(len(r.entries)) {
 		return end, nil
 	}
-	src := r.entries[from-r.start : end-r.start]
+	return from, slices.Clone(r.entries[from-r.start : end-r.start])
+}
+
+// copyEntries copies entries into one new buffer, so that neither an
+// appender reusing its slices nor a caller changing what Entries returned
+// can change the cache.
+func copyEntries(entries [][]byte) [][]byte {
+	if entries == nil {
+		return nil
+	}
 	total := 0
-	for _, e := range src {
+	for _, e := range entries {
 		total += len(e)
 	}
 	buf := make([]byte, 0, total)
-	out := make([][]byte, len(src))
-	for i, e := range src {
+	out := make([][]byte, len(entries))
+	for i, e := range entries {
 		buf = append(buf, e...)
 		out[i] = buf[len(buf)-len(e) : len(buf) : len(buf)]
 	}
-	return from, out
+	return out
 }

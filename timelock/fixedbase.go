@@ -43,13 +43,7 @@ var g2Table = sync.OnceValue(func() *[baseDigits][baseEntries]bls12381.G2 {
 
 // mulG2Generator returns k·G2. Variable-time in k: see above.
 func mulG2Generator(k *bls12381.Scalar) *bls12381.G2 {
-	b, err := k.MarshalBinary()
-	if err != nil || len(b) != scalarBytes {
-		// Cannot happen for a Scalar; keep the constant-time path if it does.
-		p := new(bls12381.G2)
-		p.ScalarMult(k, bls12381.G2Generator())
-		return p
-	}
+	b, _ := k.MarshalBinary() // 32 bytes, big-endian, as circl's own scalarMult reads it
 	t := g2Table()
 	q := new(bls12381.G2)
 	q.SetIdentity()

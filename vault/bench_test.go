@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,8 +90,7 @@ func BenchmarkBlobPutConcurrent(b *testing.B) {
 	const size = 256 << 10
 	const perProc = 64
 	parallel := func(b *testing.B, put func(data []byte, i uint64) error) {
-		var next sync.Mutex
-		var n uint64
+		var next atomic.Uint64
 		b.SetBytes(size)
 		b.SetParallelism(perProc)
 		b.RunParallel(func(pb *testing.PB) {
@@ -99,10 +99,7 @@ func BenchmarkBlobPutConcurrent(b *testing.B) {
 				data[i] = byte(i * 31)
 			}
 			for pb.Next() {
-				next.Lock()
-				i := n
-				n++
-				next.Unlock()
+				i := next.Add(1) - 1
 				binary.BigEndian.PutUint64(data, i) // distinct content, no dedup
 				if err := put(data, i); err != nil {
 					b.Error(err)

@@ -26,13 +26,8 @@ func TestEmbedded(t *testing.T) {
 // TestEmbeddedNamedStaging runs the blob suite with Put staging blobs in
 // named temporary files, the path where O_TMPFILE is not available.
 func TestEmbeddedNamedStaging(t *testing.T) {
-	if b, err := vault.OpenEmbedded(t.Context(), vault.EmbeddedConfig{Dir: t.TempDir()}); err != nil {
-		t.Fatal(err)
-	} else {
-		if runtime.GOOS == "linux" && !vault.StagesAnonymous(b) {
-			t.Errorf("on Linux, Put should stage blobs in unnamed files")
-		}
-		b.Close()
+	if runtime.GOOS == "linux" && !vault.StagesAnonymous(defaultEmbedded(t)) {
+		t.Errorf("on Linux, Put should stage blobs in unnamed files")
 	}
 	vaulttest.TestBlobs(t, func(t *testing.T) vaulttest.Store {
 		s := embeddedStore(t)
@@ -46,17 +41,13 @@ func TestEmbeddedNamedStaging(t *testing.T) {
 	})
 }
 
-// TestEmbeddedSyncEachBlob runs the backend suite with every Put
-// fsyncing its own file and directory, the path taken where syncfs(2)
-// cannot report errors or when an operator asks for it.
+// TestEmbeddedSyncEachBlob runs the blob suite with every Put fsyncing
+// its own file and directory, the path taken where syncfs(2) cannot
+// report errors or when an operator asks for it.
 func TestEmbeddedSyncEachBlob(t *testing.T) {
-	if b, err := vault.OpenEmbedded(t.Context(), vault.EmbeddedConfig{Dir: t.TempDir()}); err != nil {
-		t.Fatal(err)
-	} else {
-		if runtime.GOOS == "linux" && !vault.SyncsFileSystem(b) {
-			t.Errorf("on Linux 5.8 and later, Puts should share file-system flushes by default")
-		}
-		b.Close()
+	b := defaultEmbedded(t)
+	if got, want := vault.SyncsFileSystem(b), vault.CanSyncFS(t.TempDir()); got != want {
+		t.Errorf("by default Puts share file-system flushes: %v; this system can report their failures: %v", got, want)
 	}
 	vaulttest.TestBlobs(t, func(t *testing.T) vaulttest.Store {
 		s := embeddedStoreConfig(t, vault.EmbeddedConfig{SyncEachBlob: true})
@@ -70,6 +61,18 @@ func TestEmbeddedSyncEachBlob(t *testing.T) {
 		}
 		return s
 	})
+}
+
+// defaultEmbedded opens an embedded backend with the default
+// configuration, closed when the test ends.
+func defaultEmbedded(t *testing.T) *vault.Embedded {
+	t.Helper()
+	b, err := vault.OpenEmbedded(t.Context(), vault.EmbeddedConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
 }
 
 func TestPostgres(t *testing.T) {
