@@ -49,6 +49,23 @@ func checkMaxSize(maxSize int64) error {
 	return nil
 }
 
+// fill reads from r until buf is full or r ends. It returns io.EOF (with
+// the bytes read before it) only at the end of r, and r's own errors as
+// they are — including io.ErrUnexpectedEOF, which net/http returns for a
+// truncated upload. io.ReadFull reports a short end with that same error,
+// so a blob stored through it could be a cut-off upload.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
 // hashingReader hashes and counts what passes through it and refuses to read
 // past max bytes.
 type hashingReader struct {

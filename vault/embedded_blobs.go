@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -60,7 +61,7 @@ func (e *Embedded) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInf
 		}
 	}()
 	hr := newHashingReader(r, maxSize)
-	if _, err := io.Copy(f, ctxReader{ctx, hr}); err != nil {
+	if err := copyInChunks(f, ctxReader{ctx, hr}); err != nil {
 		return BlobInfo{}, fmt.Errorf("vault: writing blob: %w", err)
 	}
 	info := hr.info()
@@ -172,6 +173,34 @@ func syncDir(dir string) error {
 		return fmt.Errorf("vault: syncing %s: %w", dir, err)
 	}
 	return nil
+}
+
+// writeChunk is how many bytes Put gathers before each write to the file.
+// An upload arrives in socket-sized reads (a few KiB to 64 KiB); writing
+// each as it comes cost 0.48 ms of kernel time per 256 KiB offer in a
+// deadline rush, where one 256 KiB write costs about a third of 32 KiB
+// ones (go test -bench BlobPut ./vault).
+const writeChunk = 256 << 10
+
+var chunkBuffers = sync.Pool{New: func() any { return new([writeChunk]byte) }}
+
+// copyInChunks copies r to f in writes of writeChunk bytes (the last may
+// be shorter).
+func copyInChunks(f *os.File, r io.Reader) error {
+	buf := chunkBuffers.Get().(*[writeChunk]byte)
+	defer chunkBuffers.Put(buf)
+	for {
+		n, err := fill(r, buf[:])
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if _, werr := f.Write(buf[:n]); werr != nil {
+			return werr
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
 }
 
 // ctxReader stops a long copy when its context is done.

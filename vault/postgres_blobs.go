@@ -30,8 +30,8 @@ func (p *Postgres) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInf
 	}
 	hr := newHashingReader(r, maxSize)
 	buf := make([]byte, min(pgChunkSize, maxSize+1))
-	n, first := io.ReadFull(ctxReader{ctx, hr}, buf)
-	if first != nil && first != io.EOF && first != io.ErrUnexpectedEOF {
+	n, first := fill(ctxReader{ctx, hr}, buf)
+	if first != nil && first != io.EOF {
 		return BlobInfo{}, fmt.Errorf("vault: writing blob: %w", first)
 	}
 	tx, err := p.pool.Begin(ctx)
@@ -46,18 +46,18 @@ func (p *Postgres) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInf
 	for seq := 0; ; seq++ {
 		err := first
 		if seq > 0 {
-			n, err = io.ReadFull(ctxReader{ctx, hr}, buf)
+			n, err = fill(ctxReader{ctx, hr}, buf)
 		}
-		if n > 0 && err == nil || err == io.ErrUnexpectedEOF {
+		if err != nil && err != io.EOF {
+			return BlobInfo{}, fmt.Errorf("vault: writing blob: %w", err)
+		}
+		if n > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO blob_chunks (blob_id, seq, data) VALUES ($1, $2, $3)`, id, seq, buf[:n]); err != nil {
 				return BlobInfo{}, fmt.Errorf("vault: writing blob: %w", err)
 			}
 		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
+		if err == io.EOF {
 			break
-		}
-		if err != nil {
-			return BlobInfo{}, fmt.Errorf("vault: writing blob: %w", err)
 		}
 	}
 	info := hr.info()
