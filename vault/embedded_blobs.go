@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -89,7 +90,9 @@ func (e *Embedded) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInf
 	if anonymous {
 		err := linkAnonymous(f, final)
 		if errors.Is(err, fs.ErrExist) {
-			tmp = fmt.Sprintf("%s.put-%d", final, time.Now().UnixNano())
+			// Staged in tmp/, where a crash before the rename leaves it
+			// for clearTemp, not next to the blob.
+			tmp = filepath.Join(tmpDir, fmt.Sprintf("put-replace-%d-%d", os.Getpid(), replaceSeq.Add(1)))
 			if err = linkAnonymous(f, tmp); err == nil {
 				err = os.Rename(tmp, final)
 			}
@@ -181,6 +184,9 @@ func syncDir(dir string) error {
 // deadline rush, where one 256 KiB write costs about a third of 32 KiB
 // ones (go test -bench BlobPut ./vault).
 const writeChunk = 256 << 10
+
+// replaceSeq numbers the staging names of replaced blobs in this process.
+var replaceSeq atomic.Uint64
 
 var chunkBuffers = sync.Pool{New: func() any { return new([writeChunk]byte) }}
 

@@ -277,3 +277,84 @@ func TestPostgresPoolCannotDeadlock(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestEmbeddedReplaceLeavesNoFiles puts the same bytes again (alone and
+// concurrently) and over a damaged copy: each blob stays one file under
+// blobs/ab/, nothing stays in blobs/tmp/, and staging files a crash left
+// there are removed at the next open once they are an hour old.
+func TestEmbeddedReplaceLeavesNoFiles(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	b, err := vault.OpenEmbedded(ctx, vault.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("offer "), 50_000)
+	put := func() vault.BlobInfo {
+		t.Helper()
+		info, err := b.Put(ctx, bytes.NewReader(data), 1<<20)
+		if err != nil {
+			t.Fatalf("Put: %v", err)
+		}
+		return info
+	}
+	info := put()
+	put()
+	h := hex.EncodeToString(info.Digest[:])
+	p := filepath.Join(dir, "blobs", h[:2], h[2:])
+	if err := os.WriteFile(p, []byte("damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	put() // repairs
+	done := make(chan struct{})
+	for range 8 {
+		go func() { defer func() { done <- struct{}{} }(); put() }()
+	}
+	for range 8 {
+		<-done
+	}
+	if got, err := os.ReadFile(p); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("blob after replacing: %d bytes, %v; want the %d put", len(got), err, len(data))
+	}
+	files := func() (names []string) {
+		t.Helper()
+		err := filepath.WalkDir(filepath.Join(dir, "blobs"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				names = append(names, strings.TrimPrefix(p, dir))
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	want := filepath.Join("/blobs", h[:2], h[2:])
+	if got := files(); len(got) != 1 || got[0] != want {
+		t.Fatalf("files under blobs/: %q, want only %s", got, want)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// What a crash between staging and renaming leaves.
+	stale := filepath.Join(dir, "blobs", "tmp", "put-replace-1-1")
+	fresh := filepath.Join(dir, "blobs", "tmp", "put-replace-1-2")
+	for _, f := range []string{stale, fresh} {
+		if err := os.WriteFile(f, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	b, err = vault.OpenEmbedded(ctx, vault.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if got := files(); len(got) != 2 || got[1] != strings.TrimPrefix(fresh, dir) {
+		t.Fatalf("files under blobs/ after reopening: %q, want %s and the fresh %s (another process's Put may be writing it)", got, want, fresh)
+	}
+}
