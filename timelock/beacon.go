@@ -22,7 +22,8 @@ func (c Chain) VerifySignature(round uint64, sig []byte) error {
 	if c.IsZero() {
 		return errors.New("timelock: no chain given")
 	}
-	return c.c.verifySignature(round, sig)
+	_, err := c.c.verifySignature(round, sig)
+	return err
 }
 
 // sigCache remembers signatures that verified, so a round costs one

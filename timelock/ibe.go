@@ -117,30 +117,22 @@ func (k *roundKey) encrypt(msg []byte) (*ciphertext, error) {
 
 // decrypt is kyber's DecryptCCAonG2 (or G1). sig must be a verified beacon
 // signature for the round; U must have been parsed strictly.
-func decrypt(c *chain, sig []byte, ct *ciphertext) ([]byte, error) {
+func decrypt(c *chain, sig roundSignature, ct *ciphertext) ([]byte, error) {
 	var gid *bls12381.Gt
 	if c.keyOnG2 {
-		s, err := parseG1(sig)
-		if err != nil {
-			return nil, fmt.Errorf("timelock: signature: %w", err)
-		}
 		if ct.uG2 == nil {
 			if err := c.parseU(ct); err != nil {
 				return nil, fmt.Errorf("timelock: ciphertext U: %w", err)
 			}
 		}
-		gid = bls12381.Pair(s, ct.uG2)
+		gid = bls12381.Pair(sig.g1, ct.uG2)
 	} else {
-		s, err := parseG2(sig)
-		if err != nil {
-			return nil, fmt.Errorf("timelock: signature: %w", err)
-		}
 		if ct.uG1 == nil {
 			if err := c.parseU(ct); err != nil {
 				return nil, fmt.Errorf("timelock: ciphertext U: %w", err)
 			}
 		}
-		gid = bls12381.Pair(ct.uG1, s)
+		gid = bls12381.Pair(ct.uG1, sig.g2)
 	}
 	h := h2(gid)
 	var sigma, msg [fileKeySize]byte

@@ -82,17 +82,26 @@ func (c *chain) parseU(ct *ciphertext) error {
 	return err
 }
 
+// roundSignature is a beacon's round signature, parsed: on G1 for keys on
+// G2 (quicknet), on G2 for keys on G1.
+type roundSignature struct {
+	g1 *bls12381.G1
+	g2 *bls12381.G2
+}
+
 // verifySignature checks the BLS equation e(sig, g2) == e(H1(ID(round)), pk)
-// (or its mirror for keys on G1), drand's VerifyBeacon. It is written with
-// circl's pairing directly rather than circl/sign/bls because fastnet's
-// hash-to-curve DST is not the one sign/bls uses.
-func (c *chain) verifySignature(round uint64, sig []byte) error {
+// (or its mirror for keys on G1), drand's VerifyBeacon, and returns the
+// parsed signature. It is written with circl's pairing directly rather
+// than circl/sign/bls because fastnet's hash-to-curve DST is not the one
+// sign/bls uses.
+func (c *chain) verifySignature(round uint64, sig []byte) (roundSignature, error) {
 	id := roundIdentity(round)
+	var rs roundSignature
 	var ok bool
 	if c.keyOnG2 {
 		s, err := parseG1(sig)
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrBadSignature, err)
+			return rs, fmt.Errorf("%w: %v", ErrBadSignature, err)
 		}
 		q := new(bls12381.G1)
 		q.Hash(id, c.dst)
@@ -101,10 +110,11 @@ func (c *chain) verifySignature(round uint64, sig []byte) error {
 			[]*bls12381.G1{s, q},
 			[]*bls12381.G2{bls12381.G2Generator(), c.pkG2},
 			[]int{1, -1}).IsIdentity()
+		rs.g1 = s
 	} else {
 		s, err := parseG2(sig)
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrBadSignature, err)
+			return rs, fmt.Errorf("%w: %v", ErrBadSignature, err)
 		}
 		q := new(bls12381.G2)
 		q.Hash(id, c.dst)
@@ -112,9 +122,10 @@ func (c *chain) verifySignature(round uint64, sig []byte) error {
 			[]*bls12381.G1{bls12381.G1Generator(), c.pkG1},
 			[]*bls12381.G2{s, q},
 			[]int{1, -1}).IsIdentity()
+		rs.g2 = s
 	}
 	if !ok {
-		return fmt.Errorf("%w: not %s's signature of round %d", ErrBadSignature, Chain{c}, round)
+		return roundSignature{}, fmt.Errorf("%w: not %s's signature of round %d", ErrBadSignature, Chain{c}, round)
 	}
-	return nil
+	return rs, nil
 }

@@ -59,7 +59,7 @@ func (r *Recipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
 type Identity struct {
 	chain *chain
 	round uint64
-	sig   []byte
+	sig   roundSignature // verified, parsed once for every file opened
 }
 
 var _ age.Identity = (*Identity)(nil)
@@ -71,10 +71,11 @@ func NewIdentity(c Chain, round uint64, signature []byte) (*Identity, error) {
 	if c.IsZero() {
 		return nil, errors.New("timelock: no chain given")
 	}
-	if err := c.c.verifySignature(round, signature); err != nil {
+	sig, err := c.c.verifySignature(round, signature)
+	if err != nil {
 		return nil, err
 	}
-	return &Identity{chain: c.c, round: round, sig: append([]byte(nil), signature...)}, nil
+	return &Identity{chain: c.c, round: round, sig: sig}, nil
 }
 
 // Unwrap implements age.Identity. It skips stanzas of other types (such
