@@ -67,8 +67,10 @@ func KeyID(r *age.HybridRecipient) string {
 }
 
 // keyIDs maps a weak pointer to a recipient to its KeyID. A
-// HybridRecipient cannot change after parsing, so an id never goes stale;
-// a cleanup drops the entry once the recipient is collected.
+// HybridRecipient has only unexported fields and no method that changes
+// it, so an id does not go stale (short of overwriting *r with another
+// recipient, which nothing here does); a cleanup drops the entry once the
+// recipient is collected.
 var keyIDs sync.Map
 
 func (t Target) check() error {
