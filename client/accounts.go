@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"io"
 	"net/url"
 	"time"
 )
@@ -54,6 +55,7 @@ type User struct {
 	Status     string
 	Registered time.Time
 	Documents  []DocumentInfo
+	Sanction   *Sanction // the deactivation in force, if any
 }
 
 // DocumentInfo is a registration document and its verification.
@@ -67,6 +69,16 @@ type DocumentInfo struct {
 // User returns an account: one's own, or any for a verifier or admin.
 func (c *Client) User(ctx context.Context, id string) (*User, error) {
 	return get[User](ctx, c, "GET", "/v1/users/"+url.PathEscape(id), nil)
+}
+
+// UserDocument copies user's registration document of kind (such as
+// "ktp") to w and returns its size: one's own, or another's as its
+// reviewer (a verifier for providers and officials, an admin for LPSE
+// staff). It reads at most limit bytes and fails with
+// ErrResponseTooLarge beyond. The server answers CodeForbidden to
+// anyone else and CodeNotFound if the account has no document of kind.
+func (c *Client) UserDocument(ctx context.Context, user, kind string, w io.Writer, limit int64) (int64, error) {
+	return c.stream(ctx, "/v1/users/"+url.PathEscape(user)+"/documents/"+url.PathEscape(kind), w, limit)
 }
 
 // VerifyDocument records, as a verifier or admin, that the original of
@@ -90,4 +102,40 @@ func (c *Client) Reject(ctx context.Context, user, reason string) error {
 // (pokja user ids) of the tender to be announced under tenderID.
 func (c *Client) AssignCommittee(ctx context.Context, tenderID string, members []string) error {
 	return c.call(ctx, "POST", "/v1/committees/"+url.PathEscape(tenderID), map[string][]string{"members": members}, nil)
+}
+
+// Sanction is the deactivation of an account: for a violation, or on a
+// blacklist request.
+type Sanction struct {
+	Blacklist bool      // a blacklisting (providers only), not a violation
+	Reason    string    // public, so no personal data; required
+	Until     time.Time // end of the period; zero for indefinite
+	By        string    // who deactivated the account; set by the server
+	At        time.Time // set by the server
+}
+
+// Deactivate deactivates user's account under s. For a violation the
+// caller is an admin, a verifier, a PA/KPA, a PPK or a pokja member; a
+// blacklisting (s.Blacklist) is requested by a PA/KPA, PPK or pokja
+// member, of a provider only. Only s.Blacklist, s.Reason and s.Until are
+// sent. Until the period ends or Reactivate, the account's tokens fail
+// with CodeDeactivated, or CodeBlacklisted, and User shows it with its
+// Sanction. The server answers CodeInvalid for an empty reason or a
+// period ending in the past, CodeWrongState if the account is not
+// active, CodeUnknownUser if there is none, and CodeForbidden to a
+// caller of another role or for blacklisting anyone but a provider.
+func (c *Client) Deactivate(ctx context.Context, user string, s Sanction) error {
+	in := struct {
+		Reason    string    `json:"reason"`
+		Blacklist bool      `json:"blacklist"`
+		Until     time.Time `json:"until,omitzero"`
+	}{s.Reason, s.Blacklist, s.Until}
+	return c.call(ctx, "POST", "/v1/users/"+url.PathEscape(user)+"/deactivate", in, nil)
+}
+
+// Reactivate ends, as a verifier or admin, the sanction in force on
+// user's account before its period ends, with a public reason. The
+// server answers CodeWrongState if the account is not deactivated.
+func (c *Client) Reactivate(ctx context.Context, user, reason string) error {
+	return c.call(ctx, "POST", "/v1/users/"+url.PathEscape(user)+"/reactivate", map[string]string{"reason": reason}, nil)
 }

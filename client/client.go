@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -46,8 +47,10 @@ type Client struct {
 	base  string
 	http  *http.Client
 	token string
-	user  string // set by Login
-	role  string
+	// tokenID, user and role are set by Login.
+	tokenID string
+	user    string
+	role    string
 }
 
 // An Option configures New.
@@ -75,16 +78,17 @@ func New(baseURL string, opts ...Option) *Client {
 // calls the server as that user; c itself is unchanged.
 func (c *Client) Login(ctx context.Context, email, password string) (*Client, error) {
 	var tok struct {
-		Token string `json:"token"`
-		User  string `json:"user"`
-		Role  string `json:"role"`
+		Token   string `json:"token"`
+		TokenID string `json:"token_id"`
+		User    string `json:"user"`
+		Role    string `json:"role"`
 	}
 	in := map[string]string{"email": email, "password": password}
 	if err := c.call(ctx, "POST", "/v1/login", in, &tok); err != nil {
 		return nil, err
 	}
 	u := *c
-	u.token, u.user, u.role = tok.Token, tok.User, tok.Role
+	u.token, u.tokenID, u.user, u.role = tok.Token, tok.TokenID, tok.User, tok.Role
 	return &u, nil
 }
 
@@ -98,6 +102,20 @@ func (c *Client) Role() string { return c.role }
 
 // Token is the API token the client sends, if any.
 func (c *Client) Token() string { return c.token }
+
+// TokenID is the id of the client's API token, such as "t-…", which
+// names it for RevokeToken; "" unless the client came from Login.
+func (c *Client) TokenID() string { return c.tokenID }
+
+// RevokeToken revokes the API token named by tokenID (see TokenID): one's
+// own, or any user's as an admin. Revoking a revoked token succeeds. A
+// revoked token no longer authenticates: calls with it fail with
+// CodeTokenRevoked, and its owner logs in again. The server answers
+// CodeNotFound if no token has that id and CodeForbidden for another
+// user's token unless the caller is an admin.
+func (c *Client) RevokeToken(ctx context.Context, tokenID string) error {
+	return c.call(ctx, "POST", "/v1/tokens/"+url.PathEscape(tokenID)+"/revoke", nil, nil)
+}
 
 // Codes of APIError, as the server sends them. The list is not
 // exhaustive; the server documents every code in /openapi.json.
@@ -115,6 +133,11 @@ const (
 	CodeForbidden       = "forbidden"           // 403
 	CodeUnauthenticated = "unauthenticated"     // 401
 	CodeBadCredentials  = "bad-credentials"     // 401
+	CodeTokenRevoked    = "token-revoked"       // 401: log in again
+	CodeTokenExpired    = "token-expired"       // 401: log in again
+	CodeDeactivated     = "deactivated"         // 403: the account is deactivated (Deactivate)
+	CodeBlacklisted     = "blacklisted"         // 403: the account is blacklisted (Deactivate)
+	CodeUnknownUser     = "unknown-user"        // 404
 	CodeBadRequest      = "bad-request"         // 400
 	CodeInvalid         = "invalid"             // 400
 )

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -154,4 +155,20 @@ func setup(ctx context.Context, url string, bidders int, window time.Duration) (
 		}
 	}
 	return w, nil
+}
+
+// wantAPIError checks that err is an *APIError with status and code, and
+// with a message that mentions each of words.
+func wantAPIError(t *testing.T, what string, err error, status int, code string, words ...string) {
+	t.Helper()
+	var ae *client.APIError
+	if !errors.As(err, &ae) || ae.Status != status || ae.Code != code {
+		t.Errorf("%s: %v, want %d %s", what, err, status, code)
+		return
+	}
+	for _, w := range words {
+		if !strings.Contains(ae.Message, w) {
+			t.Errorf("%s: message %q does not mention %q", what, ae.Message, w)
+		}
+	}
 }

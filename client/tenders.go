@@ -87,6 +87,34 @@ func (c *Client) Tenders(ctx context.Context) ([]Tender, error) {
 	return *ts, nil
 }
 
+// Amendment is an addendum (adendum) to a tender: a new tender document,
+// a new deadline, or both. A zero field leaves that part as it is.
+type Amendment struct {
+	Document string    `json:"document,omitempty"` // SHA-256 hex from UploadDocument
+	Deadline time.Time `json:"deadline,omitzero"`  // not after the opening, which never moves
+}
+
+// Amend publishes an addendum to a tender, as a member of its committee,
+// before the deadline, and returns the tender with its Amendments
+// counted. The opening time and round stay, so offers already sealed
+// remain valid. The server answers CodeWrongState after the deadline,
+// CodeBadRequest if Document is not a SHA-256 in hex, and CodeInvalid if
+// the new deadline does not fit the schedule; it refuses a Document not
+// stored with UploadDocument first.
+func (c *Client) Amend(ctx context.Context, id string, a Amendment) (*Tender, error) {
+	return get[Tender](ctx, c, "POST", tenderPath(id)+"/amend", a)
+}
+
+// OCDS returns tender id as an Open Contracting Data Standard 1.1 release
+// package (JSON with the bids extension; doc/spec/ocds.md is the
+// mapping), with one release per stage the tender has reached. The bytes
+// are the server's, unchanged: the same tender state always exports to
+// the same bytes, so they may be stored, hashed or compared as they are,
+// and decoded with encoding/json.
+func (c *Client) OCDS(ctx context.Context, id string) ([]byte, error) {
+	return c.text(ctx, "GET", tenderPath(id)+"/ocds", "", nil, maxJSONResponse)
+}
+
 // Target returns what offers to tender id must be sealed to, for
 // sealer.Seal: the opening round on the server's beacon chain, and the
 // committee's key. It checks that the tender names the chain the server

@@ -1,0 +1,168 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segel-lpse/segel/client"
+)
+
+// TestAccountAdmin drives token revocation, registration documents and
+// sanctions against a real server.
+func TestAccountAdmin(t *testing.T) {
+	ctx := context.Background()
+	ts := startServer(t)
+	w, err := setup(ctx, ts.URL, 2, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("RevokeToken", func(t *testing.T) {
+		own, err := w.anon.Login(ctx, provider(0).Email, password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(own.TokenID(), "t-") || !strings.HasPrefix(own.Token(), own.TokenID()+".") {
+			t.Fatalf("TokenID %q does not name token %q", own.TokenID(), own.Token())
+		}
+		if _, err := own.User(ctx, own.UserID()); err != nil {
+			t.Fatal(err)
+		}
+		if err := own.RevokeToken(ctx, own.TokenID()); err != nil {
+			t.Fatal(err)
+		}
+		_, err = own.User(ctx, own.UserID())
+		wantAPIError(t, "call with a revoked token", err, 401, client.CodeTokenRevoked, "log in again")
+		if _, err := w.bidders[0].User(ctx, w.bidders[0].UserID()); err != nil {
+			t.Errorf("the user's other token: %v", err)
+		}
+		if err := w.bidders[0].RevokeToken(ctx, own.TokenID()); err != nil {
+			t.Errorf("revoking a revoked token: %v", err)
+		}
+
+		other, err := w.anon.Login(ctx, provider(1).Email, password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = w.bidders[0].RevokeToken(ctx, other.TokenID())
+		wantAPIError(t, "revoking another user's token", err, 403, client.CodeForbidden, "admin")
+		if _, err := other.User(ctx, other.UserID()); err != nil {
+			t.Errorf("a refused revocation revoked the token: %v", err)
+		}
+		if err := w.admin.RevokeToken(ctx, other.TokenID()); err != nil {
+			t.Fatal(err)
+		}
+		_, err = other.User(ctx, other.UserID())
+		wantAPIError(t, "call with a token an admin revoked", err, 401, client.CodeTokenRevoked)
+
+		err = w.admin.RevokeToken(ctx, "t-nosuchtoken")
+		wantAPIError(t, "revoking an unknown token", err, 404, client.CodeNotFound, "t-nosuchtoken")
+		err = w.anon.RevokeToken(ctx, w.bidders[1].TokenID())
+		wantAPIError(t, "revoking without a token", err, 401, client.CodeUnauthenticated)
+	})
+
+	t.Run("UserDocument", func(t *testing.T) {
+		id := w.bidders[0].UserID()
+		for _, c := range []struct {
+			name   string
+			reader *client.Client
+			user   string
+			kind   string
+			want   []byte
+		}{
+			{"own", w.bidders[0], id, "ktp", provider(0).Documents["ktp"]},
+			{"verifier of a provider", w.verifier, id, "npwp", provider(0).Documents["npwp"]},
+			{"verifier of a pokja member", w.verifier, w.pokja[0].UserID(), "surat-tugas", official("pokja", 4).Documents["surat-tugas"]},
+			{"admin of a verifier", w.admin, w.verifier.UserID(), "surat-tugas", official("verifier", 1).Documents["surat-tugas"]},
+		} {
+			var buf bytes.Buffer
+			n, err := c.reader.UserDocument(ctx, c.user, c.kind, &buf, 1<<20)
+			if err != nil || n != int64(len(c.want)) || !bytes.Equal(buf.Bytes(), c.want) {
+				t.Errorf("%s: UserDocument = %q (%d), %v; want %q", c.name, buf.Bytes(), n, err, c.want)
+			}
+		}
+		_, err := w.bidders[1].UserDocument(ctx, id, "ktp", io.Discard, 1<<20)
+		wantAPIError(t, "another provider's document", err, 403, client.CodeForbidden, "verifier")
+		_, err = w.verifier.UserDocument(ctx, w.admin.UserID(), "surat-tugas", io.Discard, 1<<20)
+		wantAPIError(t, "a verifier reading an admin's document", err, 403, client.CodeForbidden, "admin")
+		_, err = w.verifier.UserDocument(ctx, id, "paspor", io.Discard, 1<<20)
+		wantAPIError(t, "a kind the account has not", err, 404, client.CodeNotFound, "paspor")
+		if _, err := w.bidders[0].UserDocument(ctx, id, "ktp", io.Discard, 5); !errors.Is(err, client.ErrResponseTooLarge) {
+			t.Errorf("UserDocument over its limit: %v", err)
+		}
+	})
+
+	t.Run("Deactivate", func(t *testing.T) {
+		tenderID := w.tender.ID
+		p, err := enrol(ctx, w.anon, w.verifier, provider(5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := p.UserID()
+
+		// Refusals, while the account is active.
+		err = w.bidders[0].Deactivate(ctx, id, client.Sanction{Reason: "Persaingan"})
+		wantAPIError(t, "a provider deactivating", err, 403, client.CodeForbidden, "provider")
+		err = w.verifier.Deactivate(ctx, id, client.Sanction{})
+		wantAPIError(t, "no reason", err, 400, client.CodeInvalid, "reason")
+		err = w.verifier.Deactivate(ctx, id, client.Sanction{Reason: "Terlambat", Until: time.Now().Add(-time.Hour)})
+		wantAPIError(t, "a period in the past", err, 400, client.CodeInvalid, "past")
+		err = w.verifier.Deactivate(ctx, id, client.Sanction{Reason: "Daftar hitam", Blacklist: true})
+		wantAPIError(t, "a verifier blacklisting", err, 403, client.CodeForbidden, "verifier")
+		err = w.pa.Deactivate(ctx, w.ppk.UserID(), client.Sanction{Reason: "Daftar hitam", Blacklist: true})
+		wantAPIError(t, "blacklisting an official", err, 403, client.CodeForbidden, "only providers")
+		err = w.verifier.Deactivate(ctx, "U-nope", client.Sanction{Reason: "Pelanggaran"})
+		wantAPIError(t, "an unknown account", err, 404, client.CodeUnknownUser)
+		err = w.verifier.Reactivate(ctx, id, "Tidak ada sanksi")
+		wantAPIError(t, "reactivating an active account", err, 409, client.CodeWrongState, "not deactivated")
+
+		// A violation, indefinite.
+		if err := w.verifier.Deactivate(ctx, id, client.Sanction{Reason: "Dokumen palsu"}); err != nil {
+			t.Fatal(err)
+		}
+		err = p.RegisterForTender(ctx, tenderID)
+		wantAPIError(t, "a deactivated provider registering", err, 403, client.CodeDeactivated, "Dokumen palsu")
+		u, err := w.verifier.User(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := u.Sanction; u.Status != "deactivated" || s == nil || s.Blacklist || s.Reason != "Dokumen palsu" ||
+			s.By != w.verifier.UserID() || !s.Until.IsZero() || s.At.IsZero() {
+			t.Errorf("deactivated: User = %+v, Sanction %+v", u, u.Sanction)
+		}
+		err = w.pokja[0].Reactivate(ctx, id, "Klarifikasi diterima")
+		wantAPIError(t, "a pokja member reactivating", err, 403, client.CodeForbidden, "pokja")
+		if err := w.verifier.Reactivate(ctx, id, "Klarifikasi diterima"); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := w.verifier.User(ctx, id); err != nil || u.Status != "active" || u.Sanction != nil {
+			t.Errorf("reactivated: User = %+v, %v", u, err)
+		}
+
+		// A blacklisting, for a period, on a committee's request.
+		until := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
+		if err := w.pokja[0].Deactivate(ctx, id, client.Sanction{Reason: "Daftar hitam", Blacklist: true, Until: until}); err != nil {
+			t.Fatal(err)
+		}
+		err = p.RegisterForTender(ctx, tenderID)
+		wantAPIError(t, "a blacklisted provider registering", err, 403, client.CodeBlacklisted, until.Format(time.RFC3339))
+		u, err = w.verifier.User(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := u.Sanction; u.Status != "deactivated" || s == nil || !s.Blacklist || !s.Until.Equal(until) || s.By != w.pokja[0].UserID() {
+			t.Errorf("blacklisted: User = %+v, Sanction %+v", u, u.Sanction)
+		}
+		if err := w.admin.Reactivate(ctx, id, "Putusan sanksi dibatalkan"); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.RegisterForTender(ctx, tenderID); err != nil {
+			t.Fatalf("a reactivated provider registering: %v", err)
+		}
+	})
+}
