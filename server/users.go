@@ -129,11 +129,20 @@ func (s *Server) postRevoke(w http.ResponseWriter, r *http.Request) {
 
 // getUser shows an account to its owner and its reviewers: reading a
 // document is the registry's rule for who may see personal data.
-func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
-	me, id := user(r), r.PathValue("user")
-	// Permission first, so that nobody learns which ids exist.
+// mayViewAccount refuses callers who are neither the account's owner nor
+// LPSE reviewers, before anything is looked up, so that nobody else
+// learns which ids exist.
+func mayViewAccount(me registry.User, id string) error {
 	if me.ID != id && me.Role != registry.RoleVerifier && me.Role != registry.RoleAdmin {
-		s.fail(w, r, fmt.Errorf("%w: an account is shown to its owner and to LPSE reviewers", errForbidden))
+		return fmt.Errorf("%w: an account and its documents are shown to its owner and to LPSE reviewers", errForbidden)
+	}
+	return nil
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("user")
+	if err := mayViewAccount(user(r), id); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	u, err := s.Registry.Lookup(r.Context(), id)
@@ -145,7 +154,14 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getUserDocument(w http.ResponseWriter, r *http.Request) {
-	rc, err := s.Registry.OpenDocument(r.Context(), user(r).ID, r.PathValue("user"), registry.DocumentKind(r.PathValue("kind")))
+	id := r.PathValue("user")
+	if err := mayViewAccount(user(r), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// The registry then decides which reviewers may open this account's
+	// documents (each account role has its reviewer role).
+	rc, err := s.Registry.OpenDocument(r.Context(), user(r).ID, id, registry.DocumentKind(r.PathValue("kind")))
 	if err != nil {
 		s.fail(w, r, err)
 		return
