@@ -569,6 +569,10 @@ func TestAccessSpotChecks(t *testing.T) {
 	}{
 		{"a provider reads another's account", "provider2", "/v1/users/" + p1, 403},
 		{"a provider reads another's documents", "provider2", "/v1/users/" + p1 + "/documents/ktp", 403},
+		// The same answer for an id that does not exist: nobody but
+		// reviewers learns which ids do.
+		{"a provider reads an unknown account", "provider2", "/v1/users/u-nobody", 403},
+		{"a provider reads an unknown account's documents", "provider2", "/v1/users/u-nobody/documents/ktp", 403},
 		{"a provider reads another's offer", "provider2", "/v1/tenders/T-SPOT/offers/" + p1 + "/document", 403},
 		{"a bidder reads its own offer back", "provider", "/v1/tenders/T-SPOT/offers/" + p1 + "/document", 403},
 		{"another committee's pokja reads an offer", "pokja-outsider", "/v1/tenders/T-SPOT/offers/" + p1 + "/document", 403},
@@ -586,5 +590,25 @@ func TestAccessSpotChecks(t *testing.T) {
 	}
 	if got, body := f.do("provider2", "GET", "/v1/tenders/T-SPOT/offers/"+p1+"/document", "", nil); bytes.Contains(body, sealed[len(sealed)-32:]) {
 		t.Errorf("another bidder got the sealed offer (HTTP %d)", got)
+	}
+}
+
+// TestEmptyListsAreArrays: a list with nothing in it is [], as GET
+// /v1/tenders always answered, not null.
+func TestEmptyListsAreArrays(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mustEmbedded(t), server.Config{})
+	f.announce("T-EMPTY", time.Now().Add(time.Hour))
+	for _, c := range []struct{ caller, path string }{
+		{"anonymous", "/v1/plans"},
+		{"anonymous", "/v1/notices"},
+		{"provider", "/v1/complaints"},
+		{"verifier", "/v1/complaints"},
+		{"anonymous", "/v1/tenders/T-EMPTY/messages/question"},
+	} {
+		got, body := f.do(c.caller, "GET", c.path, "", nil)
+		if got != http.StatusOK || strings.TrimSpace(string(body)) != "[]" {
+			t.Errorf("GET %s as %s: %d %s, want 200 []", c.path, c.caller, got, brief(body))
+		}
 	}
 }

@@ -129,6 +129,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
+// list is s, or an empty slice if s is nil: lists are answered as [], never
+// null.
+func list[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 func writeText(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write(b)

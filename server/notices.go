@@ -22,7 +22,7 @@ func (s *Server) getNotices(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, n)
+	writeJSON(w, http.StatusOK, list(n))
 }
 
 func (s *Server) postNotice(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +49,7 @@ func (s *Server) getComplaints(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, list(c))
 }
 
 func (s *Server) postComplaint(w http.ResponseWriter, r *http.Request) {
@@ -92,7 +92,7 @@ func (s *Server) getPlans(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, list(p))
 }
 
 func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) {

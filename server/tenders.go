@@ -378,7 +378,7 @@ func (s *Server) getMessages(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, msgs)
+	writeJSON(w, http.StatusOK, list(msgs))
 }
 
 type textJSON struct {
