@@ -87,7 +87,11 @@ func TestAccountAdmin(t *testing.T) {
 			}
 		}
 		_, err := w.bidders[1].UserDocument(ctx, id, "ktp", io.Discard, 1<<20)
-		wantAPIError(t, "another provider's document", err, 403, client.CodeForbidden, "verifier")
+		wantAPIError(t, "another provider's document", err, 403, client.CodeForbidden, "reviewers")
+		// The same refusal for an account that does not exist: the route
+		// does not tell who does.
+		_, err = w.bidders[1].UserDocument(ctx, "u-nobody", "ktp", io.Discard, 1<<20)
+		wantAPIError(t, "an unknown account's document", err, 403, client.CodeForbidden, "reviewers")
 		_, err = w.verifier.UserDocument(ctx, w.admin.UserID(), "surat-tugas", io.Discard, 1<<20)
 		wantAPIError(t, "a verifier reading an admin's document", err, 403, client.CodeForbidden, "admin")
 		_, err = w.verifier.UserDocument(ctx, id, "paspor", io.Discard, 1<<20)

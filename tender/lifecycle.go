@@ -62,8 +62,8 @@ func (e *Engine) Announce(ctx context.Context, actor string, a Announcement) (*T
 	if err != nil {
 		return nil, fmt.Errorf("%w: committee key: %v", ErrInvalid, err)
 	}
-	if _, err := e.cfg.Blobs.Stat(ctx, a.Document); err != nil {
-		return nil, fmt.Errorf("%w: tender document %x is not stored: %w", ErrInvalid, a.Document[:8], err)
+	if err := e.checkStored(ctx, a.Document); err != nil {
+		return nil, fmt.Errorf("tender document: %w", err)
 	}
 	if a.Plan != "" {
 		err := e.cfg.Records.View(ctx, func(tx vault.Tx) error { _, err := tx.Get(tablePlans, a.Plan); return err })
@@ -135,6 +135,17 @@ func (t *Tender) announcedEntry(typ string, now time.Time) ([]byte, error) {
 	return entry(typ, kv...)
 }
 
+// checkStored refuses a document digest that names no stored blob, as a
+// caller's mistake (ErrInvalid: upload the document first) rather than
+// a missing resource; other storage errors pass through.
+func (e *Engine) checkStored(ctx context.Context, digest [32]byte) error {
+	_, err := e.cfg.Blobs.Stat(ctx, digest)
+	if errors.Is(err, vault.ErrNotFound) {
+		return fmt.Errorf("%w: %x… is not stored; store the document first", ErrInvalid, digest[:8])
+	}
+	return err
+}
+
 // Amendment is an addendum to a tender before its deadline.
 type Amendment struct {
 	Document *[32]byte // new tender document, if changed
@@ -143,7 +154,9 @@ type Amendment struct {
 
 // Amend records an addendum (adendum) by a committee member, before the
 // deadline. The opening time and its round never move: offers already
-// sealed stay valid.
+// sealed stay valid. An addendum must change the document (to one already
+// stored) or the deadline; one that changes neither is refused
+// (ErrInvalid), as it would log and announce nothing.
 func (e *Engine) Amend(ctx context.Context, actor, id string, a Amendment) (*Tender, error) {
 	now := e.now()
 	t, err := e.Get(ctx, id)
@@ -158,8 +171,8 @@ func (e *Engine) Amend(ctx context.Context, actor, id string, a Amendment) (*Ten
 	}
 	next := *t
 	if a.Document != nil {
-		if _, err := e.cfg.Blobs.Stat(ctx, *a.Document); err != nil {
-			return nil, fmt.Errorf("%w: amended document is not stored: %w", ErrInvalid, err)
+		if err := e.checkStored(ctx, *a.Document); err != nil {
+			return nil, fmt.Errorf("amended document: %w", err)
 		}
 		next.Document = *a.Document
 	}
@@ -171,6 +184,9 @@ func (e *Engine) Amend(ctx context.Context, actor, id string, a Amendment) (*Ten
 		if !a.Deadline.After(now) {
 			return nil, fmt.Errorf("%w: amended deadline %s is already past", ErrInvalid, ts(a.Deadline))
 		}
+	}
+	if next.Document == t.Document && next.Schedule.Deadline.Equal(t.Schedule.Deadline) {
+		return nil, fmt.Errorf("%w: an addendum changes the tender document or the deadline; this one changes neither", ErrInvalid)
 	}
 	next.Amendments++
 	ent, err := next.announcedEntry("tender-amended", now)
