@@ -355,9 +355,10 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 		"POST /v1/tenders/{tender}/messages/{kind}":         {roles: "provider", req: jsonReq(t+"/messages/objection", `{"text":"keberatan"}`)},
 		"POST /v1/tenders/{tender}/messages/{kind}/{digest}/answer": {roles: "pokja", only: committee,
 			req: jsonReq(t+"/messages/question/"+someDigest+"/answer", `{"text":"jawaban"}`)},
-		"POST /v1/tenders/{tender}/result": {roles: "pokja", only: committee, req: jsonReq(t+"/result", `{"winner":"`+p1+`","text":"pemenang"}`)},
-		"POST /v1/tenders/{tender}/award":  {roles: "ppk", req: jsonReq(t+"/award", `{"text":"SPPBJ"}`)},
-		"GET /v1/tenders/{tender}/ocds":    {roles: "public", req: get(t + "/ocds")},
+		"POST /v1/tenders/{tender}/result":            {roles: "pokja", only: committee, req: jsonReq(t+"/result", `{"winner":"`+p1+`","text":"pemenang"}`)},
+		"POST /v1/tenders/{tender}/award":             {roles: "ppk", req: jsonReq(t+"/award", `{"text":"SPPBJ"}`)},
+		"GET /v1/tenders/{tender}/ocds":               {roles: "public", req: get(t + "/ocds")},
+		"GET /v1/tenders/{tender}/documents/{digest}": {roles: "public", req: get(t + "/documents/" + someDigest)},
 
 		// Commitments and resumable uploads: the bidder's own only. The
 		// requests are refused after the permission check (size 0, no
@@ -368,7 +369,12 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 		"PUT /v1/uploads/{upload}":              {roles: "provider", req: request{"/v1/uploads/up-none?offset=0", "application/octet-stream", []byte("x")}},
 		"POST /v1/uploads/{upload}/finish":      {roles: "provider", req: request{path: "/v1/uploads/up-none/finish"}},
 
-		"GET /v1/plans":  {roles: "public", req: get("/v1/plans")},
+		"GET /v1/plans":                 {roles: "public", req: get("/v1/plans")},
+		"GET /v1/plans/{plan}/text":     {roles: "public", req: get("/v1/plans/RUP-none/text")},
+		"GET /v1/notices/{notice}/text": {roles: "public", req: get("/v1/notices/N-none/text")},
+		// A complaint's texts are for its filer and LPSE staff; for one
+		// that does not exist, others are refused before that is told.
+		"GET /v1/complaints/{complaint}/documents/{digest}": {roles: "any", only: []string{"verifier", "admin"}, req: get("/v1/complaints/C-none/documents/" + someDigest)},
 		"POST /v1/plans": {roles: "pa-kpa", req: jsonReq("/v1/plans", `{"title":"","budget":0,"text":""}`)},
 
 		"GET /v1/notices":    {roles: "public", req: get("/v1/notices")},

@@ -58,6 +58,7 @@ func (s *Server) table() []route {
 		{"POST", "/v1/committees/{tender}", []registry.Role{registry.RolePAKPA}, "Assign the procurement committee of a tender.", jsonBody, s.postCommittee},
 
 		{"GET", "/v1/plans", nil, "Procurement plans (RUP).", "", s.getPlans},
+		{"GET", "/v1/plans/{plan}/text", nil, "A procurement plan's text.", "", s.getPlanText},
 		{"POST", "/v1/plans", []registry.Role{registry.RolePAKPA}, "Announce a procurement plan (RUP), by a PA/KPA.", jsonBody, s.postPlan},
 		{"POST", "/v1/documents", pokja, "Store a tender document; returns its SHA-256.", binaryBody, s.postDocument},
 		{"GET", "/v1/tenders", nil, "All tenders.", "", s.listTenders},
@@ -83,12 +84,15 @@ func (s *Server) table() []route {
 		{"POST", "/v1/tenders/{tender}/messages/{kind}/{digest}/answer", pokja, "Answer a question or an objection.", jsonBody, s.postAnswer},
 		{"POST", "/v1/tenders/{tender}/result", pokja, "Announce the winner; the objection period starts.", jsonBody, s.postResult},
 		{"POST", "/v1/tenders/{tender}/award", []registry.Role{registry.RolePPK}, "Award the contract after the objection period.", jsonBody, s.postAward},
+		{"GET", "/v1/tenders/{tender}/documents/{digest}", nil, "A public document of a tender by SHA-256: its tender document, a question, objection or answer, the result or award text.", "", s.getTenderDocument},
 		{"GET", "/v1/tenders/{tender}/ocds", nil, "The tender as an OCDS 1.1 release package (e-reporting).", "", s.getOCDS},
 
 		{"GET", "/v1/notices", nil, "Public notices: maintenance, outages, announcements.", "", s.getNotices},
+		{"GET", "/v1/notices/{notice}/text", nil, "A notice's text.", "", s.getNoticeText},
 		{"POST", "/v1/notices", reviewers, "Publish a notice (LPSE staff).", jsonBody, s.postNotice},
 		{"GET", "/v1/complaints", anyRole, "Complaints: one's own, or all for LPSE staff.", "", s.getComplaints},
 		{"POST", "/v1/complaints", anyRole, "File a complaint (helpdesk).", jsonBody, s.postComplaint},
+		{"GET", "/v1/complaints/{complaint}/documents/{digest}", anyRole, "A complaint's text or a response to it by SHA-256, for the user who filed it and LPSE staff.", "", s.getComplaintDocument},
 		{"POST", "/v1/complaints/{complaint}", reviewers, "Move a complaint on, with a response (LPSE staff).", jsonBody, s.postComplaintUpdate},
 	}
 }
