@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -74,6 +75,12 @@ func TestTender(t *testing.T) {
 	msgs, err := w.anon.Messages(ctx, id, client.Question)
 	if err != nil || len(msgs) != 1 || msgs[0].Answer == nil || msgs[0].By != w.bidders[1].UserID() {
 		t.Fatalf("Messages = %+v, %v", msgs, err)
+	}
+	for digest, want := range map[[32]byte]string{msgs[0].Document: "Apakah jaminan penawaran wajib?", msgs[0].Answer.Document: "Tidak."} {
+		var buf bytes.Buffer
+		if _, err := w.anon.TenderDocument(ctx, id, hex.EncodeToString(digest[:]), &buf, 1<<20); err != nil || buf.String() != want {
+			t.Errorf("TenderDocument of a message = %q, %v; want %q", buf.String(), err, want)
+		}
 	}
 
 	// Three offers, three ways: a file, a chunked stream, a resumable upload.

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/hex"
 	"net/url"
 	"time"
 )
@@ -33,6 +34,12 @@ func (c *Client) Notices(ctx context.Context) ([]Notice, error) {
 		return nil, err
 	}
 	return *ns, nil
+}
+
+// NoticeText returns the text of notice id.
+func (c *Client) NoticeText(ctx context.Context, id string) (string, error) {
+	b, err := c.text(ctx, "GET", "/v1/notices/"+url.PathEscape(id)+"/text", "", nil, maxTextResponse)
+	return string(b), err
 }
 
 // PublishNotice publishes a notice, as LPSE staff, with a one-line title
@@ -97,4 +104,12 @@ func (c *Client) FileComplaint(ctx context.Context, subject, text string) (*Comp
 func (c *Client) UpdateComplaint(ctx context.Context, id, status, response string) (*Complaint, error) {
 	in := map[string]string{"status": status, "response": response}
 	return get[Complaint](ctx, c, "POST", "/v1/complaints/"+url.PathEscape(id), in)
+}
+
+// ComplaintDocument returns complaint id's text or one of the staff's
+// responses to it, by its SHA-256 (Complaint.Document or a
+// ComplaintUpdate's), for the user who filed it and LPSE staff.
+func (c *Client) ComplaintDocument(ctx context.Context, id string, digest [32]byte) (string, error) {
+	b, err := c.text(ctx, "GET", "/v1/complaints/"+url.PathEscape(id)+"/documents/"+hex.EncodeToString(digest[:]), "", nil, maxTextResponse)
+	return string(b), err
 }

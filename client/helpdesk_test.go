@@ -30,6 +30,11 @@ func TestNotices(t *testing.T) {
 		n1.Document != sha256.Sum256([]byte(text1)) || n1.Time.IsZero() {
 		t.Errorf("PublishNotice = %+v", n1)
 	}
+	if got, err := w.anon.NoticeText(ctx, n1.ID); err != nil || got != text1 {
+		t.Errorf("NoticeText = %q, %v; want %q", got, err, text1)
+	}
+	_, err = w.anon.NoticeText(ctx, "N-nope")
+	wantAPIError(t, "an unknown notice's text", err, 404, client.CodeNotFound, "N-nope")
 	text2 := "Gangguan jaringan 09.00–09.40 WIB; batas waktu yang jatuh di dalamnya diperpanjang."
 	n2, err := w.admin.PublishNotice(ctx, client.NoticeOutage, "Gangguan jaringan", text2)
 	if err != nil {
@@ -131,6 +136,28 @@ func TestComplaints(t *testing.T) {
 	}
 	_, err = w.verifier.UpdateComplaint(ctx, c0.ID, client.ComplaintRejected, "Ditolak")
 	wantAPIError(t, "moving a resolved complaint", err, 409, client.CodeWrongState, "resolved")
+
+	// The texts: the filer and staff read the complaint and the responses.
+	for _, c := range []struct {
+		who    *client.Client
+		digest [32]byte
+		want   string
+	}{
+		{bidder, c0.Document, text}, {bidder, u2.Updates[0].Document, r1}, {bidder, u2.Updates[1].Document, r2},
+		{w.verifier, c0.Document, text}, {w.admin, u2.Updates[1].Document, r2},
+	} {
+		if got, err := c.who.ComplaintDocument(ctx, c0.ID, c.digest); err != nil || got != c.want {
+			t.Errorf("ComplaintDocument(%x…) as %s = %q, %v; want %q", c.digest[:4], c.who.UserID(), got, err, c.want)
+		}
+	}
+	_, err = w.bidders[1].ComplaintDocument(ctx, c0.ID, c0.Document)
+	wantAPIError(t, "another user reading a complaint", err, 403, client.CodeForbidden, "filed")
+	_, err = w.bidders[1].ComplaintDocument(ctx, "C-nope", c0.Document)
+	wantAPIError(t, "another user reading an unknown complaint", err, 403, client.CodeForbidden, "filed")
+	_, err = bidder.ComplaintDocument(ctx, c0.ID, c1.Document)
+	wantAPIError(t, "another complaint's text by its digest", err, 404, client.CodeNotFound, c0.ID)
+	_, err = w.anon.ComplaintDocument(ctx, c0.ID, c0.Document)
+	wantAPIError(t, "reading a complaint anonymously", err, 401, client.CodeUnauthenticated)
 	if cs, err := bidder.Complaints(ctx); err != nil || len(cs) != 1 || !sameComplaint(cs[0], *u2) {
 		t.Errorf("Complaints after resolution = %+v, %v; want %+v", cs, err, *u2)
 	}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"net/url"
 	"time"
 )
 
@@ -38,4 +39,10 @@ func (c *Client) Plans(ctx context.Context) ([]Plan, error) {
 // empty text, or an id already taken.
 func (c *Client) AnnouncePlan(ctx context.Context, p PlanAnnouncement) (*Plan, error) {
 	return get[Plan](ctx, c, "POST", "/v1/plans", p)
+}
+
+// PlanText returns the text of procurement plan id.
+func (c *Client) PlanText(ctx context.Context, id string) (string, error) {
+	b, err := c.text(ctx, "GET", "/v1/plans/"+url.PathEscape(id)+"/text", "", nil, maxTextResponse)
+	return string(b), err
 }

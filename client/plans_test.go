@@ -35,6 +35,11 @@ func TestPlans(t *testing.T) {
 		p1.Announced.Before(before.Add(-time.Second)) || p1.Announced.After(time.Now().Add(time.Second)) {
 		t.Errorf("AnnouncePlan = %+v", p1)
 	}
+	if got, err := w.anon.PlanText(ctx, p1.ID); err != nil || got != text {
+		t.Errorf("PlanText = %q, %v; want %q", got, err, text)
+	}
+	_, err = w.anon.PlanText(ctx, "RUP-nope")
+	wantAPIError(t, "an unknown plan's text", err, 404, client.CodeNotFound, "RUP-nope")
 	p2, err := w.pa.AnnouncePlan(ctx, client.PlanAnnouncement{Title: "Pengadaan Laptop", Budget: 150_000_000, Text: "RUP 2026: 50 laptop."})
 	if err != nil {
 		t.Fatal(err)

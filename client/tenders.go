@@ -115,6 +115,15 @@ func (c *Client) OCDS(ctx context.Context, id string) ([]byte, error) {
 	return c.text(ctx, "GET", tenderPath(id)+"/ocds", "", nil, maxJSONResponse)
 }
 
+// TenderDocument copies a public document of tender id to w, at most
+// limit bytes: the tender's current document (Tender.Document), a
+// question, objection or answer, or the result or award text, named by
+// its SHA-256 in hex (hex.EncodeToString of a Message's Document). The
+// server answers CodeNotFound for a digest the tender does not name.
+func (c *Client) TenderDocument(ctx context.Context, id, digest string, w io.Writer, limit int64) (int64, error) {
+	return c.stream(ctx, tenderPath(id)+"/documents/"+url.PathEscape(digest), w, limit)
+}
+
 // Target returns what offers to tender id must be sealed to, for
 // sealer.Seal: the opening round on the server's beacon chain, and the
 // committee's key. It checks that the tender names the chain the server

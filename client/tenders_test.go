@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -113,6 +114,25 @@ func TestAmendAndOCDS(t *testing.T) {
 	if got, err := w.anon.Tender(ctx, id); err != nil || got.Amendments != 1 || got.Document != doc || !got.Schedule.Deadline.Equal(sched.Opening) {
 		t.Errorf("Tender after the addendum = %+v, %v", got, err)
 	}
+	// Both versions of the tender document can be downloaded; nothing
+	// else by its digest (here: another tender's document).
+	for _, c := range []struct{ digest, want string }{
+		{doc, "Adendum 1 Dokumen Pemilihan " + id},
+		{w.tender.Document, "Dokumen Pemilihan " + id},
+	} {
+		var buf bytes.Buffer
+		if _, err := w.anon.TenderDocument(ctx, id, c.digest, &buf, 1<<20); err != nil || buf.String() != c.want {
+			t.Errorf("TenderDocument(%.8s…) = %q, %v; want %q", c.digest, buf.String(), err, c.want)
+		}
+	}
+	other, err := w.pokja[1].UploadDocument(ctx, strings.NewReader("Dokumen tender lain"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.anon.TenderDocument(ctx, id, other, io.Discard, 1<<20)
+	wantAPIError(t, "a stored document the tender does not name", err, 404, client.CodeNotFound, id)
+	_, err = w.anon.TenderDocument(ctx, id, "not-hex", io.Discard, 1<<20)
+	wantAPIError(t, "a digest that is not hex", err, 400, client.CodeBadRequest, "SHA-256")
 
 	raw1, pkg1 := getOCDS(ctx, t, w.anon, id)
 	if len(pkg1.Releases) != 2 {
