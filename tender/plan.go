@@ -2,6 +2,7 @@ package tender
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,11 +42,24 @@ func (e *Engine) AnnouncePlan(ctx context.Context, actor, id, title string, budg
 	if id == "" {
 		id = newID("RUP", now)
 	}
-	doc, err := e.putText(ctx, text)
-	if err != nil {
+	// Everything that can refuse the plan is checked before its text is
+	// stored, so a refusal leaves nothing behind.
+	if err := checkText(text); err != nil {
 		return nil, err
 	}
-	ent, err := entry("plan-announced", "plan", id, "by", actor, "document", hexEntry(doc[:]), "time", tsEntry(now))
+	sum := sha256.Sum256([]byte(text))
+	ent, err := entry("plan-announced", "plan", id, "by", actor, "document", hexEntry(sum[:]), "time", tsEntry(now))
+	if err != nil {
+		return nil, fmt.Errorf("plan %.70q: %w", id, err)
+	}
+	taken := fmt.Errorf("%w: plan id %q is taken; choose another or leave it empty", ErrInvalid, id)
+	err = e.cfg.Records.View(ctx, func(tx vault.Tx) error { _, err := tx.Get(tablePlans, id); return err })
+	if err == nil {
+		return nil, taken
+	} else if !errors.Is(err, vault.ErrNotFound) {
+		return nil, err
+	}
+	doc, err := e.putText(ctx, text)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +67,7 @@ func (e *Engine) AnnouncePlan(ctx context.Context, actor, id, title string, budg
 	b, _ := json.Marshal(p)
 	err = e.cfg.Records.Update(ctx, func(tx vault.Tx) error { return tx.Insert(tablePlans, id, b) })
 	if errors.Is(err, vault.ErrExists) {
-		return nil, fmt.Errorf("%w: plan id %q is taken", ErrInvalid, id)
+		return nil, taken // announced concurrently
 	} else if err != nil {
 		return nil, err
 	}

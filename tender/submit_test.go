@@ -2,6 +2,7 @@ package tender
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"strings"
 	"testing"
@@ -220,8 +221,16 @@ func TestPlans(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.engine.AnnouncePlan(e.ctx, "kpa-1", "RUP-1", "again", 1, "x"); !errors.Is(err, ErrInvalid) {
-			t.Errorf("reused plan id: err = %v, want ErrInvalid", err)
+		// Refusals after the text is known store no text: a taken id and
+		// an id the log cannot hold.
+		for _, id := range []string{"RUP-1", "RUP 1 with spaces", strings.Repeat("R", 65)} {
+			text := "Teks rencana " + id
+			if _, err := e.engine.AnnouncePlan(e.ctx, "kpa-1", id, "again", 1, text); !errors.Is(err, ErrInvalid) {
+				t.Errorf("plan id %q: err = %v, want ErrInvalid", id, err)
+			}
+			if _, err := e.backend.Stat(e.ctx, sha256.Sum256([]byte(text))); !errors.Is(err, vault.ErrNotFound) {
+				t.Errorf("plan id %q refused, but its text was stored (Stat: %v)", id, err)
+			}
 		}
 		plans, err := e.engine.Plans(e.ctx)
 		if err != nil || len(plans) != 1 || plans[0].ID != p.ID || plans[0].Budget != 2_500_000_000 {
