@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -615,6 +616,25 @@ func TestEmptyListsAreArrays(t *testing.T) {
 		got, body := f.do(c.caller, "GET", c.path, "", nil)
 		if got != http.StatusOK || strings.TrimSpace(string(body)) != "[]" {
 			t.Errorf("GET %s as %s: %d %s, want 200 []", c.path, c.caller, got, brief(body))
+		}
+	}
+}
+
+// TestBuildChecksPublisher: a misconfigured OCDS publisher stops Build,
+// instead of failing every e-reporting export as the caller's mistake.
+func TestBuildChecksPublisher(t *testing.T) {
+	t.Parallel()
+	kek, err := vault.ParseKEK(vault.GenerateKEK())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []tender.Publisher{
+		{Name: "LPSE Uji"}, // no URI
+		{Name: "LPSE Uji", URI: "https://lpse.test", OCIDPrefix: "OCDS-X"},
+	} {
+		_, err := server.Build(context.Background(), server.Config{Backend: mustEmbedded(t), KEK: kek, Name: "lpse.test", Publisher: p})
+		if !errors.Is(err, tender.ErrInvalid) || !strings.Contains(err.Error(), "Publisher") {
+			t.Errorf("Build with publisher %+v: %v, want an error naming Config.Publisher", p, err)
 		}
 	}
 }

@@ -92,6 +92,9 @@ func Build(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Publisher.Name == "" {
 		cfg.Publisher = tender.Publisher{Name: "LPSE " + cfg.Name, URI: "https://" + cfg.Name, OCIDPrefix: "ocds-000000"}
 	}
+	if err := cfg.Publisher.Check(); err != nil {
+		return nil, fmt.Errorf("server: Config.Publisher: %w", err)
+	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = prometheus.NewRegistry()
 	}

@@ -44,7 +44,10 @@ type Publisher struct {
 
 var ocidPrefix = regexp.MustCompile(`^ocds-[a-z0-9]{6}$`)
 
-func (p Publisher) check() error {
+// Check reports what is wrong with p, if anything (ErrInvalid): a
+// deployment checks its publisher once at start, rather than on every
+// export.
+func (p Publisher) Check() error {
 	switch {
 	case strings.TrimSpace(p.Name) == "":
 		return fmt.Errorf("%w: OCDS publisher has no name", ErrInvalid)
@@ -67,7 +70,7 @@ func (p Publisher) check() error {
 // The output depends only on the tender's records and log, never on the
 // clock: exporting the same tender state twice gives the same bytes.
 func (e *Engine) OCDS(ctx context.Context, id string, p Publisher) ([]byte, error) {
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return nil, err
 	}
 	t, err := e.Get(ctx, id)
