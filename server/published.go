@@ -6,7 +6,9 @@ import (
 )
 
 // The documents and texts the engine names by SHA-256 in tenders, notices,
-// plans and complaints (tender/published.go decides who may read which).
+// plans and complaints (tender/published.go decides who may read which),
+// and sendDocument, which every route answering with a stored document
+// uses.
 
 func (s *Server) getTenderDocument(w http.ResponseWriter, r *http.Request) {
 	digest, err := parseHexDigest(r.PathValue("digest"))

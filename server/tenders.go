@@ -326,15 +326,7 @@ func (s *Server) getOfferDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc, err := s.opened.Open(r.Context(), digest, plaintextAD(t.ID, bidder))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	defer rc.Close()
-	w.Header().Set("Content-Type", binaryBody)
-	if _, err := io.Copy(w, rc); err != nil {
-		s.log.Error("sending an opened offer", "tender", t.ID, "bidder", bidder, "err", err)
-	}
+	s.sendDocument(w, r, rc, err, binaryBody)
 }
 
 // getBundle streams the tender's audit bundle as a tar archive. Sealed

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"time"
@@ -162,15 +161,7 @@ func (s *Server) getUserDocument(w http.ResponseWriter, r *http.Request) {
 	// The registry then decides which reviewers may open this account's
 	// documents (each account role has its reviewer role).
 	rc, err := s.Registry.OpenDocument(r.Context(), user(r).ID, id, registry.DocumentKind(r.PathValue("kind")))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	defer rc.Close()
-	w.Header().Set("Content-Type", binaryBody)
-	if _, err := io.Copy(w, rc); err != nil {
-		s.log.Error("sending a document", "err", err)
-	}
+	s.sendDocument(w, r, rc, err, binaryBody)
 }
 
 func (s *Server) postVerifyDocument(w http.ResponseWriter, r *http.Request) {
