@@ -116,10 +116,12 @@ func (c *Client) OCDS(ctx context.Context, id string) ([]byte, error) {
 }
 
 // TenderDocument copies a public document of tender id to w, at most
-// limit bytes: the tender's current document (Tender.Document), a
-// question, objection or answer, or the result or award text, named by
-// its SHA-256 in hex (hex.EncodeToString of a Message's Document). The
-// server answers CodeNotFound for a digest the tender does not name.
+// limit bytes: the tender's document (Tender.Document, or a version an
+// addendum replaced), a question, objection or answer, or the result or
+// award text, named by its SHA-256 in hex (hex.EncodeToString of a
+// Message's Document). The server answers CodeNotFound for a digest the
+// tender does not name. A document found damaged in storage while it is
+// sent breaks the response: the error is then not an *APIError.
 func (c *Client) TenderDocument(ctx context.Context, id, digest string, w io.Writer, limit int64) (int64, error) {
 	return c.stream(ctx, tenderPath(id)+"/documents/"+url.PathEscape(digest), w, limit)
 }

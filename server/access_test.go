@@ -3,6 +3,8 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -636,5 +640,44 @@ func TestBuildChecksPublisher(t *testing.T) {
 		if !errors.Is(err, tender.ErrInvalid) || !strings.Contains(err.Error(), "Publisher") {
 			t.Errorf("Build with publisher %+v: %v, want an error naming Config.Publisher", p, err)
 		}
+	}
+}
+
+// TestDocumentDamagedIsNoSuccess: a stored document found damaged while
+// it is sent must not reach the client as a complete answer (the vault
+// finds a damaged copy at its end, after the status line is out).
+func TestDocumentDamagedIsNoSuccess(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	b, err := vault.OpenEmbedded(context.Background(), vault.EmbeddedConfig{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	f := newFixture(t, b, server.Config{})
+	f.announce("T-RUSAK", time.Now().Add(time.Hour))
+	doc := sha256.Sum256([]byte("Dokumen Pemilihan T-RUSAK"))
+	path := "/v1/tenders/T-RUSAK/documents/" + hex.EncodeToString(doc[:])
+	if got, body := f.do("anonymous", "GET", path, "", nil); got != 200 || string(body) != "Dokumen Pemilihan T-RUSAK" {
+		t.Fatalf("GET the tender document: %d %q", got, body)
+	}
+	h := hex.EncodeToString(doc[:])
+	stored := filepath.Join(dir, "blobs", h[:2], h[2:])
+	damaged, err := os.ReadFile(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged[3] ^= 0x20
+	if err := os.WriteFile(stored, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := f.hc.Get(f.url + path)
+	if err != nil {
+		return // refused outright: fine
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode == http.StatusOK {
+		t.Errorf("a damaged document was answered 200 with %q and a clean end", body)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"io"
 	"net/http"
 )
@@ -42,15 +43,26 @@ func (s *Server) getComplaintDocument(w http.ResponseWriter, r *http.Request) {
 
 const textUTF8 = "text/plain; charset=utf-8"
 
-// sendDocument answers with rc's bytes, or with err.
+// sendDocument answers with rc's bytes, or with err. The first bytes are
+// read before the status line is sent, so a storage error there is still
+// an error response; an error after it (a broken connection, or a stored
+// copy found damaged at its end) aborts the response, so that no client
+// takes a cut-off or damaged document for a whole one.
 func (s *Server) sendDocument(w http.ResponseWriter, r *http.Request, rc io.ReadCloser, err error, contentType string) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 64<<10)
+	if _, err := br.Peek(1); err != nil && err != io.EOF {
+		s.fail(w, r, err)
+		return
+	}
 	w.Header().Set("Content-Type", contentType)
-	if _, err := io.Copy(w, rc); err != nil {
-		s.log.Error("sending a document", "path", r.URL.Path, "err", err)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if _, err := io.Copy(w, br); err != nil {
+		s.log.Error("sending a document cut short", "path", r.URL.Path, "err", err)
+		panic(http.ErrAbortHandler)
 	}
 }
