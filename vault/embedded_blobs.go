@@ -92,7 +92,9 @@ func (e *Embedded) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInf
 		if errors.Is(err, fs.ErrExist) {
 			// Staged in tmp/, where a crash before the rename leaves it
 			// for clearTemp, not next to the blob.
-			tmp = filepath.Join(tmpDir, fmt.Sprintf("put-replace-%d-%d", os.Getpid(), replaceSeq.Add(1)))
+			// The time makes the name unique across restarts (a
+			// container's lpsed is always PID 1), the counter within one.
+			tmp = filepath.Join(tmpDir, fmt.Sprintf("put-replace-%d-%d", time.Now().UnixNano(), replaceSeq.Add(1)))
 			if err = linkAnonymous(f, tmp); err == nil {
 				err = os.Rename(tmp, final)
 			}
