@@ -48,9 +48,10 @@ func (e *Engine) TenderDocument(ctx context.Context, id string, digest [32]byte)
 			return nil, err
 		}
 	}
-	if !found {
-		// Earlier versions of the tender document, from the log: rare
-		// requests, so the tender's entries are read rather than indexed.
+	if !found && t.Amendments > 0 {
+		// Earlier versions of the tender document, from the log. Only an
+		// amended tender has any, so an anonymous request for a digest
+		// the tender does not name costs a log scan only then.
 		entries, err := e.tenderEntries(ctx, t, e.cfg.Log.Size())
 		if err != nil {
 			return nil, err
@@ -64,7 +65,7 @@ func (e *Engine) TenderDocument(ctx context.Context, id string, digest [32]byte)
 	if !found {
 		return nil, fmt.Errorf("%w: tender %s has no document %x…", ErrNotFound, id, digest[:8])
 	}
-	return e.openPublished(ctx, digest)
+	return e.openRecorded(ctx, digest)
 }
 
 // NoticeText opens the text of notice id. Notices are public.
@@ -73,7 +74,7 @@ func (e *Engine) NoticeText(ctx context.Context, id string) (io.ReadCloser, erro
 	if err := e.getRecord(ctx, tableNotices, "notice", id, &n); err != nil {
 		return nil, err
 	}
-	return e.openPublished(ctx, n.Document)
+	return e.openRecorded(ctx, n.Document)
 }
 
 // PlanText opens the text of procurement plan id. Plans are public.
@@ -82,7 +83,7 @@ func (e *Engine) PlanText(ctx context.Context, id string) (io.ReadCloser, error)
 	if err := e.getRecord(ctx, tablePlans, "plan", id, &p); err != nil {
 		return nil, err
 	}
-	return e.openPublished(ctx, p.Document)
+	return e.openRecorded(ctx, p.Document)
 }
 
 // ComplaintDocument opens complaint id's text or one of the staff's
@@ -103,7 +104,7 @@ func (e *Engine) ComplaintDocument(ctx context.Context, user, id string, digest 
 	if digest != c.Document && !slices.ContainsFunc(c.Updates, func(u ComplaintUpdate) bool { return u.Document == digest }) {
 		return nil, fmt.Errorf("%w: complaint %s has no text or response %x…", ErrNotFound, id, digest[:8])
 	}
-	return e.openPublished(ctx, digest)
+	return e.openRecorded(ctx, digest)
 }
 
 // getRecord reads the JSON record table/id into v; ErrNotFound names it
@@ -116,10 +117,10 @@ func (e *Engine) getRecord(ctx context.Context, table, what, id string, v any) e
 	return err
 }
 
-// openPublished opens a blob a record names. It was stored when the
+// openRecorded opens a blob a record names. It was stored when the
 // record was written, so its absence is a storage fault, not a caller's
 // mistake.
-func (e *Engine) openPublished(ctx context.Context, digest [32]byte) (io.ReadCloser, error) {
+func (e *Engine) openRecorded(ctx context.Context, digest [32]byte) (io.ReadCloser, error) {
 	r, err := e.cfg.Blobs.Open(ctx, digest)
 	if errors.Is(err, vault.ErrNotFound) {
 		return nil, fmt.Errorf("tender: stored document %x… is missing: %v", digest[:8], err)
