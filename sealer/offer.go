@@ -58,12 +58,18 @@ func KeyID(r *age.HybridRecipient) string {
 	if id, ok := keyIDs.Load(wp); ok {
 		return id.(string)
 	}
-	h := sha256.Sum256([]byte(r.String()))
-	id := hex.EncodeToString(h[:8])
+	id := computeKeyID(r)
 	if _, loaded := keyIDs.LoadOrStore(wp, id); !loaded {
 		runtime.AddCleanup(r, func(wp weak.Pointer[age.HybridRecipient]) { keyIDs.Delete(wp) }, wp)
 	}
 	return id
+}
+
+// computeKeyID is KeyID without the memo, for a recipient used once (such
+// as a fresh HybridIdentity.Recipient(), which age allocates per call).
+func computeKeyID(r *age.HybridRecipient) string {
+	h := sha256.Sum256([]byte(r.String()))
+	return hex.EncodeToString(h[:8])
 }
 
 // keyIDs maps a weak pointer to a recipient to its KeyID. A

@@ -35,7 +35,7 @@ func NewIdentity(c timelock.Chain, round uint64, signature []byte, committee *ag
 	if err != nil {
 		return nil, err
 	}
-	return &Identity{chain: c, round: round, tlock: tl, committee: committee, keyID: KeyID(committee.Recipient())}, nil
+	return &Identity{chain: c, round: round, tlock: tl, committee: committee, keyID: computeKeyID(committee.Recipient())}, nil
 }
 
 // Unwrap implements age.Identity. A stanza for another round, chain or
@@ -105,7 +105,7 @@ func Open(ctx context.Context, src io.Reader, b timelock.Beacon, committee *age.
 	} else if err != nil {
 		return nil, stepError(StepInspect, err)
 	}
-	if id := KeyID(committee.Recipient()); h.CommitteeKeyID != id {
+	if id := computeKeyID(committee.Recipient()); h.CommitteeKeyID != id {
 		return nil, fmt.Errorf("%w: offer is for key %s, the key given is %s", ErrWrongCommittee, h.CommitteeKeyID, id)
 	}
 	sig, err := b.Signature(ctx, h.Round)

@@ -126,8 +126,6 @@ func (s *Server) postRevoke(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "revoked"})
 }
 
-// getUser shows an account to its owner and its reviewers: reading a
-// document is the registry's rule for who may see personal data.
 // mayViewAccount refuses callers who are neither the account's owner nor
 // LPSE reviewers, before anything is looked up, so that nobody else
 // learns which ids exist.
@@ -138,6 +136,7 @@ func mayViewAccount(me registry.User, id string) error {
 	return nil
 }
 
+// getUser shows an account to its owner and to LPSE reviewers.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("user")
 	if err := mayViewAccount(user(r), id); err != nil {
@@ -152,6 +151,8 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, u)
 }
 
+// getUserDocument sends a registration document to its owner and to the
+// reviewer the registry names for the account's role.
 func (s *Server) getUserDocument(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("user")
 	if err := mayViewAccount(user(r), id); err != nil {
