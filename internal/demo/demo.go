@@ -162,7 +162,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	broken := len(bidders) / 2
 	for i, b := range bidders {
 		var file bytes.Buffer
-		offer := fmt.Sprintf("Penawaran %s: harga Rp %d.000.000, masa pelaksanaan 120 hari", b.UserID(), 2100+37*i)
+		juta := 2100 + 37*i // millions of rupiah, written with Indonesian thousands separators
+		offer := fmt.Sprintf("Penawaran %s: harga Rp %d.%03d.000.000, masa pelaksanaan 120 hari", b.UserID(), juta/1000, juta%1000)
 		if _, err := sealer.Seal(&file, strings.NewReader(offer), target); err != nil {
 			return nil, err
 		}
