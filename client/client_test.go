@@ -214,6 +214,12 @@ func TestTender(t *testing.T) {
 	if tn.Winner != w.bidders[0].UserID() {
 		t.Errorf("winner %q", tn.Winner)
 	}
+	for digest, want := range map[string]string{tn.ResultText: "Pemenang", tn.AwardText: "SPPBJ 1"} {
+		var buf bytes.Buffer
+		if _, err := w.anon.TenderDocument(ctx, id, digest, &buf, 1<<20); err != nil || buf.String() != want {
+			t.Errorf("TenderDocument(%.8s…) = %q, %v; want %q", digest, buf.String(), err, want)
+		}
+	}
 	if _, err := w.pokja[0].Cancel(ctx, id, "terlambat"); client.ErrorCode(err) != client.CodeWrongState {
 		t.Errorf("cancelling an awarded tender: %v, want %s", err, client.CodeWrongState)
 	}

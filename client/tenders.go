@@ -53,6 +53,8 @@ type Tender struct {
 	// Offers is the number of offers current at closing; nil until closed.
 	Offers        *int   `json:"offers,omitempty"`
 	Winner        string `json:"winner,omitempty"`
+	ResultText    string `json:"result_text,omitempty"`    // SHA-256 hex of the result announcement, for TenderDocument
+	AwardText     string `json:"award_text,omitempty"`     // SHA-256 hex of the award text, for TenderDocument
 	OpeningReport string `json:"opening_report,omitempty"` // SHA-256 hex, once opened
 }
 

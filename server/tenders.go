@@ -54,6 +54,8 @@ type tenderJSON struct {
 	Amendments    int             `json:"amendments"`
 	Offers        *int            `json:"offers,omitempty"` // known once closed
 	Winner        string          `json:"winner,omitempty"`
+	ResultText    string          `json:"result_text,omitempty"` // SHA-256 hex, once announced
+	AwardText     string          `json:"award_text,omitempty"`  // SHA-256 hex, once awarded
 	OpeningReport string          `json:"opening_report,omitempty"`
 }
 
@@ -69,7 +71,10 @@ func (s *Server) tenderView(t *tender.Tender) tenderJSON {
 		v.Offers = &n
 	}
 	if t.Result != nil {
-		v.Winner = t.Result.Winner
+		v.Winner, v.ResultText = t.Result.Winner, hex.EncodeToString(t.Result.Document[:])
+		if t.Result.Award != nil {
+			v.AwardText = hex.EncodeToString(t.Result.Award.Document[:])
+		}
 	}
 	if t.OpeningReport != ([32]byte{}) {
 		v.OpeningReport = hex.EncodeToString(t.OpeningReport[:])
