@@ -335,3 +335,12 @@ func get[T any](ctx context.Context, c *Client, method, path string, in any) (*T
 	}
 	return &v, nil
 }
+
+// list GETs a JSON array from path.
+func list[T any](ctx context.Context, c *Client, path string) ([]T, error) {
+	var v []T
+	if err := c.call(ctx, "GET", path, nil, &v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}

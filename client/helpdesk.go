@@ -29,11 +29,7 @@ type Notice struct {
 
 // Notices returns every notice, newest first. Notices are public.
 func (c *Client) Notices(ctx context.Context) ([]Notice, error) {
-	ns, err := get[[]Notice](ctx, c, "GET", "/v1/notices", nil)
-	if err != nil {
-		return nil, err
-	}
-	return *ns, nil
+	return list[Notice](ctx, c, "/v1/notices")
 }
 
 // NoticeText returns the text of notice id.
@@ -81,11 +77,7 @@ type ComplaintUpdate struct {
 // Complaints returns the caller's complaints, or every complaint for LPSE
 // staff, oldest first.
 func (c *Client) Complaints(ctx context.Context) ([]Complaint, error) {
-	cs, err := get[[]Complaint](ctx, c, "GET", "/v1/complaints", nil)
-	if err != nil {
-		return nil, err
-	}
-	return *cs, nil
+	return list[Complaint](ctx, c, "/v1/complaints")
 }
 
 // FileComplaint files a complaint, as an active provider or official,

@@ -27,11 +27,7 @@ type Plan struct {
 
 // Plans returns the procurement plans, in id order.
 func (c *Client) Plans(ctx context.Context) ([]Plan, error) {
-	ps, err := get[[]Plan](ctx, c, "GET", "/v1/plans", nil)
-	if err != nil {
-		return nil, err
-	}
-	return *ps, nil
+	return list[Plan](ctx, c, "/v1/plans")
 }
 
 // AnnouncePlan announces a procurement plan, as a PA/KPA, and returns it.

@@ -82,11 +82,7 @@ func (c *Client) Tender(ctx context.Context, id string) (*Tender, error) {
 
 // Tenders returns all tenders.
 func (c *Client) Tenders(ctx context.Context) ([]Tender, error) {
-	ts, err := get[[]Tender](ctx, c, "GET", "/v1/tenders", nil)
-	if err != nil {
-		return nil, err
-	}
-	return *ts, nil
+	return list[Tender](ctx, c, "/v1/tenders")
 }
 
 // Amendment is an addendum (adendum) to a tender: a new tender document,
@@ -243,11 +239,7 @@ type Answer struct {
 // Messages returns a tender's questions or objections (kind Question or
 // Objection).
 func (c *Client) Messages(ctx context.Context, id, kind string) ([]Message, error) {
-	ms, err := get[[]Message](ctx, c, "GET", tenderPath(id)+"/messages/"+url.PathEscape(kind), nil)
-	if err != nil {
-		return nil, err
-	}
-	return *ms, nil
+	return list[Message](ctx, c, tenderPath(id)+"/messages/"+url.PathEscape(kind))
 }
 
 // Ask asks a question or files an objection, as a provider, and returns
