@@ -289,6 +289,10 @@ func TestEmbeddedReplaceLeavesNoFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The replacement's staging name is used only with unnamed files.
+	if runtime.GOOS == "linux" && !vault.StagesAnonymous(b) {
+		t.Fatal("on Linux, Put should stage blobs in unnamed files")
+	}
 	data := bytes.Repeat([]byte("offer "), 50_000)
 	put := func() vault.BlobInfo {
 		t.Helper()
