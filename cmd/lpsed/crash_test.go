@@ -136,15 +136,21 @@ func testCrash(t *testing.T, dsn string) {
 	// bidders at once; the server is killed once crashKillAt receipts are
 	// back. Submissions in flight then fail: they were not acknowledged.
 	var (
-		mu     sync.Mutex
-		acks   []ack
-		count  atomic.Int64
-		killed = make(chan struct{})
-		wg     sync.WaitGroup
+		mu       sync.Mutex
+		acks     []ack
+		firstErr error // of a submission before the kill
+		count    atomic.Int64
+		killed   = make(chan struct{})
+		wg       sync.WaitGroup
 	)
 	submit := func(b, k int) error {
 		signed, err := tn.Bidders[b].Submit(ctx, tn.ID, sealed[b][k])
 		if err != nil {
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = err
+			}
+			mu.Unlock()
 			return err
 		}
 		rc, err := auditlog.VerifyReceipt(signed, tn.Keys.Receipt)
@@ -174,7 +180,18 @@ func testCrash(t *testing.T, dsn string) {
 			}
 		})
 	}
-	<-killed
+	// Every bidder stops at its first refusal; if all stop before the kill
+	// (a loaded machine ran past the window while sealing), say why rather
+	// than wait for the test's timeout.
+	burstDone := make(chan struct{})
+	go func() { wg.Wait(); close(burstDone) }()
+	select {
+	case <-killed:
+	case <-burstDone:
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("every bidder stopped before %d receipts (%d returned); first refusal: %v", crashKillAt, len(acks), firstErr)
+	}
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
