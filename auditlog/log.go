@@ -38,7 +38,10 @@ type Config struct {
 }
 
 // A Log appends entries to a Storage and signs its checkpoints. It is safe
-// for concurrent use; one Log should be the only writer of its Storage.
+// for concurrent use. Several Logs (server instances) may append to one
+// Storage: an append that finds the storage grown under it reloads and
+// tries again, and Sync brings a Log's Size and Entries up to date with
+// what the others appended.
 type Log struct {
 	storage  Storage
 	origin   string
@@ -58,6 +61,7 @@ type Log struct {
 
 type appendRequest struct {
 	entries [][]byte
+	sync    bool // reload the size from storage first (Sync)
 	first   int64
 	err     error
 	wake    chan bool // true: lead the next batch; false: done
@@ -194,10 +198,36 @@ func (l *Log) Append(ctx context.Context, entries ...[]byte) ([]int64, error) {
 	if len(entries) == 0 {
 		return nil, nil
 	}
-	if err := ctx.Err(); err != nil {
+	req := &appendRequest{entries: entries, wake: make(chan bool, 1)}
+	if err := l.run(ctx, req); err != nil {
 		return nil, err
 	}
-	req := &appendRequest{entries: entries, wake: make(chan bool, 1)}
+	indexes := make([]int64, len(entries))
+	for i := range indexes {
+		indexes[i] = req.first + int64(i)
+	}
+	return indexes, nil
+}
+
+// Sync reads the log's size from its storage, so that Size and Entries
+// include every entry stored before Sync was called, by this Log or by
+// another one on the same Storage (server instances sharing a database).
+// It returns the size. A Log that is its storage's only writer never
+// needs it.
+func (l *Log) Sync(ctx context.Context) (int64, error) {
+	req := &appendRequest{sync: true, wake: make(chan bool, 1)}
+	if err := l.run(ctx, req); err != nil {
+		return 0, err
+	}
+	return l.Size(), nil
+}
+
+// run queues req and waits until a batch has committed it, leading that
+// batch if no other call is.
+func (l *Log) run(ctx context.Context, req *appendRequest) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	l.mu.Lock()
 	l.queue = append(l.queue, req)
 	lead := !l.leading
@@ -209,14 +239,7 @@ func (l *Log) Append(ctx context.Context, entries ...[]byte) ([]int64, error) {
 	if lead {
 		l.lead(context.WithoutCancel(ctx))
 	}
-	if req.err != nil {
-		return nil, req.err
-	}
-	indexes := make([]int64, len(entries))
-	for i := range indexes {
-		indexes[i] = req.first + int64(i)
-	}
-	return indexes, nil
+	return req.err
 }
 
 // lead commits one batch from the head of the queue, then hands the lead to
@@ -256,18 +279,41 @@ func (l *Log) lead(ctx context.Context) {
 	}
 }
 
+// maxConflicts bounds how often one batch finds the storage grown under it
+// (another Log appended first) and tries again at the new end.
+const maxConflicts = 32
+
 // commit appends the entries of batch to storage and returns the index of the
 // first one.
 func (l *Log) commit(ctx context.Context, batch []*appendRequest, count int) (int64, error) {
-	if l.stale {
-		if err := l.load(ctx); err != nil {
-			return 0, err
-		}
+	stale := l.stale
+	for _, r := range batch {
+		stale = stale || r.sync
 	}
 	entries := make([][]byte, 0, count)
 	for _, r := range batch {
 		entries = append(entries, r.entries...)
 	}
+	for attempt := 1; ; attempt++ {
+		if stale {
+			if err := l.load(ctx); err != nil {
+				return 0, err
+			}
+		}
+		if len(entries) == 0 {
+			return l.Size(), nil
+		}
+		n, err := l.commitAt(ctx, entries)
+		if errors.Is(err, ErrConflict) && attempt < maxConflicts {
+			stale = true
+			continue
+		}
+		return n, err
+	}
+}
+
+// commitAt appends entries at the log's size as this Log knows it.
+func (l *Log) commitAt(ctx context.Context, entries [][]byte) (int64, error) {
 	n := l.size
 	hashes, frontier, err := appendHashes(n, entries, l.frontier)
 	if err != nil {
