@@ -222,6 +222,16 @@ func (l *Log) Sync(ctx context.Context) (int64, error) {
 	return l.Size(), nil
 }
 
+// sizeAtLeast returns the log's size, synced with the storage first if it
+// is less than n: another Log on the same storage may have appended the
+// entries a caller asks about (a receipt issued by another instance).
+func (l *Log) sizeAtLeast(ctx context.Context, n int64) (int64, error) {
+	if size := l.Size(); n <= size {
+		return size, nil
+	}
+	return l.Sync(ctx)
+}
+
 // run queues req and waits until a batch has committed it, leading that
 // batch if no other call is.
 func (l *Log) run(ctx context.Context, req *appendRequest) error {
@@ -422,8 +432,12 @@ func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
 // ProveInclusion returns the proof that entry index is in the tree of size
 // treeSize, which must not exceed Size.
 func (l *Log) ProveInclusion(ctx context.Context, index, treeSize int64) (tlog.RecordProof, error) {
-	if index < 0 || index >= treeSize || treeSize > l.Size() {
-		return nil, fmt.Errorf("auditlog: no entry %d in a tree of size %d (log size %d)", index, treeSize, l.Size())
+	size, err := l.sizeAtLeast(ctx, treeSize)
+	if err != nil {
+		return nil, err
+	}
+	if index < 0 || index >= treeSize || treeSize > size {
+		return nil, fmt.Errorf("auditlog: no entry %d in a tree of size %d (log size %d)", index, treeSize, size)
 	}
 	p, err := tlog.ProveRecord(treeSize, index, storageHashReader(ctx, l.storage))
 	if err != nil {
@@ -435,8 +449,12 @@ func (l *Log) ProveInclusion(ctx context.Context, index, treeSize int64) (tlog.R
 // ProveConsistency returns the proof that the tree of size newer extends the
 // tree of size older; newer must not exceed Size.
 func (l *Log) ProveConsistency(ctx context.Context, older, newer int64) (tlog.TreeProof, error) {
-	if older < 0 || older > newer || newer > l.Size() {
-		return nil, fmt.Errorf("auditlog: no consistency proof from size %d to %d (log size %d)", older, newer, l.Size())
+	size, err := l.sizeAtLeast(ctx, newer)
+	if err != nil {
+		return nil, err
+	}
+	if older < 0 || older > newer || newer > size {
+		return nil, fmt.Errorf("auditlog: no consistency proof from size %d to %d (log size %d)", older, newer, size)
 	}
 	if older == 0 {
 		return tlog.TreeProof{}, nil
@@ -461,7 +479,11 @@ func (l *Log) ProofFile(ctx context.Context, receipt []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.Origin != l.origin || r.Index >= l.Size() {
+	size, err := l.sizeAtLeast(ctx, r.Index+1)
+	if err != nil {
+		return nil, err
+	}
+	if r.Origin != l.origin || r.Index >= size {
 		return nil, fmt.Errorf("auditlog: receipt for entry %d of %q, not in this log", r.Index, r.Origin)
 	}
 	entries, err := l.storage.ReadEntries(ctx, r.Index, r.Index+1)

@@ -364,6 +364,33 @@ func TestTwoWriters(t *testing.T) {
 	}
 }
 
+// TestReadAnotherWritersEntries checks that a Log serves the entries and
+// proofs of entries another Log on its storage appended (a receipt issued by
+// another server instance) without being told to Sync.
+func TestReadAnotherWritersEntries(t *testing.T) {
+	ctx := context.Background()
+	signer, _ := newKeys(t, testOrigin)
+	s := auditlog.NewMemoryStorage()
+	a := newLog(t, s, signer, 0)
+	b := newLog(t, s, signer, 0)
+	if _, err := a.Append(ctx, entry(0), entry(1), entry(2)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.Entries(ctx, 1, 3)
+	if err != nil || len(got) != 2 || !bytes.Equal(got[1], entry(2)) {
+		t.Fatalf("b.Entries(1, 3) = %q, %v", got, err)
+	}
+	if _, err := b.ProveInclusion(ctx, 2, 3); err != nil {
+		t.Errorf("b.ProveInclusion(2, 3): %v", err)
+	}
+	if _, err := b.ProveConsistency(ctx, 1, 3); err != nil {
+		t.Errorf("b.ProveConsistency(1, 3): %v", err)
+	}
+	if _, err := b.Entries(ctx, 0, 4); err == nil {
+		t.Error("b.Entries(0, 4) of a log of 3 entries succeeded")
+	}
+}
+
 // TestManyWriters appends from several Logs on one storage at once: every
 // append lands once, and the tree is one.
 func TestManyWriters(t *testing.T) {

@@ -11,11 +11,16 @@ import (
 func (l *Log) Origin() string { return l.origin }
 
 // Entries returns the entries at indexes [start, end), as stored. end must
-// not exceed Size. The latest entries (Config.RecentBytes) come from
-// memory; the rest from Storage.
+// not exceed the storage's size (Size, or Sync's if another Log appended).
+// The latest entries (Config.RecentBytes) come from memory; the rest from
+// Storage.
 func (l *Log) Entries(ctx context.Context, start, end int64) ([][]byte, error) {
 	// The size only grows, so a range valid now stays valid below.
-	if size := l.Size(); start < 0 || end < start || end > size {
+	size, err := l.sizeAtLeast(ctx, end)
+	if err != nil {
+		return nil, err
+	}
+	if start < 0 || end < start || end > size {
 		return nil, fmt.Errorf("auditlog: entries [%d, %d) outside the log of size %d", start, end, size)
 	}
 	l.mu.Lock()
