@@ -403,8 +403,13 @@ func (l *Log) maybeCheckpoint(ctx context.Context) {
 	}
 }
 
-// Checkpoint signs a checkpoint of the current tree, stores it and returns it.
+// Checkpoint signs a checkpoint of the current tree, stores it and returns
+// it. The tree is the storage's: what other Logs on it appended is included
+// (see Sync).
 func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
+	if _, err := l.Sync(ctx); err != nil {
+		return nil, err
+	}
 	l.mu.Lock()
 	size, frontier := l.size, l.frontier
 	l.mu.Unlock()
