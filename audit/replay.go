@@ -5,14 +5,16 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/segel-lpse/segel/internal/canon"
 
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/timelock"
 )
 
 // This file replays a tender from its log entries alone
-// (doc/spec/audit-bundle.md §4, check 6).
+// (doc/spec/audit-bundle.md §4, check 6), with the times they state.
 
 // phases of a tender, in the order its entries must reach them.
 const (
@@ -44,6 +46,10 @@ type tenderLog struct {
 	committeeKey string
 	amendments   int64
 
+	opening, deadline time.Time // the opening never moves; the deadline is the one in force
+	announcedIndex    int64     // the tender-announced entry
+	deadlineIndex     int64     // the entry that set the deadline in force
+
 	closedIndex, beaconIndex, reportIndex int64
 	signature                             []byte
 
@@ -58,8 +64,10 @@ type tenderLog struct {
 }
 
 // replay checks that entries, already parsed and in index order, are a
-// well-formed tender up to its opening report.
-func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*tenderLog, error) {
+// well-formed tender up to its opening report, on time by its own schedule
+// and the pinned chain.
+func replay(entries []LogEntry, parsed []auditlog.Entry, chain timelock.Chain) (*tenderLog, error) {
+	pinnedChain := chain.HashHex()
 	t := &tenderLog{subs: map[string][]*offer{}, received: map[int64]auditlog.Entry{}}
 	phase := phaseNone
 	for k, e := range parsed {
@@ -67,6 +75,9 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*t
 		file := fmt.Sprintf("entries/%d.txt", i)
 		bad := func(format string, args ...any) error {
 			return fail(file, "replay", ErrMismatch, "%s entry: %s", e.Type, fmt.Sprintf(format, args...))
+		}
+		late := func(format string, args ...any) error {
+			return fail(file, "time", ErrMismatch, "%s entry %d: %s", e.Type, i, fmt.Sprintf(format, args...))
 		}
 		if phase == phaseNone && e.Type != typeAnnounced {
 			return nil, bad("the tender's first entry must be %s", typeAnnounced)
@@ -83,16 +94,43 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*t
 				t.amendments++
 			}
 			r, _ := canon.ParseUint(e.Value("round"))
-			t.round, t.chain, t.committeeKey = uint64(r), e.Value("chain"), e.Value("committee-key")
+			round := uint64(r)
+			deadline, _ := canon.ParseTime(e.Value("deadline"))
+			opening, _ := canon.ParseTime(e.Value("opening"))
+			if e.Type == typeAmended {
+				at, _ := canon.ParseTime(e.Value("time"))
+				switch {
+				case !at.Before(t.deadline):
+					return nil, late("amended at %s, not before the deadline %s in force (set by entry %d)",
+						ts(at), ts(t.deadline), t.deadlineIndex)
+				case !opening.Equal(t.opening) || round != t.round:
+					return nil, late("opening %s, round %d; the opening and its round never move from %s, round %d (entry %d)",
+						ts(opening), round, ts(t.opening), t.round, t.announcedIndex)
+				}
+			}
+			t.round, t.chain, t.committeeKey = round, e.Value("chain"), e.Value("committee-key")
 			if t.chain != pinnedChain {
 				return nil, bad("chain %s is not the pinned chain %s", t.chain, pinnedChain)
 			}
+			if want := chain.RoundAt(opening); round != want {
+				return nil, late("round %d, but the first round of the chain at or after the opening %s is %d",
+					round, ts(opening), want)
+			}
+			if opening.Before(deadline) {
+				return nil, late("opening %s is before the deadline %s", ts(opening), ts(deadline))
+			}
+			if e.Type == typeAnnounced {
+				t.opening, t.announcedIndex = opening, i
+			}
+			t.deadline, t.deadlineIndex = deadline, i
 			phase = phaseSubmit
 		case typeCommitted, typeReceived:
 			o := &offer{index: i, bidder: e.Value("bidder"), sha256: e.Value("sha256"), committed: e.Type == typeCommitted}
 			o.size, _ = canon.ParseUint(e.Value("size"))
+			at, _ := canon.ParseTime(e.Value("time"))
 			if e.Type == typeReceived {
 				t.received[i] = e
+				at, _ = canon.ParseTime(e.Value("received"))
 			}
 			subs := t.subs[o.bidder]
 			var last *offer
@@ -103,8 +141,16 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*t
 				last.sha256 == o.sha256 && last.size == o.size
 			switch {
 			case delivers && (phase == phaseSubmit || phase == phaseClosed):
+				if !at.Before(t.opening) {
+					return nil, late("file committed by %s (entry %d) received at %s, not before the opening %s",
+						o.bidder, last.index, ts(at), ts(t.opening))
+				}
 				last.delivered, last.index = true, i
 			case phase == phaseSubmit:
+				if at.After(t.deadline) {
+					return nil, late("offer of %s at %s, after the deadline %s in force (set by entry %d)",
+						o.bidder, ts(at), ts(t.deadline), t.deadlineIndex)
+				}
 				o.delivered = e.Type == typeReceived
 				t.subs[o.bidder] = append(subs, o)
 			default:
@@ -234,3 +280,6 @@ func (t *tenderLog) currentOffer(bidder string) *offer {
 	}
 	return nil
 }
+
+// ts formats a time as entries state it.
+func ts(t time.Time) string { return canon.FormatTime(t) }
