@@ -14,7 +14,7 @@ import (
 )
 
 // This file replays a tender from its log entries alone
-// (doc/spec/audit-bundle.md §4, check 6), with the times they state.
+// (doc/spec/audit-bundle.md §4, check 6); times.go holds its time rules.
 
 // phases of a tender, in the order its entries must reach them.
 const (
@@ -47,8 +47,8 @@ type tenderLog struct {
 	amendments   int64
 
 	opening, deadline time.Time // the opening never moves; the deadline is the one in force
-	announcedIndex    int64     // the tender-announced entry
-	deadlineIndex     int64     // the entry that set the deadline in force
+	announcedIndex    int64     // of the tender-announced entry
+	deadlineIndex     int64     // of the entry that set the deadline in force
 
 	closedIndex, beaconIndex, reportIndex int64
 	signature                             []byte
@@ -76,8 +76,8 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, chain timelock.Chain) (
 		bad := func(format string, args ...any) error {
 			return fail(file, "replay", ErrMismatch, "%s entry: %s", e.Type, fmt.Sprintf(format, args...))
 		}
-		late := func(format string, args ...any) error {
-			return fail(file, "time", ErrMismatch, "%s entry %d: %s", e.Type, i, fmt.Sprintf(format, args...))
+		late := func(err error) error {
+			return fail(file, "time", ErrMismatch, "%s entry %d: %v", e.Type, i, err)
 		}
 		if phase == phaseNone && e.Type != typeAnnounced {
 			return nil, bad("the tender's first entry must be %s", typeAnnounced)
@@ -93,44 +93,20 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, chain timelock.Chain) (
 				}
 				t.amendments++
 			}
+			if c := e.Value("chain"); c != pinnedChain {
+				return nil, bad("chain %s is not the pinned chain %s", c, pinnedChain)
+			}
 			r, _ := canon.ParseUint(e.Value("round"))
-			round := uint64(r)
-			deadline, _ := canon.ParseTime(e.Value("deadline"))
-			opening, _ := canon.ParseTime(e.Value("opening"))
-			if e.Type == typeAmended {
-				at, _ := canon.ParseTime(e.Value("time"))
-				switch {
-				case !at.Before(t.deadline):
-					return nil, late("amended at %s, not before the deadline %s in force (set by entry %d)",
-						ts(at), ts(t.deadline), t.deadlineIndex)
-				case !opening.Equal(t.opening) || round != t.round:
-					return nil, late("opening %s, round %d; the opening and its round never move from %s, round %d (entry %d)",
-						ts(opening), round, ts(t.opening), t.round, t.announcedIndex)
-				}
+			if err := t.schedule(e, i, uint64(r), chain); err != nil {
+				return nil, late(err)
 			}
-			t.round, t.chain, t.committeeKey = round, e.Value("chain"), e.Value("committee-key")
-			if t.chain != pinnedChain {
-				return nil, bad("chain %s is not the pinned chain %s", t.chain, pinnedChain)
-			}
-			if want := chain.RoundAt(opening); round != want {
-				return nil, late("round %d, but the first round of the chain at or after the opening %s is %d",
-					round, ts(opening), want)
-			}
-			if opening.Before(deadline) {
-				return nil, late("opening %s is before the deadline %s", ts(opening), ts(deadline))
-			}
-			if e.Type == typeAnnounced {
-				t.opening, t.announcedIndex = opening, i
-			}
-			t.deadline, t.deadlineIndex = deadline, i
+			t.round, t.chain, t.committeeKey = uint64(r), e.Value("chain"), e.Value("committee-key")
 			phase = phaseSubmit
 		case typeCommitted, typeReceived:
 			o := &offer{index: i, bidder: e.Value("bidder"), sha256: e.Value("sha256"), committed: e.Type == typeCommitted}
 			o.size, _ = canon.ParseUint(e.Value("size"))
-			at, _ := canon.ParseTime(e.Value("time"))
 			if e.Type == typeReceived {
 				t.received[i] = e
-				at, _ = canon.ParseTime(e.Value("received"))
 			}
 			subs := t.subs[o.bidder]
 			var last *offer
@@ -141,15 +117,13 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, chain timelock.Chain) (
 				last.sha256 == o.sha256 && last.size == o.size
 			switch {
 			case delivers && (phase == phaseSubmit || phase == phaseClosed):
-				if !at.Before(t.opening) {
-					return nil, late("file committed by %s (entry %d) received at %s, not before the opening %s",
-						o.bidder, last.index, ts(at), ts(t.opening))
+				if err := t.delivered(e, last); err != nil {
+					return nil, late(err)
 				}
 				last.delivered, last.index = true, i
 			case phase == phaseSubmit:
-				if at.After(t.deadline) {
-					return nil, late("offer of %s at %s, after the deadline %s in force (set by entry %d)",
-						o.bidder, ts(at), ts(t.deadline), t.deadlineIndex)
+				if err := t.submitted(e); err != nil {
+					return nil, late(err)
 				}
 				o.delivered = e.Type == typeReceived
 				t.subs[o.bidder] = append(subs, o)
@@ -280,6 +254,3 @@ func (t *tenderLog) currentOffer(bidder string) *offer {
 	}
 	return nil
 }
-
-// ts formats a time as entries state it.
-func ts(t time.Time) string { return canon.FormatTime(t) }
