@@ -5,14 +5,16 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/segel-lpse/segel/internal/canon"
 
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/timelock"
 )
 
 // This file replays a tender from its log entries alone
-// (doc/spec/audit-bundle.md §4, check 6).
+// (doc/spec/audit-bundle.md §4, check 6); times.go holds its time rules.
 
 // phases of a tender, in the order its entries must reach them.
 const (
@@ -44,6 +46,10 @@ type tenderLog struct {
 	committeeKey string
 	amendments   int64
 
+	opening, deadline time.Time // the opening never moves; the deadline is the one in force
+	announcedIndex    int64     // of the tender-announced entry
+	deadlineIndex     int64     // of the entry that set the deadline in force
+
 	closedIndex, beaconIndex, reportIndex int64
 	signature                             []byte
 
@@ -58,8 +64,10 @@ type tenderLog struct {
 }
 
 // replay checks that entries, already parsed and in index order, are a
-// well-formed tender up to its opening report.
-func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*tenderLog, error) {
+// well-formed tender up to its opening report, on time by its own schedule
+// and the pinned chain.
+func replay(entries []LogEntry, parsed []auditlog.Entry, chain timelock.Chain) (*tenderLog, error) {
+	pinnedChain := chain.HashHex()
 	t := &tenderLog{subs: map[string][]*offer{}, received: map[int64]auditlog.Entry{}}
 	phase := phaseNone
 	for k, e := range parsed {
@@ -67,6 +75,9 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*t
 		file := fmt.Sprintf("entries/%d.txt", i)
 		bad := func(format string, args ...any) error {
 			return fail(file, "replay", ErrMismatch, "%s entry: %s", e.Type, fmt.Sprintf(format, args...))
+		}
+		late := func(err error) error {
+			return fail(file, "time", ErrMismatch, "%s entry %d: %v", e.Type, i, err)
 		}
 		if phase == phaseNone && e.Type != typeAnnounced {
 			return nil, bad("the tender's first entry must be %s", typeAnnounced)
@@ -82,11 +93,14 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*t
 				}
 				t.amendments++
 			}
-			r, _ := canon.ParseUint(e.Value("round"))
-			t.round, t.chain, t.committeeKey = uint64(r), e.Value("chain"), e.Value("committee-key")
-			if t.chain != pinnedChain {
-				return nil, bad("chain %s is not the pinned chain %s", t.chain, pinnedChain)
+			if c := e.Value("chain"); c != pinnedChain {
+				return nil, bad("chain %s is not the pinned chain %s", c, pinnedChain)
 			}
+			r, _ := canon.ParseUint(e.Value("round"))
+			if err := t.schedule(e, i, uint64(r), chain); err != nil {
+				return nil, late(err)
+			}
+			t.round, t.chain, t.committeeKey = uint64(r), e.Value("chain"), e.Value("committee-key")
 			phase = phaseSubmit
 		case typeCommitted, typeReceived:
 			o := &offer{index: i, bidder: e.Value("bidder"), sha256: e.Value("sha256"), committed: e.Type == typeCommitted}
@@ -103,8 +117,14 @@ func replay(entries []LogEntry, parsed []auditlog.Entry, pinnedChain string) (*t
 				last.sha256 == o.sha256 && last.size == o.size
 			switch {
 			case delivers && (phase == phaseSubmit || phase == phaseClosed):
+				if err := t.delivered(e, last); err != nil {
+					return nil, late(err)
+				}
 				last.delivered, last.index = true, i
 			case phase == phaseSubmit:
+				if err := t.submitted(e); err != nil {
+					return nil, late(err)
+				}
 				o.delivered = e.Type == typeReceived
 				t.subs[o.bidder] = append(subs, o)
 			default:

@@ -39,7 +39,26 @@ type tenderOptions struct {
 	failures  int  // of them, how many fail to open (payload altered by the bidder)
 	seal      bool // seal real offers with package sealer, open them, include them
 	garbage   bool // the failing offers are not age files at all (witness step header)
+	commits   int  // of them, how many commit before the deadline and deliver after closing
 	lie       lies // how the engine lies, consistently signing what it says
+
+	times func(run *tenderRun, s *schedule) // changes when things happen, before any entry
+}
+
+// schedule is when the events of a simulated tender happen. The engine logs
+// and signs these times as they are, right or wrong.
+type schedule struct {
+	deadline, opening time.Time   // announced
+	round             uint64      // announced and used; RoundAt(opening) unless changed
+	received          []time.Time // when each bidder's first offer arrives (its commitment, if committed)
+	delivered         time.Time   // when committed files arrive, after closing
+
+	amendAt       time.Time // if not zero, log a tender-amended entry at this time
+	amendDeadline time.Time // its deadline
+	amendOpening  time.Time // its opening, if not the announced one
+	amendRound    uint64    // its round, if not the announced one; the tender then uses it
+	amendAfter    int       // the amendment follows the offers of this many bidders,
+	amendClosed   bool      // or submission-closed
 }
 
 // lies make the engine misbehave while still signing and logging everything:
@@ -130,13 +149,27 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 		tb.Fatal(err)
 	}
 	chain := beacon.Chain()
-	round := chain.RoundAt(opening)
+	s := schedule{deadline: opening.Add(-time.Hour), opening: opening, round: chain.RoundAt(opening),
+		delivered: opening.Add(-30 * time.Minute)}
+	for i := range o.offers {
+		s.received = append(s.received, base.Add(time.Duration(i+1)*time.Second))
+	}
 	trusted, err := audit.NewTrusted(logV, receiptV, reportV, chain.HashHex())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	run := &tenderRun{log: l, receiptS: receiptS, reportS: reportS, trusted: trusted, chain: chain,
 		received: map[string][]int64{}, sealedFiles: map[int64][]byte{}, witnessByBidderName: map[string]int64{}}
+	if o.times != nil {
+		o.times(run, &s)
+	}
+	round := s.round
+	if s.amendOpening.IsZero() {
+		s.amendOpening = s.opening
+	}
+	if s.amendRound != 0 {
+		round = s.amendRound // the last announcement's round is the one used
+	}
 	b := &audit.Bundle{Tender: tenderID, Keys: trusted, Chain: chain,
 		Receipts: map[int64][]byte{}, Witness: map[int64][]byte{}}
 	appendTender := func(e []byte) int64 {
@@ -163,9 +196,15 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 	}
 	other(0)
 	appendTender(entry(tb, "tender-announced", "tender", tenderID, "document", hexSum([]byte("rks")),
-		"deadline", canon.FormatTime(opening.Add(-time.Hour)), "opening", canon.FormatTime(opening),
-		"round", strconv.FormatUint(round, 10), "chain", chain.HashHex(), "committee-key", committeeKey,
+		"deadline", canon.FormatTime(s.deadline), "opening", canon.FormatTime(s.opening),
+		"round", strconv.FormatUint(s.round, 10), "chain", chain.HashHex(), "committee-key", committeeKey,
 		"time", canon.FormatTime(base)))
+	amend := func() {
+		appendTender(entry(tb, "tender-amended", "tender", tenderID, "amendment", "1", "document", hexSum([]byte("rks 2")),
+			"deadline", canon.FormatTime(s.amendDeadline), "opening", canon.FormatTime(s.amendOpening),
+			"round", strconv.FormatUint(round, 10), "chain", chain.HashHex(), "committee-key", committeeKey,
+			"time", canon.FormatTime(s.amendAt)))
+	}
 
 	type current struct {
 		bidder    string
@@ -175,7 +214,8 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 		plaintext []byte
 	}
 	var offers []*current
-	submit := func(bidder string, n int, at time.Time) *current {
+	// prepare makes a bidder's offer file; receive logs and receipts it.
+	prepare := func(bidder string, n int) *current {
 		doc := fmt.Appendf(nil, "penawaran %s nomor %d\n", bidder, n)
 		file := doc
 		if o.garbage && len(offers) >= o.offers-o.failures {
@@ -188,7 +228,11 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 			}
 			file = buf.Bytes()
 		}
-		r := auditlog.Receipt{Origin: origin, Tender: tenderID, Bidder: bidder, SHA256: sha256.Sum256(file),
+		return &current{bidder: bidder, file: file, sha: sha256.Sum256(file), plaintext: doc}
+	}
+	receive := func(c *current, at time.Time) *current {
+		bidder, file := c.bidder, c.file
+		r := auditlog.Receipt{Origin: origin, Tender: tenderID, Bidder: bidder, SHA256: c.sha,
 			Size: int64(len(file)), Received: at}
 		e, err := r.Entry().Marshal()
 		if err != nil {
@@ -208,11 +252,24 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 		if o.seal {
 			run.sealedFiles[r.Index] = file
 		}
-		return &current{bidder: bidder, index: r.Index, file: file, sha: r.SHA256, plaintext: doc}
+		c.index = r.Index
+		return c
 	}
+	submit := func(bidder string, n int, at time.Time) *current { return receive(prepare(bidder, n), at) }
+	var committed []*current
 	for i := range o.offers {
+		if !s.amendAt.IsZero() && !s.amendClosed && i == s.amendAfter {
+			amend()
+		}
 		bidder := fmt.Sprintf("bidder-%04d", i)
-		at := base.Add(time.Duration(i+1) * time.Second)
+		at := s.received[i]
+		if i >= o.offers-o.commits { // commit now, deliver after closing
+			c := prepare(bidder, 1)
+			appendTender(entry(tb, "offer-committed", "tender", tenderID, "bidder", bidder,
+				"sha256", hex.EncodeToString(c.sha[:]), "size", strconv.Itoa(len(c.file)), "time", canon.FormatTime(at)))
+			committed = append(committed, c)
+			continue
+		}
 		c := submit(bidder, 1, at)
 		if i%7 == 3 {
 			other(i)
@@ -231,16 +288,25 @@ func runTender(tb testing.TB, o tenderOptions) *tenderRun {
 		}
 		offers = append(offers, c)
 	}
-	for _, c := range offers {
-		run.current = append(run.current, offerInfo{c.bidder, c.index, c.sha, int64(len(c.file))})
+	if !s.amendAt.IsZero() && !s.amendClosed && s.amendAfter == o.offers {
+		amend()
 	}
 	closedAt := opening.Add(-time.Hour)
-	appendTender(entry(tb, "submission-closed", "tender", tenderID, "offers", strconv.Itoa(len(offers)),
+	appendTender(entry(tb, "submission-closed", "tender", tenderID, "offers", strconv.Itoa(len(offers)+len(committed)),
 		"time", canon.FormatTime(closedAt)))
 	if !o.lie.noClosingCheckpoint {
 		if run.closing, err = l.Checkpoint(ctx); err != nil {
 			tb.Fatal(err)
 		}
+	}
+	if !s.amendAt.IsZero() && s.amendClosed {
+		amend()
+	}
+	for _, c := range committed {
+		offers = append(offers, receive(c, s.delivered))
+	}
+	for _, c := range offers {
+		run.current = append(run.current, offerInfo{c.bidder, c.index, c.sha, int64(len(c.file))})
 	}
 	other(-1)
 	sig, err := beacon.Signature(ctx, round)

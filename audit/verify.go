@@ -204,7 +204,7 @@ func (v *verifier) beacon() error {
 
 // replay replays the tender and checks the closing checkpoint.
 func (v *verifier) replay() error {
-	t, err := replay(v.b.Entries, v.parsed, v.chain)
+	t, err := replay(v.b.Entries, v.parsed, v.b.Chain)
 	if err != nil {
 		return err
 	}
