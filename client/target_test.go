@@ -95,9 +95,9 @@ func TestTargetRefusesLyingServer(t *testing.T) {
 			tn.Chain, tn.Round = other.Chain().HashHex(), other.Chain().RoundAt(tn.Schedule.Opening)
 		}, []string{"names beacon chain \"" + other.Chain().HashHex() + "\"", "pinned to " + pinned.HashHex(), "client.WithChain"}},
 		{"round 1", timelock.Chain{}, func(tn *client.Tender) { tn.Round = 1 },
-			[]string{"names round 1 ", "RoundAt(opening)"}},
+			[]string{"names round 1, published at " + pinned.Genesis().Format(time.RFC3339), "RoundAt(opening)", "is " + itoa(w.tender.Round) + " "}},
 		{"a round early", timelock.Chain{}, func(tn *client.Tender) { tn.Round-- },
-			[]string{"is round " + itoa(w.tender.Round) + " of chain"}},
+			[]string{"names round " + itoa(w.tender.Round-1), "at or after its opening " + w.tender.Schedule.Opening.UTC().Format(time.RFC3339) + " is " + itoa(w.tender.Round) + " "}},
 		{"a round late", timelock.Chain{}, func(tn *client.Tender) { tn.Round++ },
 			[]string{"names round " + itoa(w.tender.Round+1)}},
 		{"opening before deadline", timelock.Chain{}, func(tn *client.Tender) {
