@@ -141,7 +141,7 @@ func (c *Client) Target(ctx context.Context, id string) (sealer.Target, error) {
 	if err != nil {
 		return sealer.Target{}, err
 	}
-	if err := checkTarget(c.chain, t, time.Now()); err != nil {
+	if err := checkTarget(c.chain, id, t, time.Now()); err != nil {
 		return sealer.Target{}, err
 	}
 	r, err := age.ParseHybridRecipient(t.CommitteeKey)
@@ -159,25 +159,26 @@ func beaconName(c timelock.Chain) string {
 	return "default"
 }
 
-// checkTarget checks tender t's time-lock against the pinned chain at now.
-func checkTarget(chain timelock.Chain, t *Tender, now time.Time) error {
+// checkTarget checks the time-lock of tender t, fetched as id, against
+// the pinned chain at now.
+func checkTarget(chain timelock.Chain, id string, t *Tender, now time.Time) error {
 	const layout = time.RFC3339
 	opening, deadline := t.Schedule.Opening, t.Schedule.Deadline
 	switch want := chain.RoundAt(opening); {
 	case t.Chain != chain.HashHex():
 		return fmt.Errorf("%w: tender %s names beacon chain %.64q, but this client is pinned to %s (%s); "+
 			"if the LPSE really locks to that chain, pin its chain info as the LPSE publishes it (client.WithChain, segel --chain FILE)",
-			ErrUnsafeTarget, t.ID, t.Chain, chain.HashHex(), beaconName(chain))
+			ErrUnsafeTarget, id, t.Chain, chain.HashHex(), beaconName(chain))
 	case opening.Before(deadline):
 		return fmt.Errorf("%w: tender %s opens at %s, before its deadline %s: offers would open while others are still submitted; ask the committee to fix the schedule",
-			ErrUnsafeTarget, t.ID, opening.UTC().Format(layout), deadline.UTC().Format(layout))
+			ErrUnsafeTarget, id, opening.UTC().Format(layout), deadline.UTC().Format(layout))
 	case t.Round != want:
 		return fmt.Errorf("%w: tender %s names round %d, published at %s, but the first round of %s at or after its opening %s is %d (RoundAt(opening)); "+
 			"a round is never taken from the server: ask the LPSE to correct the tender",
-			ErrUnsafeTarget, t.ID, t.Round, chain.TimeOf(t.Round).Format(layout), chain, opening.UTC().Format(layout), want)
+			ErrUnsafeTarget, id, t.Round, chain.TimeOf(t.Round).Format(layout), chain, opening.UTC().Format(layout), want)
 	case !chain.TimeOf(t.Round).After(now):
 		return fmt.Errorf("%w: tender %s opens at round %d, published at %s, already past at %s: an offer sealed to it could be opened at once",
-			ErrUnsafeTarget, t.ID, t.Round, chain.TimeOf(t.Round).Format(layout), now.UTC().Format(layout))
+			ErrUnsafeTarget, id, t.Round, chain.TimeOf(t.Round).Format(layout), now.UTC().Format(layout))
 	}
 	return nil
 }
