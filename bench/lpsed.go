@@ -241,7 +241,14 @@ func (w *lpsedWorld) tenderID(i int) string {
 // admin's account is used and tag (not 0) keeps this run's people apart
 // from earlier runs'.
 func lpsedAccounts(ctx context.Context, url string, admin *client.Client, tag int, bidders []string, stderr io.Writer) (*lpsedWorld, *client.Client, error) {
-	w := &lpsedWorld{url: url, anon: client.New(url), bidders: map[string]*client.Client{}, ids: map[string]string{}, tag: tag}
+	// Pin the chain this lpsed publishes, fetched once, as an LPSE's
+	// bidders pin the chain info it publishes: the bench's own lpsed runs
+	// a local beacon, not quicknet, the client's default.
+	chain, err := client.New(url).Chain(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pinning the beacon chain: %w", err)
+	}
+	w := &lpsedWorld{url: url, anon: client.New(url, client.WithChain(chain)), bidders: map[string]*client.Client{}, ids: map[string]string{}, tag: tag}
 	anon := w.anon
 	official := func(role string, i int) client.Registration {
 		email := w.email(fmt.Sprintf("%s%d", role, i), "lpse.bench.go.id")

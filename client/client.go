@@ -14,6 +14,11 @@
 //	rc, err := bidder.SubmitOffer(ctx, tenderID, f)
 //	if client.ErrorCode(err) == client.CodeLate { … }
 //
+// Offers are sealed to the beacon chain the client pins, quicknet unless
+// WithChain names another, never to a chain the server names: Target
+// refuses a tender whose chain, round or times would let its offers open
+// before the tender's opening time.
+//
 // The package depends on Segel's pure packages only (sealer, timelock,
 // audit, auditlog), never on its storage: a bidder's tool built on it
 // carries no database driver.
@@ -31,6 +36,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/segel-lpse/segel/timelock"
 )
 
 // Response caps: what the client reads of an answer at most, by kind.
@@ -47,6 +54,7 @@ type Client struct {
 	base  string
 	http  *http.Client
 	token string
+	chain timelock.Chain // pinned: what Target seals to
 	// tokenID, user and role are set by Login.
 	tokenID string
 	user    string
@@ -60,6 +68,14 @@ type Option func(*Client)
 // transport, timeouts, TLS). http.DefaultClient if not given.
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = hc } }
 
+// WithChain pins the beacon chain that offers are sealed to
+// (timelock.Quicknet if not given), as the LPSE publishes it: Target
+// refuses a tender on any other chain. A deployment on its own local
+// beacon is pinned with that beacon's chain info, obtained once out of
+// band (its /v1/chain, or the file of "segel beacon info") and kept,
+// never taken from the server each time an offer is sealed.
+func WithChain(c timelock.Chain) Option { return func(cl *Client) { cl.chain = c } }
+
 // WithToken authenticates every request with an API token from
 // POST /v1/login (see Login), as "Authorization: Bearer TOKEN".
 func WithToken(token string) Option { return func(c *Client) { c.token = token } }
@@ -67,9 +83,12 @@ func WithToken(token string) Option { return func(c *Client) { c.token = token }
 // New returns a client of the server at baseURL, such as
 // "http://127.0.0.1:8080".
 func New(baseURL string, opts ...Option) *Client {
-	c := &Client{base: strings.TrimRight(baseURL, "/"), http: http.DefaultClient}
+	c := &Client{base: strings.TrimRight(baseURL, "/"), http: http.DefaultClient, chain: timelock.Quicknet}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.chain.IsZero() {
+		c.chain = timelock.Quicknet
 	}
 	return c
 }

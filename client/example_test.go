@@ -12,16 +12,20 @@ import (
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/sealer"
+	"github.com/segel-lpse/segel/timelock"
 )
 
 // A bidder seals an offer on their own machine, submits it and checks
 // the signed receipt and its proof file offline.
 func Example() {
 	ctx := context.Background()
-	url, tenderID, stop := exampleServer() // an lpsed with tender T-UJI-1 open
+	url, tenderID, chain, stop := exampleServer() // an lpsed with tender T-UJI-1 open
 	defer stop()
 
-	bidder, err := client.New(url).Login(ctx, "direktur@cv-uji-0.test.co.id", password)
+	// Offers are sealed to the chain the client pins, quicknet by default.
+	// This example's server runs its own local beacon, whose chain info
+	// the bidder pinned beforehand, as the LPSE publishes it.
+	bidder, err := client.New(url, client.WithChain(chain)).Login(ctx, "direktur@cv-uji-0.test.co.id", password)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -66,7 +70,7 @@ func Example() {
 
 // exampleServer serves a deployment with one provider registered for an
 // open tender, as setup builds it.
-func exampleServer() (url, tenderID string, stop func()) {
+func exampleServer() (url, tenderID string, chain timelock.Chain, stop func()) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "segel-client-example-")
 	if err != nil {
@@ -80,5 +84,9 @@ func exampleServer() (url, tenderID string, stop func()) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	return ts.URL, w.tender.ID, func() { closeServer(); os.RemoveAll(dir) }
+	chain, err = client.New(ts.URL).Chain(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return ts.URL, w.tender.ID, chain, func() { closeServer(); os.RemoveAll(dir) }
 }

@@ -26,7 +26,10 @@ func (c *Client) Keys(ctx context.Context) (*audit.Trusted, error) {
 	return audit.ParseTrusted(b)
 }
 
-// Chain returns the beacon chain offers are locked to.
+// Chain returns the beacon chain the server says its offers are locked
+// to. Fetched over the network it proves nothing by itself, and Target
+// never uses it: a deployment on its own beacon publishes this chain, and
+// its bidders pin it once with WithChain.
 func (c *Client) Chain(ctx context.Context) (timelock.Chain, error) {
 	b, err := c.text(ctx, "GET", "/v1/chain", "", nil, 64<<10)
 	if err != nil {

@@ -94,12 +94,18 @@ func provider(i int) client.Registration {
 // setup registers everyone and announces a tender whose submission
 // window of the given length starts now.
 func setup(ctx context.Context, url string, bidders int, window time.Duration) (*world, error) {
-	w := &world{anon: client.New(url)}
+	// The test server runs its own local beacon, not quicknet: pin its
+	// chain, fetched once, as its bidders would pin the chain the LPSE
+	// publishes.
+	chain, err := client.New(url).Chain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &world{anon: client.New(url, client.WithChain(chain))}
 	boot := official("admin", 0)
 	if _, err := w.anon.Bootstrap(ctx, boot); err != nil {
 		return nil, err
 	}
-	var err error
 	if w.admin, err = w.anon.Login(ctx, boot.Email, password); err != nil {
 		return nil, err
 	}

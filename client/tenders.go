@@ -12,6 +12,7 @@ import (
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/sealer"
+	"github.com/segel-lpse/segel/timelock"
 )
 
 // Schedule is a tender's timetable. Times must not decrease in the order
@@ -124,27 +125,62 @@ func (c *Client) TenderDocument(ctx context.Context, id, digest string, w io.Wri
 	return c.stream(ctx, tenderPath(id)+"/documents/"+url.PathEscape(digest), w, limit)
 }
 
+// ErrUnsafeTarget is returned by Target for a tender whose offers, sealed
+// as the server describes it, could be opened before its opening time or
+// by another chain's custodian.
+var ErrUnsafeTarget = errors.New("client: refusing to seal to this tender")
+
 // Target returns what offers to tender id must be sealed to, for
-// sealer.Seal: the opening round on the server's beacon chain, and the
-// committee's key. It checks that the tender names the chain the server
-// publishes.
+// sealer.Seal: the opening round on the client's pinned chain (WithChain)
+// and the committee's key. It trusts the server with none of the
+// time-lock: it refuses, with ErrUnsafeTarget, a tender that names
+// another chain, a round other than the pinned chain's RoundAt(opening),
+// an opening before the deadline, or a round already published.
 func (c *Client) Target(ctx context.Context, id string) (sealer.Target, error) {
 	t, err := c.Tender(ctx, id)
 	if err != nil {
 		return sealer.Target{}, err
 	}
-	chain, err := c.Chain(ctx)
-	if err != nil {
+	if err := checkTarget(c.chain, id, t, time.Now()); err != nil {
 		return sealer.Target{}, err
-	}
-	if chain.HashHex() != t.Chain {
-		return sealer.Target{}, fmt.Errorf("client: tender %s names chain %.64s, the server publishes %s", id, t.Chain, chain.HashHex())
 	}
 	r, err := age.ParseHybridRecipient(t.CommitteeKey)
 	if err != nil {
 		return sealer.Target{}, fmt.Errorf("client: tender %s: committee key: %w", id, err)
 	}
-	return sealer.Target{Chain: chain, Round: t.Round, Committee: r}, nil
+	return sealer.Target{Chain: c.chain, Round: t.Round, Committee: r}, nil
+}
+
+// beaconName is the chain's beacon id, "default" for the unnamed one.
+func beaconName(c timelock.Chain) string {
+	if id := c.BeaconID(); id != "" {
+		return id
+	}
+	return "default"
+}
+
+// checkTarget checks the time-lock of tender t, fetched as id, against
+// the pinned chain at now.
+func checkTarget(chain timelock.Chain, id string, t *Tender, now time.Time) error {
+	const layout = time.RFC3339
+	opening, deadline := t.Schedule.Opening, t.Schedule.Deadline
+	switch want := chain.RoundAt(opening); {
+	case t.Chain != chain.HashHex():
+		return fmt.Errorf("%w: tender %s names beacon chain %.64q, but this client is pinned to %s (%s); "+
+			"if the LPSE really locks to that chain, pin its chain info as the LPSE publishes it (client.WithChain, segel --chain FILE)",
+			ErrUnsafeTarget, id, t.Chain, chain.HashHex(), beaconName(chain))
+	case opening.Before(deadline):
+		return fmt.Errorf("%w: tender %s opens at %s, before its deadline %s: offers would open while others are still submitted; ask the committee to fix the schedule",
+			ErrUnsafeTarget, id, opening.UTC().Format(layout), deadline.UTC().Format(layout))
+	case t.Round != want:
+		return fmt.Errorf("%w: tender %s names round %d, published at %s, but the first round of %s at or after its opening %s is %d (RoundAt(opening)); "+
+			"a round is never taken from the server: ask the LPSE to correct the tender",
+			ErrUnsafeTarget, id, t.Round, chain.TimeOf(t.Round).Format(layout), chain, opening.UTC().Format(layout), want)
+	case !chain.TimeOf(t.Round).After(now):
+		return fmt.Errorf("%w: tender %s opens at round %d, published at %s, already past at %s: an offer sealed to it could be opened at once",
+			ErrUnsafeTarget, id, t.Round, chain.TimeOf(t.Round).Format(layout), now.UTC().Format(layout))
+	}
+	return nil
 }
 
 // RegisterForTender registers the calling provider for a tender.

@@ -93,6 +93,9 @@ type ChainParams struct {
 
 // NewChain validates p and computes its chain hash.
 func NewChain(p ChainParams) (Chain, error) {
+	if p.BeaconID == "default" {
+		p.BeaconID = "" // drand's name for the unnamed beacon; hashed alike
+	}
 	c := &chain{
 		scheme:      p.Scheme,
 		publicKey:   bytes.Clone(p.PublicKey),
@@ -128,39 +131,59 @@ func NewChain(p ChainParams) (Chain, error) {
 	if err != nil {
 		return Chain{}, fmt.Errorf("timelock: chain public key: %w", err)
 	}
-	c.hash = chainHash(c)
+	c.hash = p.hash()
 	return Chain{c}, nil
 }
 
-// chainHash is drand's Info.Hash (drand/drand common/chain/info.go).
-func chainHash(c *chain) [32]byte {
+// hash is drand's Info.Hash (drand/drand common/chain/info.go): the
+// scheme is not hashed, and neither is the beacon id "" or "default".
+func (p ChainParams) hash() [32]byte {
 	h := sha256.New()
-	binary.Write(h, binary.BigEndian, uint32(c.period/time.Second))
-	binary.Write(h, binary.BigEndian, uint64(c.genesis))
-	h.Write(c.publicKey)
-	h.Write(c.genesisSeed)
-	if c.beaconID != "" && c.beaconID != "default" {
-		h.Write([]byte(c.beaconID))
+	binary.Write(h, binary.BigEndian, uint32(p.Period/time.Second))
+	binary.Write(h, binary.BigEndian, uint64(p.Genesis.Unix()))
+	h.Write(p.PublicKey)
+	h.Write(p.GenesisSeed)
+	if p.BeaconID != "" && p.BeaconID != "default" {
+		h.Write([]byte(p.BeaconID))
 	}
 	return [32]byte(h.Sum(nil))
 }
 
-// infoJSON is drand's /info document (and /{chainhash}/info).
+// infoJSON is drand's chain info document in the two forms drand's HTTP
+// relays serve (drand/http-relay grpc.JsonInfoV1 and JsonInfoV2):
+//
+//   - v1, at /info and /{chainhash}/info: hash, groupHash (the genesis
+//     seed), schemeID and metadata.beaconID;
+//   - v2, at /v2/chains/{chainhash}/info and /v2/beacons/{id}/info:
+//     chain_hash, genesis_seed, scheme and beacon_id.
+//
+// MarshalInfo writes v1, field for field in the relays' order.
 type infoJSON struct {
-	PublicKey   string `json:"public_key"`
-	Period      int64  `json:"period"`
-	GenesisTime int64  `json:"genesis_time"`
+	PublicKey   string    `json:"public_key"`
+	Period      int64     `json:"period"`
+	GenesisTime int64     `json:"genesis_time"`
+	Hash        string    `json:"hash,omitempty"`
+	GroupHash   string    `json:"groupHash,omitempty"`
+	SchemeID    string    `json:"schemeID,omitempty"`
+	Metadata    *metaJSON `json:"metadata,omitempty"`
+
+	ChainHash   string `json:"chain_hash,omitempty"`
 	GenesisSeed string `json:"genesis_seed,omitempty"`
-	Hash        string `json:"hash"`
-	GroupHash   string `json:"groupHash,omitempty"`
-	SchemeID    string `json:"schemeID"`
-	Metadata    struct {
-		BeaconID string `json:"beaconID"`
-	} `json:"metadata"`
+	Scheme      string `json:"scheme,omitempty"`
+	BeaconID    string `json:"beacon_id,omitempty"`
 }
 
-// ParseChainInfo parses drand's /info JSON document. The chain hash it
-// states must equal the hash of the parameters it states, so a document
+type metaJSON struct {
+	BeaconID string `json:"beaconID"`
+}
+
+// infoSource says where a good chain info document comes from, for errors.
+const infoSource = "a drand relay's /info or /v2/chains/HASH/info, lpsed's /v1/chain, or segel beacon info"
+
+// ParseChainInfo parses a drand chain info document, in either form the
+// drand relays serve (v1 from /info, v2 from /v2/chains/{hash}/info), or
+// as MarshalInfo writes it. The chain hash is recomputed from the
+// parameters and must equal the hash the document states, so a document
 // cannot claim one chain's hash for another chain's key.
 func ParseChainInfo(drandInfoJSON []byte) (Chain, error) {
 	if len(drandInfoJSON) > maxInfoSize {
@@ -168,48 +191,83 @@ func ParseChainInfo(drandInfoJSON []byte) (Chain, error) {
 	}
 	var info infoJSON
 	if err := json.Unmarshal(drandInfoJSON, &info); err != nil {
-		return Chain{}, fmt.Errorf("timelock: chain info is not drand /info JSON: %w", err)
+		return Chain{}, fmt.Errorf("timelock: chain info is not a drand chain info JSON document (get one from %s): %w", infoSource, err)
+	}
+	var beaconID string
+	if info.Metadata != nil {
+		beaconID = info.Metadata.BeaconID
+	}
+	// Each field has a v1 and a v2 name; a document may use either, but
+	// not both with different values.
+	hash, err1 := either("hash", info.Hash, "chain_hash", info.ChainHash)
+	seedHex, err2 := either("groupHash", info.GroupHash, "genesis_seed", info.GenesisSeed)
+	scheme, err3 := either("schemeID", info.SchemeID, "scheme", info.Scheme)
+	beaconID, err4 := either("metadata.beaconID", beaconID, "beacon_id", info.BeaconID)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return Chain{}, err
+	}
+	switch {
+	case hash == "":
+		return Chain{}, fmt.Errorf("timelock: chain info has no chain hash (\"hash\", or \"chain_hash\" in v2): get one from %s", infoSource)
+	case seedHex == "":
+		return Chain{}, fmt.Errorf("timelock: chain info has no genesis seed (\"groupHash\", or \"genesis_seed\" in v2): get one from %s", infoSource)
+	case scheme == "":
+		return Chain{}, fmt.Errorf("timelock: chain info has no scheme (\"schemeID\", or \"scheme\" in v2): get one from %s", infoSource)
+	}
+	if info.Period < 1 || info.Period > 86400 {
+		return Chain{}, fmt.Errorf("timelock: chain info period %d is not between 1 and 86400 seconds", info.Period)
 	}
 	pk, err := hex.DecodeString(info.PublicKey)
 	if err != nil {
 		return Chain{}, fmt.Errorf("timelock: chain info public_key is not hex: %w", err)
 	}
-	seed, err := hex.DecodeString(info.GenesisSeed)
+	seed, err := hex.DecodeString(seedHex)
 	if err != nil {
-		return Chain{}, fmt.Errorf("timelock: chain info genesis_seed is not hex: %w", err)
+		return Chain{}, fmt.Errorf("timelock: chain info genesis seed is not hex: %w", err)
 	}
-	if info.SchemeID == "" {
-		return Chain{}, errors.New("timelock: chain info has no schemeID")
-	}
-	c, err := NewChain(ChainParams{
-		Scheme:      info.SchemeID,
+	p := ChainParams{
+		Scheme:      scheme,
 		PublicKey:   pk,
 		Genesis:     time.Unix(info.GenesisTime, 0),
 		Period:      time.Duration(info.Period) * time.Second,
 		GenesisSeed: seed,
-		BeaconID:    info.Metadata.BeaconID,
-	})
-	if err != nil {
-		return Chain{}, err
+		BeaconID:    beaconID,
 	}
-	if info.Hash != c.HashHex() {
-		return Chain{}, fmt.Errorf("timelock: chain info states hash %q but its parameters hash to %s", info.Hash, c.HashHex())
+	// The hash first: a document that is not what it claims to be is
+	// refused as such, before any judgement of its scheme.
+	if h := p.hash(); hash != hex.EncodeToString(h[:]) {
+		return Chain{}, fmt.Errorf("timelock: chain info states chain hash %.64q but its parameters hash to %x: the document is altered or mixes two chains", hash, h)
 	}
-	return c, nil
+	return NewChain(p)
 }
 
-// MarshalInfo returns the chain's drand /info JSON document.
+// either returns the value of a field that has a v1 and a v2 name.
+func either(name1, v1, name2, v2 string) (string, error) {
+	if v1 != "" && v2 != "" && v1 != v2 {
+		return "", fmt.Errorf("timelock: chain info states %s %.70q and %s %.70q, which differ", name1, v1, name2, v2)
+	}
+	if v1 != "" {
+		return v1, nil
+	}
+	return v2, nil
+}
+
+// MarshalInfo returns the chain's drand chain info document in the v1
+// form, byte for byte as drand's relays serve it at /info.
 func (c Chain) MarshalInfo() []byte {
+	beaconID := c.c.beaconID
+	if beaconID == "" {
+		beaconID = "default"
+	}
 	info := infoJSON{
 		PublicKey:   hex.EncodeToString(c.c.publicKey),
 		Period:      int64(c.c.period / time.Second),
 		GenesisTime: c.c.genesis,
-		GenesisSeed: hex.EncodeToString(c.c.genesisSeed),
 		Hash:        c.HashHex(),
 		GroupHash:   hex.EncodeToString(c.c.genesisSeed),
 		SchemeID:    c.c.scheme,
+		Metadata:    &metaJSON{BeaconID: beaconID},
 	}
-	info.Metadata.BeaconID = c.c.beaconID
 	b, _ := json.Marshal(info)
 	return b
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -272,27 +274,78 @@ func TestParseChainInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Equal(Quicknet) || c.Period() != 3*time.Second || !c.Genesis().Equal(Quicknet.Genesis()) {
+	if !c.Equal(Quicknet) || c.Period() != 3*time.Second || !c.Genesis().Equal(Quicknet.Genesis()) || c.BeaconID() != "quicknet" {
 		t.Errorf("ParseChainInfo(MarshalInfo(Quicknet)) = %v, differs", c)
 	}
-	// drand's own document for quicknet.
-	drand := `{"public_key":"83cf0f2896adee7eb8b5f01fcad3912212c437e0073e911fb90022d3e760183c8c4b450b6a0a6c3ac6a5776a2d1064510d1fec758c921cc22b0e17e63aaf4bcb5ed66304de9cf809bd274ca73bab4af5a6e9c76a4bc09e76eae8991ef5ece45a","period":3,"genesis_time":1692803367,"genesis_seed":"f477d5c89f21a17c863a7f937c6a6d15859414d2be09cd448d4279af331c5d3e","chain_hash":"52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971","hash":"52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971","groupHash":"f477d5c89f21a17c863a7f937c6a6d15859414d2be09cd448d4279af331c5d3e","schemeID":"bls-unchained-g1-rfc9380","metadata":{"beaconID":"quicknet"}}`
-	if c, err := ParseChainInfo([]byte(drand)); err != nil || !c.Equal(Quicknet) {
-		t.Errorf("drand's quicknet info: %v, %v", c, err)
-	}
-	bad := []struct{ name, doc string }{
-		{"wrong hash", strings.Replace(drand, `"hash":"52db`, `"hash":"53db`, 1)},
-		{"wrong period", strings.Replace(drand, `"period":3`, `"period":30`, 1)},
-		{"chained", strings.Replace(drand, SchemeQuicknet, "pedersen-bls-chained", 1)},
-		{"unknown scheme", strings.Replace(drand, SchemeQuicknet, "bls-bn254-unchained-on-g1", 1)},
-		{"not json", "{"},
-		{"huge", `{"x":"` + strings.Repeat("a", maxInfoSize) + `"}`},
+	v1 := readInfo(t, "info-quicknet-v1.json")
+	v2 := readInfo(t, "info-quicknet-v2.json")
+	bad := []struct{ name, doc, want string }{
+		{"wrong hash", strings.Replace(v1, `"hash":"52db`, `"hash":"53db`, 1), "parameters hash to 52db9ba7"},
+		{"wrong v2 hash", strings.Replace(v2, `"chain_hash":"52db`, `"chain_hash":"53db`, 1), "parameters hash to 52db9ba7"},
+		{"upper-case hash", strings.Replace(v1, QuicknetHash, strings.ToUpper(QuicknetHash), 1), "parameters hash to"},
+		{"wrong period", strings.Replace(v1, `"period":3`, `"period":30`, 1), "parameters hash to"},
+		{"wrapping period", strings.Replace(v1, `"period":3`, `"period":36028797018963971`, 1), "not between 1 and 86400"},
+		{"wrong seed", strings.Replace(v2, `"genesis_seed":"f477`, `"genesis_seed":"f478`, 1), "parameters hash to"},
+		{"wrong beacon id", strings.Replace(v1, `"beaconID":"quicknet"`, `"beaconID":"quicknet-t"`, 1), "parameters hash to"},
+		{"no seed", strings.Replace(v1, `"groupHash"`, `"grouphash_"`, 1), "no genesis seed"},
+		{"no hash", strings.Replace(v2, `"chain_hash"`, `"chainhash"`, 1), "no chain hash"},
+		{"no scheme", strings.Replace(v1, `"schemeID"`, `"scheme_id"`, 1), "no scheme"},
+		{"two hashes", strings.Replace(v1, `"hash":`, `"chain_hash":"53db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971","hash":`, 1), "which differ"},
+		{"two seeds", strings.Replace(v1, `"groupHash":`, `"genesis_seed":"00","groupHash":`, 1), "which differ"},
+		{"unknown scheme", strings.Replace(v1, SchemeQuicknet, "bls-bn254-unchained-on-g1", 1), "unsupported scheme"},
+		{"not json", "{", "get one from a drand relay's /info"},
+		{"html", "<html>502 Bad Gateway</html>", "lpsed's /v1/chain"},
+		{"huge", `{"x":"` + strings.Repeat("a", maxInfoSize) + `"}`, "more than the"},
 	}
 	for _, tt := range bad {
-		if _, err := ParseChainInfo([]byte(tt.doc)); err == nil {
-			t.Errorf("%s: ParseChainInfo accepted it", tt.name)
+		_, err := ParseChainInfo([]byte(tt.doc))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: ParseChainInfo = %v, want an error with %q", tt.name, err, tt.want)
 		}
 	}
+}
+
+// TestParseChainInfoRelays reads the chain info documents of quicknet and
+// of drand's default mainnet exactly as the relays serve them, in both
+// forms (testdata/README.md names the sources).
+func TestParseChainInfoRelays(t *testing.T) {
+	for _, name := range []string{"info-quicknet-v1.json", "info-quicknet-v2.json"} {
+		c, err := ParseChainInfo([]byte(readInfo(t, name)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !c.Equal(Quicknet) || c.HashHex() != QuicknetHash || !bytes.Equal(c.PublicKey(), Quicknet.PublicKey()) ||
+			c.Period() != Quicknet.Period() || !c.Genesis().Equal(Quicknet.Genesis()) || c.BeaconID() != "quicknet" {
+			t.Errorf("%s parses to %v, not quicknet", name, c)
+		}
+	}
+	// Segel writes the v1 form byte for byte as the relays do.
+	if got, want := string(Quicknet.MarshalInfo()), readInfo(t, "info-quicknet-v1.json"); got != want {
+		t.Errorf("MarshalInfo(Quicknet) =\n%s\nrelays serve\n%s", got, want)
+	}
+	// The default mainnet is chained: its documents hash to what they state
+	// (the beacon id "default" is not hashed), and the chain is refused only
+	// for its scheme.
+	for _, name := range []string{"info-default-v1.json", "info-default-v2.json"} {
+		doc := readInfo(t, name)
+		_, err := ParseChainInfo([]byte(doc))
+		if err == nil || !strings.Contains(err.Error(), "is chained and cannot be used") {
+			t.Errorf("%s: ParseChainInfo = %v, want the chained scheme refused", name, err)
+		}
+		altered := strings.Replace(doc, `"period":30`, `"period":31`, 1)
+		if _, err := ParseChainInfo([]byte(altered)); err == nil || !strings.Contains(err.Error(), "parameters hash to") {
+			t.Errorf("%s with another period: ParseChainInfo = %v, want a hash mismatch", name, err)
+		}
+	}
+}
+
+func readInfo(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func TestParseRound(t *testing.T) {

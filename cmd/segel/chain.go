@@ -7,7 +7,7 @@ import (
 	"github.com/segel-lpse/segel/timelock"
 )
 
-// maxChainInfoSize caps a chain info file, as timelock does (doc/spec/timelock.md §4).
+// maxChainInfoSize caps a chain info file, as timelock does (doc/spec/timelock.md §5).
 const maxChainInfoSize = 16 << 10
 
 // loadChain pins the chain named by a --chain flag: "quicknet", or a drand

@@ -22,6 +22,7 @@ const usage = `Usage:
     segel keygen [-o OUTPUT]
     segel keygen -y [INPUT]
     segel seal --chain CHAIN (--round R | --time T) --committee RECIPIENT [-o OUTPUT] [INPUT]
+    segel seal --lpse URL --tender ID [--chain CHAIN] [-o OUTPUT] [INPUT]
     segel inspect --chain CHAIN [INPUT]
     segel open --chain CHAIN -i KEYFILE BEACON [-o OUTPUT] [INPUT]
     segel tlock encrypt --chain CHAIN (--round R | --time T) [-a] [-o OUTPUT] [INPUT]
@@ -32,8 +33,9 @@ const usage = `Usage:
     segel beacon sign --key KEYFILE [--genesis T] [--period D] ROUND
     segel beacon serve --key KEYFILE [--genesis T] [--period D] [--addr ADDR]
 
-CHAIN is "quicknet" (drand's League of Entropy network) or a drand /info
-JSON file, such as one written by "segel beacon info".
+CHAIN is "quicknet" (drand's League of Entropy network) or a drand chain
+info JSON file, such as one written by "segel beacon info" or served at
+lpsed's /v1/chain.
 
 BEACON is how a round's signature is obtained, one of:
     --signature HEX          the round's beacon signature

@@ -52,6 +52,8 @@ func TestScript(t *testing.T) {
 			"mkfile":   cmdMkfile,
 			"exits":    cmdExits,
 			"corrupt":  cmdCorrupt,
+			"lpsed":    cmdLpsed,
+			"liar":     cmdLiar,
 		},
 	})
 }

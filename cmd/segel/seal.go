@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/segel-lpse/segel/sealer"
+	"github.com/segel-lpse/segel/timelock"
 )
 
 const sealUsage = `Usage:
     segel seal --chain CHAIN (--round R | --time T) --committee RECIPIENT [-o OUTPUT] [INPUT]
+    segel seal --lpse URL --tender ID [--chain CHAIN] [-o OUTPUT] [INPUT]
 
 seal encrypts an offer document so that it opens only after the tender's
 opening round AND only with the committee's key. The document is encrypted
@@ -29,6 +31,16 @@ size that the LPSE's receipt will bind:
     segel: size: 1234
     segel: sha256: …
 
+With --lpse and --tender, seal takes the tender's round and committee key
+from the LPSE's server and checks them against the pinned chain first: the
+tender must name the pinned chain, its round must be the chain's first round
+at or after its opening time, its opening must not be before its deadline,
+and the round must not be published yet. Otherwise seal refuses, saying
+which, and exits 1: a server cannot make offers open early by naming another
+chain or round. CHAIN is then quicknet unless given; pin a deployment's own
+local beacon with the chain info file it publishes (its /v1/chain), kept
+beforehand, never fetched at sealing time.
+
 Options:
     --chain CHAIN           "quicknet" or a drand /info JSON file
     --round R               the tender's opening round
@@ -36,6 +48,8 @@ Options:
                             to the first round published at or after T
     --committee RECIPIENT   the committee's age1pq1… public key, or a file
                             holding it (a .pub file or the key file)
+    --lpse URL              the LPSE's server, such as https://lpse.example.go.id
+    --tender ID             the tender to seal to, as the LPSE names it
     -o, --output OUTPUT     write the sealed offer to OUTPUT
 
 A sealed offer is binary: seal refuses to write it to a terminal.
@@ -45,13 +59,15 @@ Exit status: 0 success, 1 failure, 2 usage error.
 
 func runSeal(e *env, args []string) error {
 	fs := newFlagSet("seal")
-	var chainArg, committee, out string
+	var chainArg, committee, out, lpse, tenderID string
 	var round roundFlag
 	var at timeFlag
 	fs.StringVar(&chainArg, "chain", "", "")
 	fs.Var(&round, "round", "")
 	fs.Var(&at, "time", "")
 	fs.StringVar(&committee, "committee", "", "")
+	fs.StringVar(&lpse, "lpse", "", "")
+	fs.StringVar(&tenderID, "tender", "", "")
 	fs.StringVar(&out, "o", "", "")
 	fs.StringVar(&out, "output", "", "")
 	pos, err := parse(e, fs, sealUsage, args)
@@ -62,22 +78,41 @@ func runSeal(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if round.set == at.set {
-		return usageErrorf(sealUsage, "give exactly one of --round and --time")
-	}
-	if committee == "" {
-		return usageErrorf(sealUsage, "missing --committee: the committee's age1pq1… public key or its file")
-	}
-	c, err := loadChain(sealUsage, chainArg)
-	if err != nil {
-		return err
-	}
-	t := sealer.Target{Chain: c, Round: round.round}
-	if at.set {
-		t.Round = c.RoundAt(at.t)
-	}
-	if t.Committee, err = loadCommitteeRecipient(committee); err != nil {
-		return err
+	var c timelock.Chain
+	var t sealer.Target
+	if lpse != "" || tenderID != "" {
+		if lpse == "" || tenderID == "" {
+			return usageErrorf(sealUsage, "--lpse and --tender go together")
+		}
+		if round.set || at.set || committee != "" {
+			return usageErrorf(sealUsage, "the tender fixes the round and the committee: leave out --round, --time and --committee with --tender")
+		}
+		if chainArg == "" {
+			chainArg = "quicknet"
+		}
+		if c, err = loadChain(sealUsage, chainArg); err != nil {
+			return err
+		}
+		if t, err = tenderTarget(e.ctx, lpse, tenderID, c); err != nil {
+			return err
+		}
+	} else {
+		if round.set == at.set {
+			return usageErrorf(sealUsage, "give exactly one of --round and --time")
+		}
+		if committee == "" {
+			return usageErrorf(sealUsage, "missing --committee: the committee's age1pq1… public key or its file")
+		}
+		if c, err = loadChain(sealUsage, chainArg); err != nil {
+			return err
+		}
+		t = sealer.Target{Chain: c, Round: round.round}
+		if at.set {
+			t.Round = c.RoundAt(at.t)
+		}
+		if t.Committee, err = loadCommitteeRecipient(committee); err != nil {
+			return err
+		}
 	}
 
 	src, closeIn, err := openInput(e, in)
@@ -102,6 +137,9 @@ func runSeal(e *env, args []string) error {
 	}
 
 	opens := c.TimeOf(sealed.Header.Round)
+	if tenderID != "" {
+		fmt.Fprintf(e.stderr, "segel: tender: %s\n", tenderID)
+	}
 	fmt.Fprintf(e.stderr, "segel: round: %d\n", sealed.Header.Round)
 	fmt.Fprintf(e.stderr, "segel: opens: %s\n", formatTime(opens))
 	fmt.Fprintf(e.stderr, "segel: chain: %s\n", chainDesc(c))

@@ -12,8 +12,16 @@ type run struct {
 	anon *client.Client
 }
 
-func newRun(url string, hc *http.Client) *run {
-	return &run{anon: client.New(url, client.WithHTTPClient(hc))}
+// newRun pins the beacon chain the server publishes, fetched once, as an
+// LPSE's bidders pin the chain info it publishes: a demo server runs its
+// own local beacon, not quicknet, the client's default. The client seals
+// only to the pinned chain, whatever a tender names later.
+func newRun(ctx context.Context, url string, hc *http.Client) (*run, error) {
+	chain, err := client.New(url, client.WithHTTPClient(hc)).Chain(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("demo: pinning the server's beacon chain: %w", err)
+	}
+	return &run{anon: client.New(url, client.WithHTTPClient(hc), client.WithChain(chain))}, nil
 }
 
 func (d *run) bootstrap(ctx context.Context) (*client.Client, error) {

@@ -69,7 +69,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		out = io.Discard
 	}
 	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
-	d := newRun(cfg.URL, &http.Client{Timeout: time.Minute})
+	d, err := newRun(ctx, cfg.URL, &http.Client{Timeout: time.Minute})
+	if err != nil {
+		return nil, err
+	}
 	anon := d.anon
 
 	// 1. Accounts: the first admin, staff, officials, providers.
@@ -146,7 +149,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	// 4. Every bidder seals on their own machine and submits. Target
-	// checks that the tender names the chain the server publishes.
+	// checks the tender against the pinned chain: its chain, its round
+	// (RoundAt(opening)), an opening after the deadline, a future round.
 	target, err := anon.Target(ctx, id)
 	if err != nil {
 		return nil, err

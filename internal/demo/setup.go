@@ -46,7 +46,10 @@ type Bidder struct {
 // it. Bidders' and officials' API tokens survive server restarts as long
 // as the server's storage does.
 func Setup(ctx context.Context, url string, bidders int, window time.Duration) (*Tender, error) {
-	d := newRun(url, &http.Client{Timeout: time.Minute})
+	d, err := newRun(ctx, url, &http.Client{Timeout: time.Minute})
+	if err != nil {
+		return nil, err
+	}
 	admin, err := d.bootstrap(ctx)
 	if err != nil {
 		return nil, err

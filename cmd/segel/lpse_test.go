@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/segel-lpse/segel/client"
+	"github.com/segel-lpse/segel/internal/demo"
+	"github.com/segel-lpse/segel/server"
+	"github.com/segel-lpse/segel/timelock"
+	"github.com/segel-lpse/segel/vault"
+)
+
+// cmdLpsed starts a real lpsed (server.Build on the embedded backend, its
+// own local beacon) with one tender open for an hour, as demo.Setup
+// announces it. It sets $LPSE to its URL and $TENDER to the tender's id,
+// and writes the chain info it publishes to lpse-chain.json, as an
+// LPSE's bidders would keep it.
+func cmdLpsed(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: lpsed")
+	}
+	ctx := context.Background()
+	b, err := vault.OpenEmbedded(ctx, vault.EmbeddedConfig{Dir: ts.MkAbs("lpsed-data")})
+	ts.Check(err)
+	kek, err := vault.ParseKEK(vault.GenerateKEK())
+	ts.Check(err)
+	s, err := server.Build(ctx, server.Config{Backend: b, KEK: kek, Name: "lpse.segel.test", Logger: slog.New(slog.DiscardHandler)})
+	ts.Check(err)
+	srv := httptest.NewServer(s.Handler())
+	ts.Defer(func() { srv.Close(); b.Close() })
+	tn, err := demo.Setup(ctx, srv.URL, 1, time.Hour)
+	ts.Check(err)
+	chain, err := client.New(srv.URL).Chain(ctx)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs("lpse-chain.json"), chain.MarshalInfo(), 0o644))
+	ts.Setenv("LPSE", srv.URL)
+	ts.Setenv("TENDER", tn.ID)
+}
+
+// cmdLiar serves $LPSE through a proxy that rewrites the tender it
+// answers, and sets $LIAR to its URL. Each lie is one a server could tell
+// to make offers open early:
+//
+//	honest     nothing rewritten
+//	chain      another local beacon's chain, and its round for the opening
+//	round1     round 1
+//	early      the round before RoundAt(opening), as tle rounds down
+//	deadline   an opening a minute before the deadline (round to match)
+//	past       deadline and opening an hour ago (round to match)
+func cmdLiar(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: liar honest|chain|round1|early|deadline|past")
+	}
+	ctx := context.Background()
+	chain, err := client.New(ts.Getenv("LPSE")).Chain(ctx)
+	ts.Check(err)
+	key, err := timelock.GenerateLocalKey()
+	ts.Check(err)
+	other, err := timelock.NewLocalBeacon(timelock.LocalConfig{Key: key, Genesis: chain.Genesis(), Period: chain.Period()})
+	ts.Check(err)
+	ago := time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
+	lies := map[string]func(*client.Tender){
+		"honest": func(*client.Tender) {},
+		"chain": func(t *client.Tender) {
+			t.Chain, t.Round = other.Chain().HashHex(), other.Chain().RoundAt(t.Schedule.Opening)
+		},
+		"round1": func(t *client.Tender) { t.Round = 1 },
+		"early":  func(t *client.Tender) { t.Round-- },
+		"deadline": func(t *client.Tender) {
+			t.Schedule.Opening = t.Schedule.Deadline.Add(-time.Minute)
+			t.Round = chain.RoundAt(t.Schedule.Opening)
+		},
+		"past": func(t *client.Tender) {
+			t.Schedule.Deadline, t.Schedule.Opening, t.Round = ago, ago, chain.RoundAt(ago)
+		},
+	}
+	lie, ok := lies[args[0]]
+	if !ok {
+		ts.Fatalf("liar: unknown lie %q", args[0])
+	}
+	u, err := url.Parse(ts.Getenv("LPSE"))
+	ts.Check(err)
+	p := httputil.NewSingleHostReverseProxy(u)
+	p.ModifyResponse = func(resp *http.Response) error {
+		path := resp.Request.URL.Path
+		if resp.Request.Method != "GET" || !strings.HasPrefix(path, "/v1/tenders/") || strings.Count(path, "/") != 3 || resp.StatusCode != 200 {
+			return nil
+		}
+		var t client.Tender
+		if err := json.NewDecoder(resp.Body).Decode(&t); err != nil {
+			return err
+		}
+		resp.Body.Close()
+		lie(&t)
+		b, _ := json.Marshal(t)
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		resp.ContentLength = int64(len(b))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		return nil
+	}
+	srv := httptest.NewServer(p)
+	ts.Defer(srv.Close)
+	ts.Setenv("LIAR", srv.URL)
+}
