@@ -104,10 +104,10 @@ func othersOf(tx vault.Tx, rec *record, fn func(id string, role Role) error) err
 }
 
 // seated refuses with ErrSeparationOfDuties to make rec's person LPSE staff
-// while another, active pokja account of theirs is a member of an assigned
-// committee. Staff approvals are rare, so the committees are scanned rather
-// than indexed by member.
-func seated(tx vault.Tx, rec *record, now time.Time) error {
+// (action: approve or reactivate) while another, active pokja account of
+// theirs is a member of an assigned committee. Staff approvals are rare, so
+// the committees are scanned rather than indexed by member.
+func seated(tx vault.Tx, rec *record, now time.Time, action string) error {
 	var pokja []string
 	err := othersOf(tx, rec, func(id string, role Role) error {
 		if role != RolePokja {
@@ -129,8 +129,8 @@ func seated(tx vault.Tx, rec *record, now time.Time) error {
 		}
 		for _, m := range c.Members {
 			if slices.Contains(pokja, m) {
-				return fmt.Errorf("registry: approve %s: %w: the same person's pokja account %s sits on the committee of tender %s; "+
-					"deactivate that account first", rec.ID, ErrSeparationOfDuties, m, tenderRef)
+				return fmt.Errorf("registry: %s %s: %w: the same person's pokja account %s sits on the committee of tender %s; "+
+					"deactivate that account first", action, rec.ID, ErrSeparationOfDuties, m, tenderRef)
 			}
 		}
 		return nil

@@ -70,10 +70,10 @@ func (r *Registry) RequestBlacklist(ctx context.Context, by, userID, reason stri
 			"reason", "until "+logUntil(req.Until)+": "+reason, "time", logTime(now))
 		return [][]byte{e}, err
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrAuditLog) {
 		return BlacklistRequest{}, err
 	}
-	return req, nil
+	return req, err // filed, even if its entry waits in the outbox
 }
 
 // BlacklistRequests returns every blacklist request, decided or not, oldest

@@ -79,7 +79,7 @@ func (r *Registry) Approve(ctx context.Context, by, userID string) error {
 			}
 		}
 		if rec.Role.staff() {
-			if err := seated(tx, rec, now); err != nil {
+			if err := seated(tx, rec, now, "approve"); err != nil {
 				return nil, err
 			}
 		}

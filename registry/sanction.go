@@ -90,7 +90,8 @@ func logUntil(t time.Time) string {
 // Reactivate ends the sanction in force on an account before its period ends,
 // with a public reason, and logs user-reactivated. The actor is a verifier or
 // an admin, or only an admin for LPSE staff; never the same person (NIK) as
-// the account.
+// the account. An LPSE staff account is refused, as at approval, while its
+// person sits on a committee with an active pokja account.
 func (r *Registry) Reactivate(ctx context.Context, by, userID, reason string) error {
 	if err := checkReason("reason", reason); err != nil {
 		return err
@@ -102,6 +103,11 @@ func (r *Registry) Reactivate(ctx context.Context, by, userID, reason string) er
 		}
 		if !rec.inForce(now) {
 			return nil, fmt.Errorf("registry: reactivate: %w: user %s is not deactivated", ErrWrongState, userID)
+		}
+		if rec.Role.staff() {
+			if err := seated(tx, rec, now, "reactivate"); err != nil {
+				return nil, err
+			}
 		}
 		rec.Sanction = nil
 		if err := store(tx, rec); err != nil {
