@@ -65,7 +65,7 @@ func (r *Registry) VerifyDocument(ctx context.Context, by, userID string, kind D
 // Approve makes a pending account active once every document is verified,
 // and logs user-approved. An LPSE staff account is refused with
 // ErrSeparationOfDuties while its person sits on a procurement committee
-// with another, active account (art. 21.3).
+// with an active pokja account (art. 21.3).
 func (r *Registry) Approve(ctx context.Context, by, userID string) error {
 	return r.decide(ctx, func(tx vault.Tx, now time.Time) ([][]byte, error) {
 		rec, err := r.review(tx, by, userID, now, "approve")
