@@ -120,6 +120,11 @@ var entryTypes = map[string][]fieldSpec{
 	"notice-published":       {{"notice", kindID}, {"kind", kindID}, {"by", kindID}, {"document", kindSHA256}, {"time", kindTime}},
 	"complaint-filed":        {{"complaint", kindID}, {"by", kindID}, {"document", kindSHA256}, {"time", kindTime}},
 	"complaint-updated":      {{"complaint", kindID}, {"by", kindID}, {"status", kindID}, {"document", kindSHA256}, {"time", kindTime}},
+
+	// Blacklist requests (doc/spec/entries.md §3.3).
+	"blacklist-requested": {{"request", kindID}, {"user", kindID}, {"by", kindID}, {"reason", kindText}, {"time", kindTime}},
+	"blacklist-approved":  {{"request", kindID}, {"user", kindID}, {"by", kindID}, {"time", kindTime}},
+	"blacklist-rejected":  {{"request", kindID}, {"user", kindID}, {"by", kindID}, {"reason", kindText}, {"time", kindTime}},
 }
 
 // typeOfferReceived is the type of the entry that a receipt refers to.

@@ -52,6 +52,9 @@ var validEntries = []string{
 	"segel-entry/v1 notice-published\nnotice: N-2026-3\nkind: maintenance\nby: lpse-admin\ndocument: " + d1 + "\ntime: " + t1 + "\n",
 	"segel-entry/v1 complaint-filed\ncomplaint: C-2026-9\nby: u-17\ndocument: " + d1 + "\ntime: " + t1 + "\n",
 	"segel-entry/v1 complaint-updated\ncomplaint: C-2026-9\nby: lpse-admin\nstatus: resolved\ndocument: " + d2 + "\ntime: " + t1 + "\n",
+	"segel-entry/v1 blacklist-requested\nrequest: b-2026-4\nuser: u-17\nby: pokja-1\nreason: until indefinite: dokumen palsu\ntime: " + t1 + "\n",
+	"segel-entry/v1 blacklist-approved\nrequest: b-2026-4\nuser: u-17\nby: staff-3\ntime: " + t1 + "\n",
+	"segel-entry/v1 blacklist-rejected\nrequest: b-2026-4\nuser: u-17\nby: staff-3\nreason: bukti tidak cukup\ntime: " + t1 + "\n",
 }
 
 func TestEntryRoundTrip(t *testing.T) {

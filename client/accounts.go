@@ -104,38 +104,98 @@ func (c *Client) AssignCommittee(ctx context.Context, tenderID string, members [
 	return c.call(ctx, "POST", "/v1/committees/"+url.PathEscape(tenderID), map[string][]string{"members": members}, nil)
 }
 
-// Sanction is the deactivation of an account: for a violation, or on a
-// blacklist request.
+// Sanction is the deactivation of an account: for a violation, or a
+// blacklisting on an official's request.
 type Sanction struct {
-	Blacklist bool      // a blacklisting (providers only), not a violation
+	Blacklist bool      // a blacklisting (providers only), not a violation; set by ApproveBlacklist
 	Reason    string    // public, so no personal data; required
 	Until     time.Time // end of the period; zero for indefinite
-	By        string    // who deactivated the account; set by the server
+	By        string    // the verifier or admin who decided it; set by the server
 	At        time.Time // set by the server
+	Request   string    // the blacklist request approved, if any; set by the server
 }
 
-// Deactivate deactivates user's account under s. For a violation the
-// caller is an admin, a verifier, a PA/KPA, a PPK or a pokja member; a
-// blacklisting (s.Blacklist) is requested by a PA/KPA, PPK or pokja
-// member, of a provider only. Only s.Blacklist, s.Reason and s.Until are
-// sent. Until the period ends or Reactivate, the account's tokens fail
-// with CodeDeactivated, or CodeBlacklisted, and User shows it with its
-// Sanction. The server answers CodeInvalid for an empty reason or a
-// period ending in the past, CodeWrongState if the account is not
-// active, CodeUnknownUser if there is none, and CodeForbidden to a
-// caller of another role or for blacklisting anyone but a provider.
+// Deactivate deactivates user's account for a violation under s. The
+// caller is a verifier or an admin for providers and officials, and an
+// admin for LPSE staff (verifiers and admins); nobody deactivates an
+// account of their own person (the same NIK). Only s.Reason and s.Until
+// are sent, and s.Blacklist, which the server refuses: a blacklisting is
+// requested with RequestBlacklist. Until the period ends or Reactivate,
+// the account's tokens fail with CodeDeactivated and User shows it with
+// its Sanction. The server answers CodeInvalid for an empty reason or a
+// period ending in the past, CodeWrongState if the account is not active,
+// CodeUnknownUser if there is none, and CodeForbidden to a caller of
+// another role, such as a PA/KPA, PPK or pokja member.
 func (c *Client) Deactivate(ctx context.Context, user string, s Sanction) error {
 	in := struct {
 		Reason    string    `json:"reason"`
-		Blacklist bool      `json:"blacklist"`
+		Blacklist bool      `json:"blacklist,omitempty"`
 		Until     time.Time `json:"until,omitzero"`
 	}{s.Reason, s.Blacklist, s.Until}
 	return c.call(ctx, "POST", "/v1/users/"+url.PathEscape(user)+"/deactivate", in, nil)
 }
 
-// Reactivate ends, as a verifier or admin, the sanction in force on
-// user's account before its period ends, with a public reason. The
-// server answers CodeWrongState if the account is not deactivated.
+// BlacklistRequest is an official's request that the LPSE blacklist a
+// provider, and its decision once made.
+type BlacklistRequest struct {
+	ID       string    `json:"id"`
+	User     string    `json:"user"`   // the provider
+	By       string    `json:"by"`     // the requesting official
+	Reason   string    `json:"reason"` // public
+	Until    time.Time `json:"until"`  // end of the blacklisting asked for; zero for indefinite
+	At       time.Time `json:"at"`     // when it was filed
+	Decision *Decision `json:"decision"`
+}
+
+// Decision is the approval or rejection of a blacklist request.
+type Decision struct {
+	Approved bool      `json:"approved"`
+	By       string    `json:"by"`     // the verifier or admin who decided
+	Reason   string    `json:"reason"` // rejections only
+	At       time.Time `json:"at"`
+}
+
+// RequestBlacklist requests, as a PA/KPA, PPK or pokja member, that the
+// provider user be blacklisted for a public reason until until (zero for
+// indefinite). The provider is unchanged until a verifier or admin
+// approves the request. The server answers CodeForbidden to other roles
+// and for an account that is not a provider, CodeWrongState if the
+// provider is not approved, and CodeInvalid for an empty reason or a
+// period ending in the past.
+func (c *Client) RequestBlacklist(ctx context.Context, user, reason string, until time.Time) (*BlacklistRequest, error) {
+	in := struct {
+		Reason string    `json:"reason"`
+		Until  time.Time `json:"until,omitzero"`
+	}{reason, until}
+	return get[BlacklistRequest](ctx, c, "POST", "/v1/users/"+url.PathEscape(user)+"/blacklist-requests", in)
+}
+
+// BlacklistRequests returns, to a verifier or admin, every blacklist
+// request, oldest first, with its decision once made.
+func (c *Client) BlacklistRequests(ctx context.Context) ([]BlacklistRequest, error) {
+	return list[BlacklistRequest](ctx, c, "/v1/blacklist-requests")
+}
+
+// ApproveBlacklist approves, as a verifier or admin, blacklist request
+// id: its provider is blacklisted from now until the end asked for, and
+// its tokens fail with CodeBlacklisted. A request is decided once: the
+// server answers CodeWrongState to a second decision, and also while the
+// provider is under another sanction. It answers CodeForbidden to a
+// caller whose NIK is the provider's or the requester's.
+func (c *Client) ApproveBlacklist(ctx context.Context, id string) error {
+	return c.call(ctx, "POST", "/v1/blacklist-requests/"+url.PathEscape(id)+"/approve", nil, nil)
+}
+
+// RejectBlacklist rejects, as a verifier or admin, blacklist request id
+// with a public reason; the provider is unchanged.
+func (c *Client) RejectBlacklist(ctx context.Context, id, reason string) error {
+	return c.call(ctx, "POST", "/v1/blacklist-requests/"+url.PathEscape(id)+"/reject", map[string]string{"reason": reason}, nil)
+}
+
+// Reactivate ends, as a verifier or admin (an admin for LPSE staff), the
+// sanction in force on user's account before its period ends, with a
+// public reason. The server answers CodeWrongState if the account is not
+// deactivated.
 func (c *Client) Reactivate(ctx context.Context, user, reason string) error {
 	return c.call(ctx, "POST", "/v1/users/"+url.PathEscape(user)+"/reactivate", map[string]string{"reason": reason}, nil)
 }

@@ -117,8 +117,12 @@ func TestAccountAdmin(t *testing.T) {
 		err = w.verifier.Deactivate(ctx, id, client.Sanction{Reason: "Terlambat", Until: time.Now().Add(-time.Hour)})
 		wantAPIError(t, "a period in the past", err, 400, client.CodeInvalid, "past")
 		err = w.verifier.Deactivate(ctx, id, client.Sanction{Reason: "Daftar hitam", Blacklist: true})
-		wantAPIError(t, "a verifier blacklisting", err, 403, client.CodeForbidden, "verifier")
-		err = w.pa.Deactivate(ctx, w.ppk.UserID(), client.Sanction{Reason: "Daftar hitam", Blacklist: true})
+		wantAPIError(t, "a verifier blacklisting without a request", err, 403, client.CodeForbidden, "RequestBlacklist")
+		err = w.pokja[0].Deactivate(ctx, id, client.Sanction{Reason: "Pelanggaran"})
+		wantAPIError(t, "a pokja member deactivating", err, 403, client.CodeForbidden, "pokja")
+		err = w.verifier.Deactivate(ctx, w.admin.UserID(), client.Sanction{Reason: "Pelanggaran"})
+		wantAPIError(t, "a verifier deactivating an admin", err, 403, client.CodeForbidden, "admin")
+		_, err = w.pa.RequestBlacklist(ctx, w.ppk.UserID(), "Daftar hitam", time.Time{})
 		wantAPIError(t, "blacklisting an official", err, 403, client.CodeForbidden, "only providers")
 		err = w.verifier.Deactivate(ctx, "U-nope", client.Sanction{Reason: "Pelanggaran"})
 		wantAPIError(t, "an unknown account", err, 404, client.CodeUnknownUser)
@@ -148,10 +152,29 @@ func TestAccountAdmin(t *testing.T) {
 			t.Errorf("reactivated: User = %+v, %v", u, err)
 		}
 
-		// A blacklisting, for a period, on a committee's request.
+		// A blacklisting, for a period, requested by a committee member
+		// and approved by the verifier.
 		until := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
-		if err := w.pokja[0].Deactivate(ctx, id, client.Sanction{Reason: "Daftar hitam", Blacklist: true, Until: until}); err != nil {
+		req, err := w.pokja[0].RequestBlacklist(ctx, id, "Daftar hitam", until)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if req.User != id || req.By != w.pokja[0].UserID() || !req.Until.Equal(until) || req.Decision != nil {
+			t.Errorf("RequestBlacklist = %+v", req)
+		}
+		_, err = w.pokja[0].BlacklistRequests(ctx)
+		wantAPIError(t, "a pokja member listing blacklist requests", err, 403, client.CodeForbidden, "pokja")
+		err = w.pokja[0].ApproveBlacklist(ctx, req.ID)
+		wantAPIError(t, "a pokja member approving", err, 403, client.CodeForbidden, "pokja")
+		if err := w.verifier.ApproveBlacklist(ctx, req.ID); err != nil {
+			t.Fatal(err)
+		}
+		err = w.admin.RejectBlacklist(ctx, req.ID, "Terlambat")
+		wantAPIError(t, "deciding twice", err, 409, client.CodeWrongState, "decided once")
+		reqs, err := w.admin.BlacklistRequests(ctx)
+		if err != nil || len(reqs) != 1 || reqs[0].ID != req.ID || reqs[0].Decision == nil || !reqs[0].Decision.Approved ||
+			reqs[0].Decision.By != w.verifier.UserID() {
+			t.Errorf("BlacklistRequests = %+v, %v", reqs, err)
 		}
 		err = p.RegisterForTender(ctx, tenderID)
 		wantAPIError(t, "a blacklisted provider registering", err, 403, client.CodeBlacklisted, until.Format(time.RFC3339))
@@ -159,7 +182,8 @@ func TestAccountAdmin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := u.Sanction; u.Status != "deactivated" || s == nil || !s.Blacklist || !s.Until.Equal(until) || s.By != w.pokja[0].UserID() {
+		if s := u.Sanction; u.Status != "deactivated" || s == nil || !s.Blacklist || !s.Until.Equal(until) ||
+			s.By != w.verifier.UserID() || s.Request != req.ID {
 			t.Errorf("blacklisted: User = %+v, Sanction %+v", u, u.Sanction)
 		}
 		if err := w.admin.Reactivate(ctx, id, "Putusan sanksi dibatalkan"); err != nil {

@@ -155,7 +155,7 @@ const (
 	CodeTokenRevoked    = "token-revoked"       // 401: log in again
 	CodeTokenExpired    = "token-expired"       // 401: log in again
 	CodeDeactivated     = "deactivated"         // 403: the account is deactivated (Deactivate)
-	CodeBlacklisted     = "blacklisted"         // 403: the account is blacklisted (Deactivate)
+	CodeBlacklisted     = "blacklisted"         // 403: the account is blacklisted (ApproveBlacklist)
 	CodeUnknownUser     = "unknown-user"        // 404
 	CodeBadRequest      = "bad-request"         // 400
 	CodeInvalid         = "invalid"             // 400

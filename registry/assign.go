@@ -36,8 +36,11 @@ func (r *Registry) CanSubmit(ctx context.Context, userID string) error {
 // CheckAssignable reports whether userID may be assigned to a procurement as
 // role (RolePokja, RolePPK or RolePejabatPengadaan): the account is active,
 // has that role, is not LPSE staff, and its person (NIK) holds no active LPSE
-// staff account (ErrSeparationOfDuties, art. 21.3). tender calls it wherever
-// it makes an assignment.
+// staff account (ErrSeparationOfDuties, art. 21.3). It judges the accounts as
+// they are at the call, so tender calls it at every committee action, not
+// only when it makes an assignment: the person may have become LPSE staff
+// since. It costs one read of the account, one range read of the NIK index
+// and one read per other LPSE staff account of the person.
 func (r *Registry) CheckAssignable(ctx context.Context, userID string, role Role) error {
 	return r.records.View(ctx, func(tx vault.Tx) error {
 		return r.assignable(tx, userID, role, r.clock())
@@ -63,10 +66,10 @@ func (r *Registry) assignable(tx vault.Tx, userID string, role Role, now time.Ti
 		return fmt.Errorf("registry: assign %s as %s: %w: the account is LPSE %s", userID, role, ErrSeparationOfDuties, rec.Role)
 	}
 	// The same person may hold another account; LPSE staff stay off
-	// committees whichever account they would use.
-	err = tx.Scan(tableNIK, rec.NIK+"/", func(k string, v []byte) error {
-		other := strings.TrimPrefix(k, rec.NIK+"/")
-		if !Role(v).staff() || other == userID {
+	// committees whichever account they would use. The NIK index finds
+	// the person's accounts with one range read, at every call.
+	err = othersOf(tx, rec, func(other string, theirs Role) error {
+		if !theirs.staff() {
 			return nil
 		}
 		o, err := load(tx, other)
@@ -86,6 +89,52 @@ func (r *Registry) assignable(tx vault.Tx, userID string, role Role, now time.Ti
 		return fmt.Errorf("registry: assign %s as %s: %w: the account is a %s", userID, role, ErrRoleMismatch, rec.Role)
 	}
 	return rec.statusErr(now)
+}
+
+// othersOf calls fn with the id and role of every other account of rec's
+// person (the same NIK), from the NIK index.
+func othersOf(tx vault.Tx, rec *record, fn func(id string, role Role) error) error {
+	prefix := rec.NIK + "/"
+	return tx.Scan(tableNIK, prefix, func(k string, v []byte) error {
+		if id := strings.TrimPrefix(k, prefix); id != rec.ID {
+			return fn(id, Role(v))
+		}
+		return nil
+	})
+}
+
+// seated refuses with ErrSeparationOfDuties to make rec's person LPSE staff
+// (action: approve or reactivate) while another, active pokja account of
+// theirs is a member of an assigned committee. Staff approvals are rare, so
+// the committees are scanned rather than indexed by member.
+func seated(tx vault.Tx, rec *record, now time.Time, action string) error {
+	var pokja []string
+	err := othersOf(tx, rec, func(id string, role Role) error {
+		if role != RolePokja {
+			return nil
+		}
+		o, err := load(tx, id)
+		if err == nil && o.statusErr(now) == nil {
+			pokja = append(pokja, id)
+		}
+		return err
+	})
+	if err != nil || len(pokja) == 0 {
+		return err
+	}
+	return tx.Scan(tableCommittees, "", func(tenderRef string, v []byte) error {
+		var c committee
+		if err := unmarshal(tableCommittees, tenderRef, v, &c); err != nil {
+			return err
+		}
+		for _, m := range c.Members {
+			if slices.Contains(pokja, m) {
+				return fmt.Errorf("registry: %s %s: %w: the same person's pokja account %s sits on the committee of tender %s; "+
+					"deactivate that account first", action, rec.ID, ErrSeparationOfDuties, m, tenderRef)
+			}
+		}
+		return nil
+	})
 }
 
 // committee is a stored committee assignment.

@@ -16,10 +16,12 @@ func TestSeparationOfDuties(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		c := e.cast()
 		ctx := e.ctx
-		// Two more pokja members, and one who is also the verifier (same NIK).
+		// Two more pokja members, and one who is also the verifier (same
+		// NIK), approved by another verifier.
 		m2 := e.active(official(RolePokja, 2), c.verifier.ID)
 		m3 := e.active(official(RolePokja, 3), c.verifier.ID)
-		twin := e.active(official(RolePokja, 6), c.verifier.ID) // testNIKs[6] is the verifier's
+		v2 := e.active(official(RoleVerifier, 0), c.admin.ID)
+		twin := e.active(official(RolePokja, 6), v2.ID) // testNIKs[6] is the verifier's
 		ppk := e.active(official(RolePPK, 1), c.verifier.ID)
 		p := e.active(company(1), c.verifier.ID)
 
@@ -75,7 +77,7 @@ func TestSeparationOfDuties(t *testing.T) {
 		e.must(e.reg.Deactivate(ctx, c.admin.ID, c.verifier.ID, Sanction{Reason: "pindah tugas"}))
 		e.must(e.reg.CheckAssignable(ctx, twin.ID, RolePokja))
 		// A deactivated member may not.
-		e.must(e.reg.Deactivate(ctx, c.pa.ID, m2.ID, Sanction{Reason: "pelanggaran"}))
+		e.must(e.reg.Deactivate(ctx, v2.ID, m2.ID, Sanction{Reason: "pelanggaran"}))
 		if err := e.reg.CheckAssignable(ctx, m2.ID, RolePokja); !errors.Is(err, ErrDeactivated) {
 			t.Errorf("CheckAssignable of a deactivated pokja: %v, want ErrDeactivated", err)
 		}

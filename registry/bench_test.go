@@ -52,3 +52,38 @@ func BenchmarkAccounts(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCheckAssignable measures the separation-of-duties check that the
+// tender engine makes at every committee action, on each backend, for a
+// pokja member whose person also holds a (deactivated) verifier account, so
+// that the NIK index lookup finds and reads a staff account each time.
+//
+//	go test -run XXX -bench CheckAssignable ./registry
+func BenchmarkCheckAssignable(b *testing.B) {
+	for _, bk := range backends() {
+		b.Run(bk.name, func(b *testing.B) {
+			e := newEnv(b, bk.open(b), nil)
+			c := e.cast()
+			v2 := e.active(official(RoleVerifier, 0), c.admin.ID)
+			twin := e.active(official(RolePokja, 6), v2.ID) // testNIKs[6] is c.verifier's
+			e.must(e.reg.Deactivate(e.ctx, c.admin.ID, c.verifier.ID, Sanction{Reason: "pindah tugas"}))
+			// Lookup is one read of the account in a read transaction: the
+			// floor under the check.
+			b.Run("Lookup", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := e.reg.Lookup(e.ctx, twin.ID); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("CheckAssignable", func(b *testing.B) {
+				for b.Loop() {
+					if err := e.reg.CheckAssignable(e.ctx, twin.ID, RolePokja); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+			})
+		})
+	}
+}

@@ -127,9 +127,9 @@ func ExampleRegistry_CheckAssignable() {
 	// Output: true
 }
 
-// A blacklist on a PA/KPA's request, for a period, is logged without
-// personal data.
-func ExampleRegistry_Deactivate() {
+// A blacklisting for a period: a PA/KPA requests it, a verifier approves
+// it, and both are logged without personal data.
+func ExampleRegistry_ApproveBlacklist() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "registry-example")
 	defer os.RemoveAll(dir)
@@ -160,14 +160,18 @@ func ExampleRegistry_Deactivate() {
 		Documents: []registry.Document{scan(registry.DocKTP), scan(registry.DocNPWP)}}, v.ID)
 
 	until := time.Now().Add(365 * 24 * time.Hour)
-	err := reg.Deactivate(ctx, pa.ID, p.ID, registry.Sanction{Blacklist: true, Reason: "wanprestasi kontrak 2026/17", Until: until})
+	req, err := reg.RequestBlacklist(ctx, pa.ID, p.ID, "wanprestasi kontrak 2026/17", until)
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = reg.ApproveBlacklist(ctx, v.ID, req.ID)
 	fmt.Println(err, errors.Is(reg.CanSubmit(ctx, p.ID), registry.ErrBlacklisted))
 
 	e := l.last
 	fmt.Println(l.Size(), bytes.Contains(e, []byte("Budi")), strings.SplitN(string(e), "\n", 2)[0])
 	// Output:
 	// <nil> true
-	// 13 false segel-entry/v1 user-deactivated
+	// 15 false segel-entry/v1 user-deactivated
 }
 
 func ExampleNormalizeNPWP() {

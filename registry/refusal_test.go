@@ -131,11 +131,12 @@ func TestAuthorityRefusals(t *testing.T) {
 
 		s := Sanction{Reason: "pelanggaran"}
 		check("provider deactivates", ErrForbidden, func() error { return e.reg.Deactivate(ctx, q.ID, c.pokja.ID, s) })
-		check("auditor-less: verifier blacklists", ErrForbidden, func() error {
+		check("blacklist without a request", ErrForbidden, func() error {
 			return e.reg.Deactivate(ctx, c.verifier.ID, q.ID, Sanction{Blacklist: true, Reason: "x"})
 		})
 		check("blacklist an official", ErrRoleMismatch, func() error {
-			return e.reg.Deactivate(ctx, c.pa.ID, c.pokja.ID, Sanction{Blacklist: true, Reason: "x"})
+			_, err := e.reg.RequestBlacklist(ctx, c.pa.ID, c.pokja.ID, "x", time.Time{})
+			return err
 		})
 		check("deactivate oneself", ErrForbidden, func() error { return e.reg.Deactivate(ctx, c.admin.ID, c.admin.ID, s) })
 		check("deactivate a pending account", ErrWrongState, func() error { return e.reg.Deactivate(ctx, c.admin.ID, p.ID, s) })

@@ -116,6 +116,7 @@ const (
 	tableTokens     = "registry_tokens"
 	tableCommittees = "registry_committees"
 	tableOutbox     = "registry_outbox"
+	tableBlacklist  = "registry_blacklist"
 )
 
 // getJSON reads table/key into v.
@@ -124,6 +125,11 @@ func getJSON(tx vault.Tx, table, key string, v any) error {
 	if err != nil {
 		return err
 	}
+	return unmarshal(table, key, b, v)
+}
+
+// unmarshal decodes b, the value of table/key, into v.
+func unmarshal(table, key string, b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("registry: %s/%s: %w: %v", table, key, vault.ErrCorrupt, err)
 	}

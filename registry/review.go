@@ -11,17 +11,21 @@ import (
 )
 
 // review loads a pending account for its reviewer: a verifier for providers
-// and officials, an admin for LPSE staff. Nobody reviews their own account.
+// and officials, an admin for LPSE staff. Nobody reviews their own account,
+// nor another account of their own person (the same NIK: for a provider,
+// the director's).
 func (r *Registry) review(tx vault.Tx, by, userID string, now time.Time, action string) (*record, error) {
 	rec, err := load(tx, userID)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.actor(tx, by, now, action, rec.Role.reviewer()); err != nil {
+	a, err := r.actor(tx, by, now, action, rec.Role.reviewer())
+	if err != nil {
 		return nil, err
 	}
-	if by == userID {
-		return nil, fmt.Errorf("registry: %s: %w: nobody reviews their own account", action, ErrForbidden)
+	if samePerson(a, rec) {
+		return nil, fmt.Errorf("registry: %s: %w: user %s is the reviewer's own account or another of the same person (NIK); "+
+			"another reviewer must decide", action, ErrForbidden, userID)
 	}
 	if rec.Status != StatusPending {
 		return nil, fmt.Errorf("registry: %s: %w: user %s is %s, not pending", action, ErrWrongState, userID, rec.Status)
@@ -59,7 +63,9 @@ func (r *Registry) VerifyDocument(ctx context.Context, by, userID string, kind D
 }
 
 // Approve makes a pending account active once every document is verified,
-// and logs user-approved.
+// and logs user-approved. An LPSE staff account is refused with
+// ErrSeparationOfDuties while its person sits on a procurement committee
+// with an active pokja account (art. 21.3).
 func (r *Registry) Approve(ctx context.Context, by, userID string) error {
 	return r.decide(ctx, func(tx vault.Tx, now time.Time) ([][]byte, error) {
 		rec, err := r.review(tx, by, userID, now, "approve")
@@ -70,6 +76,11 @@ func (r *Registry) Approve(ctx context.Context, by, userID string) error {
 			if d.VerifiedBy == "" {
 				return nil, fmt.Errorf("registry: approve: %w: %s of %s; verify it against the original first",
 					ErrDocumentsUnverified, d.Kind, userID)
+			}
+		}
+		if rec.Role.staff() {
+			if err := seated(tx, rec, now, "approve"); err != nil {
+				return nil, err
 			}
 		}
 		rec.Status = StatusActive

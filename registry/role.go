@@ -43,6 +43,17 @@ func (r Role) reviewer() Role {
 	return RoleVerifier
 }
 
+// sanctioners returns the roles that deactivate and reactivate accounts of
+// role r: only an admin for LPSE staff, a verifier or an admin for everyone
+// else. Officials request blacklistings (RequestBlacklist); they deactivate
+// nobody.
+func (r Role) sanctioners() []Role {
+	if r.staff() {
+		return []Role{RoleAdmin}
+	}
+	return []Role{RoleVerifier, RoleAdmin}
+}
+
 // in reports whether r is one of set.
 func (r Role) in(set ...Role) bool {
 	for _, s := range set {

@@ -70,13 +70,15 @@ type Decision struct {
 	At       time.Time
 }
 
-// Sanction is a deactivation: for a violation, or on a blacklist request.
+// Sanction is a deactivation: for a violation (Deactivate), or a blacklisting
+// on an official's request (ApproveBlacklist).
 type Sanction struct {
 	Blacklist bool
 	Reason    string    // public: no personal data
-	By        string    // the requester (set by Deactivate)
-	At        time.Time // set by Deactivate
+	By        string    // the verifier or admin who decided it
+	At        time.Time // when it was decided
 	Until     time.Time // zero means indefinite
+	Request   string    `json:",omitempty"` // the blacklist request approved, if any
 }
 
 // record is the stored account: the User plus its secrets and counters.
@@ -133,6 +135,11 @@ func (rec *record) statusErr(now time.Time) error {
 	return nil
 }
 
+// samePerson reports whether a and b are one account or two accounts of one
+// person (the same NIK). Reviews and sanctions compare people, not accounts:
+// nobody decides about themselves under another account.
+func samePerson(a, b *record) bool { return a.ID == b.ID || a.NIK == b.NIK }
+
 // load reads the record of user id, or ErrUnknownUser.
 func load(tx vault.Tx, id string) (*record, error) {
 	var rec record
@@ -180,4 +187,20 @@ func (r *Registry) Lookup(ctx context.Context, id string) (User, error) {
 		return nil
 	})
 	return u, err
+}
+
+// CheckRole reports whether userID is an active account with one of roles.
+// It returns ErrUnknownUser, ErrRoleMismatch, or the account's status error
+// (ErrNotVerified, ErrRejected, ErrDeactivated, ErrBlacklisted).
+func (r *Registry) CheckRole(ctx context.Context, userID string, roles ...Role) error {
+	return r.records.View(ctx, func(tx vault.Tx) error {
+		rec, err := load(tx, userID)
+		if err != nil {
+			return err
+		}
+		if !rec.Role.in(roles...) {
+			return fmt.Errorf("registry: user %s: %w: the account is a %s, not %v", userID, ErrRoleMismatch, rec.Role, roles)
+		}
+		return rec.statusErr(r.clock())
+	})
 }

@@ -12,8 +12,8 @@ import (
 
 // TestWorkflow runs a provider's life through the registry on each backend:
 // registration, verification, approval, login, tokens, submission checks,
-// a blacklist that expires, a violation and a reactivation, and checks the
-// log entries each decision appended.
+// a blacklist on request that expires, a violation and a reactivation, and
+// checks the log entries each decision appended.
 func TestWorkflow(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e *env) {
 		c := e.cast()
@@ -60,9 +60,12 @@ func TestWorkflow(t *testing.T) {
 		}
 		e.must(e.reg.CanSubmit(ctx, p.ID))
 
-		// Blacklisted for 30 days on the PA/KPA's request.
+		// Blacklisted for 30 days: the PA/KPA requests, the verifier decides.
 		until := e.clock.Now().Add(30 * 24 * time.Hour)
-		e.must(e.reg.Deactivate(ctx, c.pa.ID, p.ID, Sanction{Blacklist: true, Reason: "dokumen palsu pada tender 10012345000", Until: until}))
+		req, err := e.reg.RequestBlacklist(ctx, c.pa.ID, p.ID, "dokumen palsu pada tender 10012345000", until)
+		e.must(err)
+		e.must(e.reg.CanSubmit(ctx, p.ID)) // a request alone changes nothing
+		e.must(e.reg.ApproveBlacklist(ctx, c.verifier.ID, req.ID))
 		for name, err := range map[string]error{
 			"CanSubmit":    e.reg.CanSubmit(ctx, p.ID),
 			"Login":        second(e.reg.Login(ctx, p.Email, testPassword)),
@@ -73,7 +76,8 @@ func TestWorkflow(t *testing.T) {
 				t.Errorf("%s while blacklisted: %v, want ErrBlacklisted", name, err)
 			}
 		}
-		if u, _ := e.reg.Lookup(ctx, p.ID); u.Status != StatusDeactivated || u.Sanction == nil || u.Sanction.By != c.pa.ID {
+		if u, _ := e.reg.Lookup(ctx, p.ID); u.Status != StatusDeactivated || u.Sanction == nil ||
+			u.Sanction.By != c.verifier.ID || u.Sanction.Request != req.ID || !u.Sanction.Until.Equal(until) {
 			t.Errorf("Lookup while blacklisted = %+v", u)
 		}
 		// The period ends: active again without any action.
@@ -98,7 +102,8 @@ func TestWorkflow(t *testing.T) {
 		v, a := c.verifier.ID, c.admin.ID
 		want := []string{"user-registered by=",
 			"user-verified by=" + v, "user-verified by=" + v, "user-verified by=" + v, "user-verified by=" + v,
-			"user-approved by=" + v, "user-deactivated by=" + c.pa.ID, "user-deactivated by=" + a, "user-reactivated by=" + v}
+			"user-approved by=" + v, "blacklist-requested by=" + c.pa.ID, "blacklist-approved by=" + v, "user-deactivated by=" + v,
+			"user-deactivated by=" + a, "user-reactivated by=" + v}
 		if diff := cmp.Diff(want, types); diff != "" {
 			t.Errorf("log entries of the provider (-want +got):\n%s", diff)
 		}

@@ -111,7 +111,7 @@ func (f *fixture) enrol(i int, name string, role registry.Role) {
 	}
 	app["documents"] = docs
 	var u struct{ ID string }
-	if role == registry.RoleAdmin {
+	if role == registry.RoleAdmin && f.users["admin"] == nil {
 		f.mustJSON("", "POST", "/v1/bootstrap", app, &u)
 	} else {
 		f.mustJSON("", "POST", "/v1/register", app, &u)
@@ -335,8 +335,13 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 		"POST /v1/users/{user}/documents/{kind}/verify": {roles: "verifier admin", only: []string{"verifier"}, req: request{path: "/v1/users/" + p1 + "/documents/ktp/verify"}},
 		"POST /v1/users/{user}/approve":                 {roles: "verifier admin", only: []string{"verifier"}, req: request{path: "/v1/users/" + p1 + "/approve"}},
 		"POST /v1/users/{user}/reject":                  {roles: "verifier admin", only: []string{"verifier"}, req: jsonReq("/v1/users/"+p1+"/reject", `{"reason":"dokumen tidak cocok"}`)},
-		"POST /v1/users/{user}/deactivate":              {roles: "admin verifier pa-kpa ppk pokja", req: jsonReq("/v1/users/"+p1+"/deactivate", `{"reason":""}`)},
+		"POST /v1/users/{user}/deactivate":              {roles: "verifier admin", req: jsonReq("/v1/users/"+p1+"/deactivate", `{"reason":""}`)},
 		"POST /v1/users/{user}/reactivate":              {roles: "verifier admin", req: jsonReq("/v1/users/"+p1+"/reactivate", `{"reason":""}`)},
+		// Officials request blacklistings; LPSE staff list and decide them.
+		"POST /v1/users/{user}/blacklist-requests":      {roles: "pa-kpa ppk pokja", req: jsonReq("/v1/users/"+p1+"/blacklist-requests", `{"reason":""}`)},
+		"GET /v1/blacklist-requests":                    {roles: "verifier admin", req: get("/v1/blacklist-requests")},
+		"POST /v1/blacklist-requests/{request}/approve": {roles: "verifier admin", req: request{path: "/v1/blacklist-requests/b-none/approve"}},
+		"POST /v1/blacklist-requests/{request}/reject":  {roles: "verifier admin", req: jsonReq("/v1/blacklist-requests/b-none/reject", `{"reason":""}`)},
 		"POST /v1/committees/{tender}":                  {roles: "pa-kpa", req: jsonReq("/v1/committees/"+tn, `{"members":[]}`)},
 
 		"POST /v1/documents":       {roles: "pokja", req: request{"/v1/documents", "application/octet-stream", []byte("lampiran")}},

@@ -20,36 +20,12 @@ func (d directory) CheckProvider(ctx context.Context, userID string) error {
 }
 
 func (d directory) CheckRole(ctx context.Context, userID string, role tender.Role) error {
-	u, err := d.reg.Lookup(ctx, userID)
-	if err != nil {
-		return err
+	if role == tender.RoleLPSE {
+		return d.reg.CheckRole(ctx, userID, registry.RoleVerifier, registry.RoleAdmin)
 	}
-	switch {
-	case role == tender.RoleLPSE && (u.Role == registry.RoleVerifier || u.Role == registry.RoleAdmin):
-		// The engine's "LPSE staff" are the registry's verifiers and admins.
-	case string(u.Role) != string(role):
-		return registry.ErrRoleMismatch
-	}
-	return activeErr(u)
+	return d.reg.CheckRole(ctx, userID, registry.Role(role))
 }
 
 func (d directory) CheckAssignable(ctx context.Context, userID string, role tender.Role) error {
 	return d.reg.CheckAssignable(ctx, userID, registry.Role(role))
-}
-
-// activeErr is nil for an active account and its status error otherwise.
-func activeErr(u registry.User) error {
-	switch u.Status {
-	case registry.StatusActive:
-		return nil
-	case registry.StatusPending:
-		return registry.ErrNotVerified
-	case registry.StatusRejected:
-		return registry.ErrRejected
-	default:
-		if u.Sanction != nil && u.Sanction.Blacklist {
-			return registry.ErrBlacklisted
-		}
-		return registry.ErrDeactivated
-	}
 }

@@ -32,7 +32,7 @@ func (s *Server) table() []route {
 	provider := []registry.Role{registry.RoleProvider}
 	pokja := []registry.Role{registry.RolePokja}
 	reviewers := []registry.Role{registry.RoleVerifier, registry.RoleAdmin}
-	sanctioners := []registry.Role{registry.RoleAdmin, registry.RoleVerifier, registry.RolePAKPA, registry.RolePPK, registry.RolePokja}
+	officials := []registry.Role{registry.RolePAKPA, registry.RolePPK, registry.RolePokja}
 	return []route{
 		{"GET", "/healthz", nil, "Liveness: the process serves requests.", "", s.healthz},
 		{"GET", "/readyz", nil, "Readiness: the storage answers.", "", s.readyz},
@@ -53,8 +53,12 @@ func (s *Server) table() []route {
 		{"POST", "/v1/users/{user}/documents/{kind}/verify", reviewers, "Record that the original of a document was shown and matches.", "", s.postVerifyDocument},
 		{"POST", "/v1/users/{user}/approve", reviewers, "Approve a registration whose documents are all verified.", "", s.postApprove},
 		{"POST", "/v1/users/{user}/reject", reviewers, "Reject a registration, with a reason.", jsonBody, s.postReject},
-		{"POST", "/v1/users/{user}/deactivate", sanctioners, "Deactivate an account for a violation or on a blacklist request.", jsonBody, s.postDeactivate},
-		{"POST", "/v1/users/{user}/reactivate", reviewers, "Reactivate a deactivated account.", jsonBody, s.postReactivate},
+		{"POST", "/v1/users/{user}/deactivate", reviewers, "Deactivate an account for a violation (LPSE staff accounts: by an admin only).", jsonBody, s.postDeactivate},
+		{"POST", "/v1/users/{user}/reactivate", reviewers, "Reactivate a deactivated account (LPSE staff accounts: by an admin only).", jsonBody, s.postReactivate},
+		{"POST", "/v1/users/{user}/blacklist-requests", officials, "Request that a provider be blacklisted, with a reason; LPSE staff decide.", jsonBody, s.postBlacklistRequest},
+		{"GET", "/v1/blacklist-requests", reviewers, "Every blacklist request, oldest first, with its decision.", "", s.getBlacklistRequests},
+		{"POST", "/v1/blacklist-requests/{request}/approve", reviewers, "Approve a blacklist request: the provider is blacklisted.", "", s.postApproveBlacklist},
+		{"POST", "/v1/blacklist-requests/{request}/reject", reviewers, "Reject a blacklist request, with a reason.", jsonBody, s.postRejectBlacklist},
 		{"POST", "/v1/committees/{tender}", []registry.Role{registry.RolePAKPA}, "Assign the procurement committee of a tender.", jsonBody, s.postCommittee},
 
 		{"GET", "/v1/plans", nil, "Procurement plans (RUP).", "", s.getPlans},

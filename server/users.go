@@ -187,11 +187,18 @@ func (s *Server) postReject(w http.ResponseWriter, r *http.Request) {
 	s.done(w, r, s.Registry.Reject(r.Context(), user(r).ID, r.PathValue("user"), j.Reason), "rejected")
 }
 
+// periodJSON is a reason with the end of a period, none for indefinite.
+type periodJSON struct {
+	Reason string    `json:"reason"`
+	Until  time.Time `json:"until,omitzero"`
+}
+
 func (s *Server) postDeactivate(w http.ResponseWriter, r *http.Request) {
 	var j struct {
-		Reason    string    `json:"reason"`
-		Blacklist bool      `json:"blacklist"`
-		Until     time.Time `json:"until,omitzero"`
+		periodJSON
+		// Blacklist is refused by the registry, with the way to a
+		// blacklisting: a request (POST /v1/users/{user}/blacklist-requests).
+		Blacklist bool `json:"blacklist,omitempty"`
 	}
 	if err := readJSON(w, r, maxJSON, &j); err != nil {
 		s.fail(w, r, err)
@@ -199,6 +206,72 @@ func (s *Server) postDeactivate(w http.ResponseWriter, r *http.Request) {
 	}
 	err := s.Registry.Deactivate(r.Context(), user(r).ID, r.PathValue("user"), registry.Sanction{Blacklist: j.Blacklist, Reason: j.Reason, Until: j.Until})
 	s.done(w, r, err, "deactivated")
+}
+
+// blacklistJSON is a blacklist request as the API shows it.
+type blacklistJSON struct {
+	ID       string        `json:"id"`
+	User     string        `json:"user"`
+	By       string        `json:"by"`
+	Reason   string        `json:"reason"`
+	Until    time.Time     `json:"until,omitzero"`
+	At       time.Time     `json:"at"`
+	Decision *decisionJSON `json:"decision,omitempty"` // none while pending
+}
+
+type decisionJSON struct {
+	Approved bool      `json:"approved"`
+	By       string    `json:"by"`
+	Reason   string    `json:"reason,omitempty"` // rejections only
+	At       time.Time `json:"at"`
+}
+
+func blacklistView(b registry.BlacklistRequest) blacklistJSON {
+	j := blacklistJSON{ID: b.ID, User: b.User, By: b.By, Reason: b.Reason, Until: b.Until, At: b.At}
+	if d := b.Decision; d != nil {
+		j.Decision = &decisionJSON{Approved: d.Approved, By: d.By, Reason: d.Reason, At: d.At}
+	}
+	return j
+}
+
+func (s *Server) postBlacklistRequest(w http.ResponseWriter, r *http.Request) {
+	var j periodJSON
+	if err := readJSON(w, r, maxJSON, &j); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.Registry.RequestBlacklist(r.Context(), user(r).ID, r.PathValue("user"), j.Reason, j.Until)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, blacklistView(b))
+}
+
+func (s *Server) getBlacklistRequests(w http.ResponseWriter, r *http.Request) {
+	reqs, err := s.Registry.BlacklistRequests(r.Context(), user(r).ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]blacklistJSON, len(reqs))
+	for i, b := range reqs {
+		out[i] = blacklistView(b)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) postApproveBlacklist(w http.ResponseWriter, r *http.Request) {
+	s.done(w, r, s.Registry.ApproveBlacklist(r.Context(), user(r).ID, r.PathValue("request")), "approved")
+}
+
+func (s *Server) postRejectBlacklist(w http.ResponseWriter, r *http.Request) {
+	var j reasonJSON
+	if err := readJSON(w, r, maxJSON, &j); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.done(w, r, s.Registry.RejectBlacklist(r.Context(), user(r).ID, r.PathValue("request"), j.Reason), "rejected")
 }
 
 func (s *Server) postReactivate(w http.ResponseWriter, r *http.Request) {
