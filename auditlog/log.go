@@ -284,7 +284,7 @@ func (l *Log) lead(ctx context.Context) {
 	for _, r := range batch[1:] {
 		r.wake <- false
 	}
-	if err == nil {
+	if err == nil && count > 0 { // not after a Sync: Checkpoint syncs itself
 		l.maybeCheckpoint(ctx)
 	}
 }
