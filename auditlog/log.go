@@ -38,13 +38,19 @@ type Config struct {
 }
 
 // A Log appends entries to a Storage and signs its checkpoints. It is safe
-// for concurrent use; one Log should be the only writer of its Storage.
+// for concurrent use. Several Logs (server instances) may write one
+// Storage: an append that another writer overtook is carried out after
+// that writer's entries, and Sync catches up with what the others wrote.
 type Log struct {
 	storage  Storage
 	origin   string
 	signer   note.Signer
 	every    int64
 	maxBatch int
+
+	// wmu is held while size and frontier are rewritten from storage
+	// or by an append: by the leader of a batch, and by Sync.
+	wmu sync.Mutex
 
 	mu       sync.Mutex
 	queue    []*appendRequest
@@ -130,7 +136,8 @@ func parseSignedCheckpoint(signed []byte) (Checkpoint, error) {
 }
 
 // load reads the size and the frontier hashes from storage. It is called by
-// Open and by the leader of a batch, so l.size and l.frontier have one writer.
+// Open, and with wmu held by the leader of a batch and by Sync, so l.size
+// and l.frontier have one writer at a time.
 func (l *Log) load(ctx context.Context) error {
 	n, err := l.storage.Size(ctx)
 	if err != nil {
@@ -258,35 +265,77 @@ func (l *Log) lead(ctx context.Context) {
 
 // commit appends the entries of batch to storage and returns the index of the
 // first one.
+//
+// Another writer of the storage (a server instance sharing it) may have
+// appended since this Log last read it: the storage then refuses the
+// append (ErrConflict) having stored nothing, and commit reloads the size
+// and frontier and appends after the other writer's entries. Each refusal
+// means another writer made progress, but commit gives up after
+// maxConflicts of them in a row, so that a caller is never held forever.
 func (l *Log) commit(ctx context.Context, batch []*appendRequest, count int) (int64, error) {
-	if l.stale {
-		if err := l.load(ctx); err != nil {
-			return 0, err
-		}
-	}
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
 	entries := make([][]byte, 0, count)
 	for _, r := range batch {
 		entries = append(entries, r.entries...)
 	}
-	n := l.size
-	hashes, frontier, err := appendHashes(n, entries, l.frontier)
-	if err != nil {
-		return 0, err
-	}
-	if err := l.storage.Append(ctx, n, entries, hashes); err != nil {
-		if errors.Is(err, ErrConflict) {
+	for conflicts := 0; ; conflicts++ {
+		if l.stale {
+			if err := l.load(ctx); err != nil {
+				return 0, err
+			}
+		}
+		n := l.size
+		hashes, frontier, err := appendHashes(n, entries, l.frontier)
+		if err != nil {
+			return 0, err
+		}
+		err = l.storage.Append(ctx, n, entries, hashes)
+		if errors.Is(err, ErrConflict) && conflicts+1 < maxConflicts {
 			l.mu.Lock()
 			l.stale = true
 			l.mu.Unlock()
+			continue
 		}
-		return 0, fmt.Errorf("auditlog: appending %d entries at %d: %w", len(entries), n, err)
+		if err != nil {
+			if errors.Is(err, ErrConflict) {
+				l.mu.Lock()
+				l.stale = true
+				l.mu.Unlock()
+			}
+			return 0, fmt.Errorf("auditlog: appending %d entries at %d: %w", len(entries), n, err)
+		}
+		l.mu.Lock()
+		l.size += int64(len(entries))
+		l.frontier = frontier
+		l.recent.add(n, entries)
+		l.mu.Unlock()
+		return n, nil
 	}
-	l.mu.Lock()
-	l.size += int64(len(entries))
-	l.frontier = frontier
-	l.recent.add(n, entries)
-	l.mu.Unlock()
-	return n, nil
+}
+
+// maxConflicts bounds the appends in a row that other writers overtake
+// before Append fails with ErrConflict.
+const maxConflicts = 100
+
+// Sync reads the storage's size and, if other writers (server instances
+// sharing the storage) appended since this Log last did, catches up with
+// them, so that Size, Entries' callers and Checkpoint see the whole log.
+// It returns the size. A Log alone on its storage never needs it.
+func (l *Log) Sync(ctx context.Context) (int64, error) {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	n, err := l.storage.Size(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("auditlog: reading the log size: %w", err)
+	}
+	if n == l.Size() {
+		return n, nil
+	}
+	if err := l.load(ctx); err != nil {
+		return 0, err
+	}
+	return l.Size(), nil
 }
 
 // appendHashes returns the stored hashes that appending entries to a tree of
@@ -347,8 +396,13 @@ func (l *Log) maybeCheckpoint(ctx context.Context) {
 	}
 }
 
-// Checkpoint signs a checkpoint of the current tree, stores it and returns it.
+// Checkpoint signs a checkpoint of the current tree, stores it and returns
+// it. The tree is the storage's: what other writers appended is included
+// (see Sync).
 func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
+	if _, err := l.Sync(ctx); err != nil {
+		return nil, err
+	}
 	l.mu.Lock()
 	size, frontier := l.size, l.frontier
 	l.mu.Unlock()
