@@ -427,10 +427,21 @@ func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
 	return signed, nil
 }
 
+// covers reports whether the log has at least size entries, syncing with
+// the storage first if this Log has fewer: another writer may have
+// appended them.
+func (l *Log) covers(ctx context.Context, size int64) bool {
+	if size <= l.Size() {
+		return true
+	}
+	n, err := l.Sync(ctx)
+	return err == nil && size <= n
+}
+
 // ProveInclusion returns the proof that entry index is in the tree of size
 // treeSize, which must not exceed Size.
 func (l *Log) ProveInclusion(ctx context.Context, index, treeSize int64) (tlog.RecordProof, error) {
-	if index < 0 || index >= treeSize || treeSize > l.Size() {
+	if index < 0 || index >= treeSize || !l.covers(ctx, treeSize) {
 		return nil, fmt.Errorf("auditlog: no entry %d in a tree of size %d (log size %d)", index, treeSize, l.Size())
 	}
 	p, err := tlog.ProveRecord(treeSize, index, storageHashReader(ctx, l.storage))
@@ -443,7 +454,7 @@ func (l *Log) ProveInclusion(ctx context.Context, index, treeSize int64) (tlog.R
 // ProveConsistency returns the proof that the tree of size newer extends the
 // tree of size older; newer must not exceed Size.
 func (l *Log) ProveConsistency(ctx context.Context, older, newer int64) (tlog.TreeProof, error) {
-	if older < 0 || older > newer || newer > l.Size() {
+	if older < 0 || older > newer || !l.covers(ctx, newer) {
 		return nil, fmt.Errorf("auditlog: no consistency proof from size %d to %d (log size %d)", older, newer, l.Size())
 	}
 	if older == 0 {
@@ -469,7 +480,7 @@ func (l *Log) ProofFile(ctx context.Context, receipt []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.Origin != l.origin || r.Index >= l.Size() {
+	if r.Origin != l.origin || !l.covers(ctx, r.Index+1) {
 		return nil, fmt.Errorf("auditlog: receipt for entry %d of %q, not in this log", r.Index, r.Origin)
 	}
 	entries, err := l.storage.ReadEntries(ctx, r.Index, r.Index+1)

@@ -347,6 +347,37 @@ func TestTwoWriters(t *testing.T) {
 	if c.Size != 5 {
 		t.Fatalf("b's checkpoint has size %d; want 5, with a's last entry", c.Size)
 	}
+	// a proves and exchanges receipts for entries b appended, and the
+	// other way round, without a Sync.
+	if _, err := b.Append(ctx, entry(5)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ProveInclusion(ctx, 5, 6); err != nil {
+		t.Errorf("a cannot prove b's latest entry: %v", err)
+	}
+	if _, err := a.ProveConsistency(ctx, 5, 6); err != nil {
+		t.Errorf("a cannot prove consistency up to b's latest entry: %v", err)
+	}
+	rcpSigner, rcpKey := newKeys(t, receiptOrigin)
+	r := testReceipt()
+	e, err := r.Entry().Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := b.Append(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Index = ix[0]
+	receipt, err := auditlog.SignReceipt(r, rcpSigner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pf, err := a.ProofFile(ctx, receipt); err != nil {
+		t.Errorf("a cannot give the proof file of b's receipt: %v", err)
+	} else if _, _, err := auditlog.VerifyProofFile(pf, auditlog.Keys{Log: verifier, Receipt: rcpKey}); err != nil {
+		t.Error(err)
+	}
 	for i := range int64(5) {
 		p, err := b.ProveInclusion(ctx, i, 5)
 		if err != nil {
