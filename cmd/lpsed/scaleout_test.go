@@ -102,92 +102,8 @@ func TestScaleOut(t *testing.T) {
 		sealed[b], plain[sha256.Sum256(f.Bytes())] = f.Bytes(), doc
 	}
 
-	// The burst: every bidder submits once, through the balancer, a few
-	// at a time; every third one by a resumable upload whose calls go to
-	// three different instances. Instance 2 is killed once a third of the
-	// receipts are back: the balancer then sends its requests elsewhere.
 	const victim = 2
-	var (
-		mu      sync.Mutex
-		acks    = map[int]auditlog.Receipt{} // bidder → acknowledged offer
-		unacked = map[int]error{}            // bidder → why it has no receipt
-		count   atomic.Int64
-		killed  = make(chan struct{})
-		once    sync.Once
-		wg      sync.WaitGroup
-		sem     = make(chan struct{}, 12)
-	)
-	start, before := time.Now(), lb.failovers.Load()
-	for b := range scaleBidders {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			var rc *client.Receipt
-			var err error
-			if b%3 == 0 {
-				rc, err = lb.upload(ctx, tn.bidders[b].token, tn.id, sealed[b], b)
-			} else {
-				rc, err = lb.submit(ctx, tn.bidders[b].token, tn.id, sealed[b], b)
-			}
-			if err != nil {
-				mu.Lock()
-				unacked[b] = err
-				mu.Unlock()
-				return
-			}
-			r, err := auditlog.VerifyReceipt(rc.Signed, keys.Receipt)
-			if err != nil {
-				t.Errorf("bidder %d: the receipt does not verify with the receipt key of /v1/keys: %v", b, err)
-				return
-			}
-			if r.SHA256 != sha256.Sum256(sealed[b]) || r.Tender != tn.id || r.Bidder != tn.bidders[b].id || r.Index != rc.Index {
-				t.Errorf("bidder %d: receipt %+v names another offer", b, r)
-			}
-			// The receipt's proof file, from the next instance, which has
-			// likely not appended since this entry was.
-			var proof []byte
-			if err := lb.do(b+1, "", func(c *client.Client) (err error) { proof, err = c.ProofFile(ctx, rc.Signed); return err }); err != nil {
-				t.Errorf("bidder %d: proof file: %v", b, err)
-			} else if pr, _, err := auditlog.VerifyProofFile(proof, auditlog.Keys{Log: keys.Log, Receipt: keys.Receipt}); err != nil || pr != r {
-				t.Errorf("bidder %d: the proof file does not verify: %v", b, err)
-			}
-			mu.Lock()
-			acks[b] = r
-			mu.Unlock()
-			if count.Add(1) == scaleBidders/3 {
-				once.Do(func() { close(killed) })
-			}
-		})
-	}
-	select {
-	case <-killed:
-	case <-ctx.Done():
-		t.Fatalf("a third of the receipts did not come back: %v", unacked)
-	}
-	if err := procs[victim].Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	procs[victim].Wait()
-	killedAt := count.Load()
-	wg.Wait()
-	failovers := lb.failovers.Load() - before
-	t.Logf("burst of %d submissions in %v: instance %d killed after %d receipts; %d acknowledged, %d not; %d calls failed over",
-		scaleBidders, time.Since(start).Round(time.Millisecond), victim, killedAt, len(acks), len(unacked), failovers)
-	for b, err := range unacked {
-		t.Logf("bidder %d not acknowledged: %v", b, err)
-	}
-	if killedAt >= scaleBidders || failovers == 0 {
-		t.Fatal("the burst ended before the kill; nothing was tested")
-	}
-	// Only the kill may cost a receipt: the offers in flight to the victim
-	// (at most the burst's concurrency) whose retry finds the intent the
-	// victim left (409 busy, for a minute).
-	if len(unacked) > cap(sem) {
-		t.Errorf("%d of %d submissions were not acknowledged; the kill explains at most %d", len(unacked), scaleBidders, cap(sem))
-	}
-	if time.Now().After(tn.deadline) {
-		t.Fatalf("the submission window ended at %v, before the burst did; raise scaleWindow", tn.deadline)
-	}
+	acks := scaleBurst(t, ctx, lb, tn, keys, sealed, procs[victim], victim)
 	lb.down(victim)
 	if err := client.New(urls[victim], client.WithHTTPClient(lb.http)).Healthz(ctx); err == nil {
 		t.Errorf("the killed instance still answers /healthz")
@@ -234,13 +150,128 @@ func TestScaleOut(t *testing.T) {
 		}
 	}
 
-	// Every acknowledged offer is in the log verbatim and is the one
-	// opened; every opened document is the bidder's.
+	checkOpened(t, ctx, lb, tn, keys, bundles[0], acks, plain)
+	checkOneLog(t, ctx, lb, keys, bundles[0], openBackend(t, kindPostgres, dsn).AuditLog("main"))
+	for _, i := range lb.alive() {
+		resp, err := lb.http.Get(urls[i] + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("instance %d: /readyz answers %d", i, resp.StatusCode)
+		}
+	}
+}
+
+// scaleBurst has every bidder submit its sealed offer once, through the
+// balancer, a few at a time; every third one by a resumable upload whose
+// calls go to three different instances. It kills the victim, instance v,
+// with SIGKILL once a third of the receipts are back; the balancer then
+// sends its requests elsewhere. Each receipt, and its proof file asked of
+// another instance, must verify against keys. It returns the acknowledged
+// offers by bidder.
+func scaleBurst(t *testing.T, ctx context.Context, lb *balancer, tn *scaleTender, keys *audit.Trusted, sealed [][]byte, victim *exec.Cmd, v int) map[int]auditlog.Receipt {
+	t.Helper()
+	var (
+		mu      sync.Mutex
+		acks    = map[int]auditlog.Receipt{} // bidder → acknowledged offer
+		unacked = map[int]error{}            // bidder → why it has no receipt
+		count   atomic.Int64
+		killed  = make(chan struct{})
+		once    sync.Once
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, 12)
+	)
+	if time.Until(tn.deadline) < 3*time.Second {
+		t.Fatalf("the submission window ends at %v, too soon for the burst: raise scaleWindow", tn.deadline)
+	}
+	start, before := time.Now(), lb.failovers.Load()
+	for b := range scaleBidders {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var rc *client.Receipt
+			var err error
+			if b%3 == 0 {
+				rc, err = lb.upload(ctx, tn.bidders[b].token, tn.id, sealed[b], b)
+			} else {
+				rc, err = lb.submit(ctx, tn.bidders[b].token, tn.id, sealed[b], b)
+			}
+			if err != nil {
+				mu.Lock()
+				unacked[b] = err
+				mu.Unlock()
+				return
+			}
+			r, err := auditlog.VerifyReceipt(rc.Signed, keys.Receipt)
+			if err != nil {
+				t.Errorf("bidder %d: the receipt does not verify with the receipt key of /v1/keys: %v", b, err)
+				return
+			}
+			if r.SHA256 != sha256.Sum256(sealed[b]) || r.Tender != tn.id || r.Bidder != tn.bidders[b].id || r.Index != rc.Index {
+				t.Errorf("bidder %d: receipt %+v names another offer", b, r)
+			}
+			// The receipt's proof file, from the next instance, which has
+			// likely not appended since this entry was.
+			var proof []byte
+			if err := lb.do(b+1, "", func(c *client.Client) (err error) { proof, err = c.ProofFile(ctx, rc.Signed); return err }); err != nil {
+				t.Errorf("bidder %d: proof file: %v", b, err)
+			} else if pr, _, err := auditlog.VerifyProofFile(proof, auditlog.Keys{Log: keys.Log, Receipt: keys.Receipt}); err != nil || pr != r {
+				t.Errorf("bidder %d: the proof file does not verify: %v", b, err)
+			}
+			mu.Lock()
+			acks[b] = r
+			mu.Unlock()
+			if count.Add(1) == scaleBidders/3 {
+				once.Do(func() { close(killed) })
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-killed:
+	case <-done:
+		t.Fatalf("the burst ended with %d receipts, before a third of the %d were back: %v", len(acks), scaleBidders, unacked)
+	}
+	if err := victim.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	victim.Wait()
+	killedAt := count.Load()
+	<-done
+	failovers := lb.failovers.Load() - before
+	t.Logf("burst of %d submissions in %v: instance %d killed after %d receipts; %d acknowledged, %d not; %d calls failed over",
+		scaleBidders, time.Since(start).Round(time.Millisecond), v, killedAt, len(acks), len(unacked), failovers)
+	for b, err := range unacked {
+		t.Logf("bidder %d not acknowledged: %v", b, err)
+	}
+	if killedAt >= scaleBidders || failovers == 0 {
+		t.Fatal("the burst ended before the kill; nothing was tested")
+	}
+	// Only the kill may cost a receipt: of the offers in flight to the
+	// victim (at most the burst's concurrency), the retry of one it logged
+	// is a duplicate, and of one it was logging finds its intent (409
+	// busy, for a minute).
+	if len(unacked) > cap(sem) {
+		t.Errorf("%d of %d submissions were not acknowledged; the kill explains at most %d", len(unacked), scaleBidders, cap(sem))
+	}
+	if time.Now().After(tn.deadline) {
+		t.Fatalf("the submission window ended at %v, before the burst did; raise scaleWindow", tn.deadline)
+	}
+	return acks
+}
+
+// checkOpened checks that every acknowledged offer is in the log verbatim
+// and is the one opened, and that every opened document is the bidder's.
+func checkOpened(t *testing.T, ctx context.Context, lb *balancer, tn *scaleTender, keys *audit.Trusted, bundle *audit.Bundle, acks map[int]auditlog.Receipt, plain map[[32]byte]string) {
+	t.Helper()
 	entries := map[int64][]byte{}
-	for _, e := range bundles[0].Entries {
+	for _, e := range bundle.Entries {
 		entries[e.Index] = e.Data
 	}
-	report, err := audit.VerifyOpeningReport(bundles[0].OpeningReport, keys.Report)
+	report, err := audit.VerifyOpeningReport(bundle.OpeningReport, keys.Report)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +298,7 @@ func TestScaleOut(t *testing.T) {
 			t.Errorf("bidder %d: offer %s", b, o.Outcome)
 		}
 		var doc bytes.Buffer
-		member := tn.pokja.at(urls[lb.alive()[b%2]])
+		member := tn.pokja.at(lb.urls[lb.alive()[b%2]])
 		if _, err := member.OfferDocument(ctx, tn.id, tn.bidders[b].id, &doc, 1<<20); err != nil {
 			t.Errorf("bidder %d: %v", b, err)
 		} else if doc.String() != plain[rc.SHA256] {
@@ -280,14 +311,17 @@ func TestScaleOut(t *testing.T) {
 		}
 	}
 
-	// One log: the survivors' checkpoints verify with the pinned log key
-	// and are both the hash of the first entries of the one stored tree,
-	// so each extends the other.
-	backend := openBackend(t, kindPostgres, dsn)
-	store := backend.AuditLog("main")
+}
+
+// checkOneLog checks that the live instances serve one log: their
+// checkpoints verify with the pinned log key and are the hashes of the
+// first entries of the one stored tree, so each extends the other; and
+// none is older than the bundle's final checkpoint.
+func checkOneLog(t *testing.T, ctx context.Context, lb *balancer, keys *audit.Trusted, bundle *audit.Bundle, store auditlog.Storage) {
+	t.Helper()
 	hashes := tlog.HashReaderFunc(func(ix []int64) ([]tlog.Hash, error) { return store.ReadHashes(ctx, ix) })
 	for _, i := range lb.alive() {
-		signed, err := client.New(urls[i], client.WithHTTPClient(lb.http)).Checkpoint(ctx)
+		signed, err := client.New(lb.urls[i], client.WithHTTPClient(lb.http)).Checkpoint(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -302,13 +336,8 @@ func TestScaleOut(t *testing.T) {
 		if h != cp.Hash {
 			t.Errorf("instance %d signs a checkpoint of size %d that is not the stored tree", i, cp.Size)
 		}
-		if final := bundles[0].Checkpoints[len(bundles[0].Checkpoints)-1]; cp.Size < final.Size {
+		if final := bundle.Checkpoints[len(bundle.Checkpoints)-1]; cp.Size < final.Size {
 			t.Errorf("instance %d: checkpoint of size %d, older than the bundle's %d: it does not see the others' entries", i, cp.Size, final.Size)
-		}
-	}
-	for _, i := range lb.alive() {
-		if err := client.New(urls[i], client.WithHTTPClient(lb.http)).WaitReady(ctx); err != nil {
-			t.Errorf("instance %d: %v", i, err)
 		}
 	}
 }
@@ -317,8 +346,9 @@ const (
 	scaleInstances = 3
 	scaleBidders   = 30
 	// scaleWindow is the submission window, from the announcement: the
-	// bidders' registrations for the tender and the burst fit in it.
-	scaleWindow = 8 * time.Second
+	// bidders' registrations for the tender, the sealing and the burst fit
+	// in it, also with -race.
+	scaleWindow = 15 * time.Second
 )
 
 // startShared starts an instance of a shared deployment on dsn, logging
@@ -352,117 +382,6 @@ func startShared(t *testing.T, bin, dsn, kek, logPath string) (*exec.Cmd, string
 		}
 	})
 	return cmd, "http://" + addr
-}
-
-// balancer is what the test puts in front of the instances: any HTTP load
-// balancer with health checks. It sends call n to instance n mod 3 and,
-// when an instance does not answer (connection refused or reset), the
-// same call to the next one. It keeps no session: a caller's calls land
-// on any instance.
-type balancer struct {
-	urls      []string
-	http      *http.Client
-	mu        sync.Mutex
-	dead      map[int]bool
-	failovers atomic.Int64 // calls sent on to the next instance
-}
-
-func (lb *balancer) down(i int) {
-	lb.mu.Lock()
-	defer lb.mu.Unlock()
-	if lb.dead == nil {
-		lb.dead = map[int]bool{}
-	}
-	lb.dead[i] = true
-}
-
-func (lb *balancer) alive() []int {
-	lb.mu.Lock()
-	defer lb.mu.Unlock()
-	var a []int
-	for i := range lb.urls {
-		if !lb.dead[i] {
-			a = append(a, i)
-		}
-	}
-	return a
-}
-
-// do runs call against instance n mod 3, then the following ones while the
-// instance does not answer. A refusal by a live instance (an *APIError)
-// is final, except 5xx: a server error is retried on the next instance.
-func (lb *balancer) do(n int, token string, call func(c *client.Client) error) error {
-	var err error
-	for k := range len(lb.urls) {
-		i := (n + k) % len(lb.urls)
-		lb.mu.Lock()
-		dead := lb.dead[i]
-		lb.mu.Unlock()
-		if dead {
-			continue
-		}
-		err = call(client.New(lb.urls[i], client.WithHTTPClient(lb.http), client.WithToken(token)))
-		var ae *client.APIError
-		if err == nil || errors.As(err, &ae) && ae.Status < 500 {
-			return err
-		}
-		lb.failovers.Add(1)
-	}
-	return err
-}
-
-// submit submits sealed through the balancer. A retry of an offer whose
-// first attempt was logged by an instance that died before answering is
-// refused as a duplicate: it was logged, but never acknowledged.
-func (lb *balancer) submit(ctx context.Context, token, id string, sealed []byte, n int) (*client.Receipt, error) {
-	var rc *client.Receipt
-	err := lb.do(n, token, func(c *client.Client) error {
-		var err error
-		rc, err = c.SubmitOffer(ctx, id, bytes.NewReader(sealed))
-		return err
-	})
-	return rc, err
-}
-
-// upload submits sealed by a resumable upload of two chunks whose four
-// calls go to four consecutive instances: begin, the first chunk, the
-// status (where to resume), the second chunk from there, and finish.
-func (lb *balancer) upload(ctx context.Context, token, id string, sealed []byte, n int) (*client.Receipt, error) {
-	var u *client.Upload
-	if err := lb.do(n, token, func(c *client.Client) (err error) {
-		u, err = c.BeginUpload(ctx, id, int64(len(sealed)))
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	half := len(sealed) / 2
-	// A chunk whose answer was lost may be stored all the same: resume
-	// from where the upload stands, as a bidder's tool does.
-	put := func(n int, from, to int) error {
-		return lb.do(n, token, func(c *client.Client) error {
-			st, err := c.UploadStatus(ctx, u.ID)
-			if err != nil {
-				return err
-			}
-			if st.Received >= int64(to) {
-				return nil
-			}
-			_, err = c.PutChunk(ctx, u.ID, st.Received, bytes.NewReader(sealed[st.Received:to]))
-			return err
-		})
-	}
-	if err := put(n+1, 0, half); err != nil {
-		return nil, err
-	}
-	if err := put(n+2, half, len(sealed)); err != nil {
-		return nil, err
-	}
-	var rc *client.Receipt
-	err := lb.do(n+3, token, func(c *client.Client) (err error) {
-		rc, err = c.FinishUpload(ctx, u.ID)
-		return err
-	})
-	return rc, err
 }
 
 // scaleTender is a tender announced through the balancer.
