@@ -136,11 +136,12 @@ func testCrash(t *testing.T, dsn string) {
 	// bidders at once; the server is killed once crashKillAt receipts are
 	// back. Submissions in flight then fail: they were not acknowledged.
 	var (
-		mu     sync.Mutex
-		acks   []ack
-		count  atomic.Int64
-		killed = make(chan struct{})
-		wg     sync.WaitGroup
+		mu      sync.Mutex
+		acks    []ack
+		lastErr error // the last submission that failed
+		count   atomic.Int64
+		killed  = make(chan struct{})
+		wg      sync.WaitGroup
 	)
 	submit := func(b, k int) error {
 		signed, err := tn.Bidders[b].Submit(ctx, tn.ID, sealed[b][k])
@@ -165,7 +166,10 @@ func testCrash(t *testing.T, dsn string) {
 	for b := range crashBidders {
 		wg.Go(func() {
 			for k := range crashOffers {
-				if submit(b, k) != nil {
+				if err := submit(b, k); err != nil {
+					mu.Lock()
+					lastErr = err
+					mu.Unlock()
 					return
 				}
 				if count.Add(1) == crashKillAt {
@@ -174,12 +178,18 @@ func testCrash(t *testing.T, dsn string) {
 			}
 		})
 	}
-	<-killed
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-killed:
+	case <-done: // every bidder stopped, refused, before crashKillAt receipts
+		t.Fatalf("the burst ended after %d receipts, before the kill at %d: %v", len(acks), crashKillAt, lastErr)
+	}
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	p.cmd.Wait()
-	wg.Wait()
+	<-done
 	preKill := len(acks)
 	t.Logf("killed after %d receipts (%d returned in all) in %v", crashKillAt, preKill, time.Since(start).Round(time.Millisecond))
 	if preKill >= crashBidders*crashOffers {
