@@ -23,9 +23,11 @@
 // verifies independently (hashlib and pyca/cryptography).
 //
 // Writers use [Open] over a [Storage] and call [Log.Append] and
-// [Log.Checkpoint]. Auditors need only the pure functions: [VerifyCheckpoint],
-// [CheckInclusion], [CheckConsistency], [VerifyReceipt], [VerifyProofFile] and
-// [ParseEntry].
+// [Log.Checkpoint]; several Logs may write one Storage (server instances
+// sharing a database), and [Log.Sync] catches up with the others.
+// Auditors need only the pure functions: [VerifyCheckpoint],
+// [CheckInclusion], [CheckConsistency], [VerifyReceipt], [VerifyProofFile]
+// and [ParseEntry].
 package auditlog
 
 import "errors"
