@@ -22,6 +22,7 @@ import (
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/sealer"
+	"github.com/segel-lpse/segel/timelock"
 	"github.com/segel-lpse/segel/vault"
 	"github.com/segel-lpse/segel/vault/vaulttest"
 	"golang.org/x/mod/sumdb/tlog"
@@ -556,7 +557,15 @@ func scaleSetup(t *testing.T, ctx context.Context, lb *balancer, bidders int) *s
 			t.Fatal(err)
 		}
 	}
-	anon(func(c *client.Client) (err error) { tn.target, err = c.Target(ctx, tn.id); return err })
+	// The deployment runs a local beacon: its chain is pinned once, as its
+	// bidders would pin it, and every target is checked against that.
+	var chain timelock.Chain
+	anon(func(c *client.Client) (err error) { chain, err = c.Chain(ctx); return err })
+	target, err := client.New(lb.urls[0], client.WithHTTPClient(lb.http), client.WithChain(chain)).Target(ctx, tn.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.target = target
 	return tn
 }
 
