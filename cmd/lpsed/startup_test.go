@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/segel-lpse/segel/internal/demo"
+	"github.com/segel-lpse/segel/timelock"
 	"github.com/segel-lpse/segel/vault"
 	"github.com/segel-lpse/segel/vault/vaulttest"
 )
@@ -238,5 +240,16 @@ func TestSecondProcessRefused(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("the first lpsed after the refused second: /readyz %s", resp.Status)
+	}
+}
+
+// TestLogChainQuicknet: drand's quicknet is logged as such, with its hash,
+// and without the local beacon's warning.
+func TestLogChainQuicknet(t *testing.T) {
+	var buf bytes.Buffer
+	logChain(slog.New(slog.NewTextHandler(&buf, nil)), timelock.Quicknet, false)
+	wantLines(t, buf.String(), []string{"level=INFO", `beacon="drand quicknet"`, "chain=" + timelock.Quicknet.HashHex(), "period=3s"})
+	if strings.Contains(buf.String(), "WARN") {
+		t.Errorf("quicknet logged with a warning: %s", buf.String())
 	}
 }
