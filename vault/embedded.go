@@ -35,8 +35,8 @@ type EmbeddedConfig struct {
 
 // Embedded is the default backend: SQLite (modernc.org/sqlite, pure Go) in
 // WAL mode for records and logs, and one file per blob under Dir/blobs. The
-// layout is specified in doc/spec/vault.md. One process at a time should open
-// a directory; SQLite's locking keeps a second one correct but slow.
+// layout is specified in doc/spec/vault.md. One process at a time opens a
+// directory: OpenEmbedded locks it until Close.
 type Embedded struct {
 	dir    string
 	writer *sql.DB // exactly one connection: SQLite has one writer
@@ -52,14 +52,22 @@ type Embedded struct {
 	// its own file and directory).
 	fsSync *groupSync
 	fsRoot *os.File
+	// lock is Dir/vault.lock, flock'd until Close; nil where unsupported.
+	lock *os.File
 }
 
 var _ Backend = (*Embedded)(nil)
 
-const embeddedDBName = "vault.db"
+const (
+	embeddedDBName = "vault.db"
+	lockName       = "vault.lock"
+)
 
 // OpenEmbedded opens (creating if needed) the embedded backend in cfg.Dir and
-// brings its schema up to date.
+// brings its schema up to date. It locks the directory against other
+// openers, in this process or another, until Close; while it is locked,
+// OpenEmbedded fails at once, with an error naming the directory and the
+// holder's pid.
 func OpenEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("vault: EmbeddedConfig.Dir is empty")
@@ -71,7 +79,29 @@ func OpenEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vault: data directory: %w", err)
 	}
-	for _, d := range []string{dir, filepath.Join(dir, "blobs"), filepath.Join(dir, "blobs", "tmp")} {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("vault: creating data directory: %w", err)
+	}
+	// Before anything else touches the directory.
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	e, err := openEmbedded(ctx, cfg, dir)
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, err
+	}
+	e.lock = lock
+	return e, nil
+}
+
+// openEmbedded is OpenEmbedded once dir is locked.
+func openEmbedded(ctx context.Context, cfg EmbeddedConfig, dir string) (*Embedded, error) {
+	var err error
+	for _, d := range []string{filepath.Join(dir, "blobs"), filepath.Join(dir, "blobs", "tmp")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("vault: creating data directory: %w", err)
 		}
@@ -161,7 +191,8 @@ func sqliteDSN(path string, q url.Values) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-// Close closes the database connections. Blobs need no closing.
+// Close closes the database connections, then unlocks the directory.
+// Blobs need no closing.
 func (e *Embedded) Close() error {
 	var errs []error
 	if e.reader != nil {
@@ -170,6 +201,9 @@ func (e *Embedded) Close() error {
 	// Closing the last connection checkpoints the WAL into vault.db.
 	errs = append(errs, e.writer.Close())
 	e.closeFSRoot()
+	if e.lock != nil {
+		errs = append(errs, e.lock.Close()) // closing drops the flock
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("vault: closing %s: %w", e.dir, err)
 	}

@@ -35,7 +35,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(stderr)
 	data := fs.String("data", "segel-data", "data directory of the embedded backend")
 	postgres := fs.String("postgres", os.Getenv("SEGEL_POSTGRES"), "PostgreSQL DSN to back up instead of --data (env SEGEL_POSTGRES)")
-	to := fs.String("to", "", "archive to write (required); written to FILE.tmp, synced, then renamed")
+	to := fs.String("to", "", "new archive to write (required; never over an existing file); written to FILE.tmp, synced, then renamed")
 	var recipients stringsFlag
 	fs.Var(&recipients, "recipient", "age recipient (age1… X25519 or age1pq1… hybrid) to encrypt to; repeatable")
 	recipientsFile := fs.String("recipients-file", os.Getenv("SEGEL_BACKUP_RECIPIENTS_FILE"), "file of age recipients, one a line (env SEGEL_BACKUP_RECIPIENTS_FILE)")
@@ -54,6 +54,11 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		fmt.Fprintf(stderr, "lpsed: backup: %v\n", err)
 		return 2
+	}
+	// Refused before any work; write checks again at the rename.
+	if _, err := os.Lstat(*to); err == nil {
+		fmt.Fprintf(stderr, "lpsed: backup: %v\n", errArchiveExists(*to))
+		return 1
 	}
 	start := time.Now()
 	if *server != "" {
@@ -147,12 +152,22 @@ type backup struct {
 	files, dataBytes, archiveBytes int64
 }
 
+// errArchiveExists refuses to replace an archive: the older one may be
+// the last good backup.
+func errArchiveExists(path string) error {
+	return fmt.Errorf("%s exists: backup never replaces an archive (it may be the last good one); give a new name, such as segel-$(date +%%F).age, or move the old one away first", path)
+}
+
 // write streams an archive to b.to: tar inside age, into FILE.tmp, which
-// is synced and renamed only once complete, so FILE is never partial.
+// is synced and given the name FILE only once complete, so FILE is never
+// partial. FILE.tmp is created exclusively: a second backup to the same
+// FILE at once fails instead of writing into the first one's file.
 func (b *backup) write(h *header, fill func(*archiveWriter) error) (err error) {
 	tmp := b.to + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s exists: another backup to %s is running, or one was killed; if none runs, remove it", tmp, b.to)
+	} else if err != nil {
 		return err
 	}
 	defer func() {
@@ -196,11 +211,28 @@ func (b *backup) write(h *header, fill func(*archiveWriter) error) (err error) {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, b.to); err != nil {
+	if err := publish(tmp, b.to); err != nil {
 		return err
 	}
 	b.files, b.dataBytes, b.archiveBytes = int64(len(a.sums)), a.size, st.Size()
 	return syncDir(filepath.Dir(b.to))
+}
+
+// publish gives the complete file tmp the name path, unless path exists.
+// A hard link never replaces its target; on file systems without hard
+// links (FAT media) a check just before the rename stands in for it.
+func publish(tmp, path string) error {
+	err := os.Link(tmp, path)
+	if err == nil {
+		return os.Remove(tmp)
+	}
+	if _, serr := os.Lstat(path); serr == nil {
+		return errArchiveExists(path)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 func syncDir(dir string) error {

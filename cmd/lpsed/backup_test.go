@@ -472,3 +472,54 @@ func TestBackupUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestBackupRefusesExisting: backup --to never replaces a file (an older
+// archive may be the last good one), never writes into another backup's
+// FILE.tmp, and leaves both as they were.
+func TestBackupRefusesExisting(t *testing.T) {
+	d := newDeployment(t, kindEmbedded, t.TempDir())
+	_, recipient := newIdentity(t)
+	dir := t.TempDir()
+	older := filepath.Join(dir, "segel.age")
+	if err := os.WriteFile(older, []byte("an older archive"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := lpsed(t, append([]string{"backup", "--to", older, "--recipient", recipient}, d.backupArgs()...)...)
+	if code != 1 || !strings.Contains(errOut, older+" exists: backup never replaces an archive") {
+		t.Errorf("backup --to EXISTING: exit %d, %q; want 1 and a refusal", code, errOut)
+	}
+	if got := mustRead(t, older); string(got) != "an older archive" {
+		t.Errorf("backup --to EXISTING replaced it: %d bytes", len(got))
+	}
+
+	// A FILE.tmp being written (or left by a killed backup) is not reused.
+	fresh := filepath.Join(dir, "fresh.age")
+	if err := os.WriteFile(fresh+".tmp", []byte("another backup's bytes"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = lpsed(t, append([]string{"backup", "--to", fresh, "--recipient", recipient}, d.backupArgs()...)...)
+	if code != 1 || !strings.Contains(errOut, fresh+".tmp exists") {
+		t.Errorf("backup with FILE.tmp present: exit %d, %q; want 1 and a refusal", code, errOut)
+	}
+	if got := mustRead(t, fresh+".tmp"); string(got) != "another backup's bytes" {
+		t.Errorf("backup wrote into another's FILE.tmp")
+	}
+	if _, err := os.Stat(fresh); err == nil {
+		t.Errorf("backup wrote %s although it refused", fresh)
+	}
+
+	// The name taken while the archive was being written.
+	tmp := filepath.Join(dir, "late.age.tmp")
+	late := filepath.Join(dir, "late.age")
+	for path, text := range map[string]string{tmp: "complete archive", late: "written meanwhile"} {
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := publish(tmp, late); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Errorf("publish over an existing file: %v, want a refusal", err)
+	}
+	if got := mustRead(t, late); string(got) != "written meanwhile" {
+		t.Errorf("publish replaced an existing file")
+	}
+}

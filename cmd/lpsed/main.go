@@ -7,6 +7,7 @@
 //	lpsed backup --to FILE --recipient age1…        encrypted backup of the deployment
 //	lpsed restore --from FILE --identity KEYFILE --data NEWDIR
 //	                                                restore and verify a backup
+//	lpsed kek [-o FILE]                             make a new key-encryption key
 //
 // With no flags it serves on 127.0.0.1:8080 with the embedded backend
 // (SQLite and files) under ./segel-data and a local beacon. See
@@ -36,6 +37,8 @@ const usage = `Usage:
                                            rebuild a deployment from an archive and
                                            verify it against its signed checkpoint
                                            (needs the KEK: SEGEL_KEK or --kek-file)
+    lpsed kek [-o FILE]                    print a new key-encryption key, or write it
+                                           to a new FILE (mode 0600); --postgres needs one
 
 Exit codes: 0 success, 1 failure, 2 usage error.
 `
@@ -55,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return runBackup(ctx, args[1:], stdout, stderr)
 		case "restore":
 			return runRestore(ctx, args[1:], stdout, stderr)
+		case "kek":
+			return runKEK(args[1:], stdout, stderr)
 		case "help":
 			fmt.Fprint(stdout, usage)
 			return 0
