@@ -225,7 +225,10 @@ func (d *testDirectory) CheckRole(ctx context.Context, id string, role Role) err
 }
 
 func (d *testDirectory) CheckAssignable(ctx context.Context, id string, role Role) error {
-	if d.staff[id] {
+	d.mu.Lock()
+	staff := d.staff[id]
+	d.mu.Unlock()
+	if staff {
 		return fmt.Errorf("%q is LPSE staff and may not sit on a committee (art. 21.3)", id)
 	}
 	return d.CheckRole(ctx, id, role)
