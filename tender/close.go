@@ -24,6 +24,9 @@ func (e *Engine) Close(ctx context.Context, id string) (*Tender, error) {
 	defer mu.Unlock()
 
 	now := e.now()
+	if t, err := e.Get(ctx, id); err != nil || (t.State != StateAnnounced && t.State != StateClosing) {
+		return t, err // not found, or closed already: unchanged
+	}
 	// The closing state fences submissions across instances (see
 	// logOffer); the pending transition fences other changes.
 	p := &Transition{Op: opClose}

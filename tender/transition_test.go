@@ -277,9 +277,10 @@ func TestOpeningResumes(t *testing.T) {
 	})
 }
 
-// TestAbandonedTransitionCompleted: a transition recorded but not logged
-// (a crash between its two steps) refuses others while its lease runs,
-// and is completed — logged once — by the next caller after that.
+// TestAbandonedTransitionCompleted: an amendment recorded but not logged
+// (a crash between the two steps) refuses the closing at the deadline
+// and a cancellation while its lease runs; after that, the next caller
+// completes it — logged once, before submission-closed — and goes on.
 func TestAbandonedTransitionCompleted(t *testing.T) {
 	b, err := vault.OpenEmbedded(t.Context(), vault.EmbeddedConfig{Dir: t.TempDir()})
 	if err != nil {
@@ -288,33 +289,49 @@ func TestAbandonedTransitionCompleted(t *testing.T) {
 	defer b.Close()
 	e := newEnv(t, b)
 	tn := e.announce(t)
-	deadline := tn.Schedule.Deadline.Add(-time.Minute)
+	deadline := tn.Schedule.Deadline
+	extended := deadline.Add(10 * time.Minute)
+	e.set(deadline.Add(-time.Second))
 	p := &Transition{Op: opAmend, By: "pokja-1"}
 	if _, _, err := e.engine.begin(e.ctx, tn.ID, p, func(t *Tender) error {
 		next := *t
-		next.Schedule.Deadline, next.Amendments = deadline, 1
+		next.Schedule.Deadline, next.Amendments = extended, 1
 		ent, err := next.announcedEntry("tender-amended", e.clock())
 		p.Entries, p.Document, p.Schedule, p.Amendments = [][]byte{ent}, &next.Document, &next.Schedule, 1
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
+	e.set(deadline.Add(time.Second))
+	if _, err := e.engine.Close(e.ctx, tn.ID); !errors.Is(err, ErrState) {
+		t.Fatalf("close during an amendment: err = %v, want ErrState", err)
+	}
 	if _, err := e.engine.Cancel(e.ctx, "pokja-1", tn.ID, "batal"); !errors.Is(err, ErrState) {
 		t.Fatalf("cancel during an amendment: err = %v, want ErrState", err)
 	}
-	e.set(e.clock().Add(2 * leaseFor))
-	if _, err := e.engine.Amend(e.ctx, "pokja-1", tn.ID, Amendment{Deadline: deadline.Add(-time.Minute)}); err != nil {
-		t.Fatal(err)
+	if n := e.count(t, tn.ID); n["tender-amended"]+n["submission-closed"]+n["tender-cancelled"] != 0 {
+		t.Fatalf("logged during the amendment: %v", n)
+	}
+
+	// The lease runs out: the closing completes the amendment, which
+	// moved the deadline, so the tender stays open.
+	e.set(deadline.Add(time.Second + 2*leaseFor))
+	if _, err := e.engine.Close(e.ctx, tn.ID); !errors.Is(err, ErrState) {
+		t.Fatalf("close before the amended deadline: err = %v, want ErrState", err)
 	}
 	got, err := e.engine.Get(e.ctx, tn.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Amendments != 2 || !got.Schedule.Deadline.Equal(deadline.Add(-time.Minute)) || got.Pending != nil {
+	if got.Amendments != 1 || !got.Schedule.Deadline.Equal(extended) || got.Pending != nil {
 		t.Errorf("after completing the abandoned amendment: %d amendments, deadline %s, pending %v", got.Amendments, ts(got.Schedule.Deadline), got.Pending)
 	}
-	if n := e.count(t, tn.ID)["tender-amended"]; n != 2 {
-		t.Errorf("%d tender-amended entries, want 2", n)
+	e.set(extended.Add(time.Second))
+	if _, err := e.engine.Close(e.ctx, tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.count(t, tn.ID); n["tender-amended"] != 1 || n["submission-closed"] != 1 {
+		t.Errorf("log: %v, want one tender-amended and one submission-closed", n)
 	}
 }
 
