@@ -34,9 +34,11 @@ import (
 // holds, is resumed by the next Close or Open (see close.go, opening.go).
 // The lease is renewed while a long transition (the opening) runs.
 
-// Transition is a state change of a tender in progress (Tender.Pending).
+// Transition is a state change of a tender in progress (Tender.Pending),
+// as the engine records it before logging it. Callers only read it: a
+// tender with one is changing, and other changes wait.
 type Transition struct {
-	Op    string    // opAnnounce, opAmend, …
+	Op    string    // "announcement", "amendment", "closing", "opening", "result", "award" or "cancellation"
 	By    string    // who asked for it ("" for the engine's own closing)
 	Owner string    // token of the call that runs it
 	Lease time.Time // the owner is taken to be running it until then
