@@ -182,6 +182,54 @@ func TestConcurrentTransitions(t *testing.T) {
 	})
 }
 
+// instance returns another server instance on e's backend: an engine
+// with its own audit log, which knows only what it reads from storage.
+func (e *env) instance(t *testing.T) *Engine {
+	t.Helper()
+	l, err := auditlog.Open(e.ctx, auditlog.Config{Storage: e.backend.AuditLog("main"), Origin: "lpse.test/log", Signer: e.logSigner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.engine.cfg
+	cfg.Log, cfg.Shared = l, true
+	eng, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+// TestTransitionsAcrossInstances races the closing, then the opening,
+// between two server instances with their own audit logs on one backend
+// (lpsed --shared on one PostgreSQL): the tender's record, not a lock in
+// one process, lets one through.
+func TestTransitionsAcrossInstances(t *testing.T) {
+	backends(t, func(t *testing.T, open func(t *testing.T) vault.Backend) {
+		e := newEnv(t, open(t))
+		tn := runTender(t, e, 2, nil)
+		e.set(tn.Schedule.Deadline.Add(time.Second))
+		two := [2]*Engine{e.instance(t), e.instance(t)}
+		once(t, "close", race(2, func(i int) error { _, err := two[i].Close(e.ctx, tn.ID); return err }), true, ErrState)
+		e.set(e.beacon.Chain().TimeOf(tn.Round))
+		two = [2]*Engine{e.instance(t), e.instance(t)}
+		once(t, "open", race(2, func(i int) error {
+			_, err := two[i].Open(e.ctx, "pokja-1", tn.ID, Ceremony{Committee: e.committee, Witnesses: []string{"pokja-1"}})
+			return err
+		}), false, ErrState)
+		e.engine = e.instance(t)
+		e.log = e.engine.cfg.Log
+		got := e.count(t, tn.ID)
+		for _, typ := range []string{"submission-closed", "beacon-signature-used", "opening-report"} {
+			if got[typ] != 1 {
+				t.Errorf("the log has %d %s entries, want 1", got[typ], typ)
+			}
+		}
+		if res := e.verify(t, tn.ID); res.Opened != 2 {
+			t.Errorf("bundle: %d opened, want 2", res.Opened)
+		}
+	})
+}
+
 // failingSink fails the creation of the plaintext of its nth offer.
 type failingSink struct {
 	memSink
