@@ -155,6 +155,10 @@ func (e *Engine) begin(ctx context.Context, id string, p *Transition, decide fun
 
 // complete finishes an abandoned transition p, taken over by this call:
 // it appends p's entries unless the log holds them already, then applies p.
+// It searches the log as this engine's Log sees it: an instance whose Log
+// has not seen another instance's appends (a Log learns of them only when
+// its own append conflicts) could miss p's entries if that other instance
+// appended them and then crashed.
 func (e *Engine) complete(ctx context.Context, id string, p *Transition) (*Tender, error) {
 	first, err := e.findEntry(ctx, p.From, p.Entries[0])
 	if err != nil {
