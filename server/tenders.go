@@ -217,8 +217,8 @@ func (s *Server) postClose(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !isMember(t, user(r).ID) {
-		s.fail(w, r, fmt.Errorf("%w: only the tender's committee closes it", errForbidden))
+	if err := s.Engine.CheckCommittee(r.Context(), user(r).ID, t); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	s.tenderResult(w, r)(s.Engine.Close(r.Context(), t.ID))

@@ -9,22 +9,28 @@ import (
 	"time"
 
 	"github.com/segel-lpse/segel/auditlog"
-	"github.com/segel-lpse/segel/vault"
 )
 
 // Close ends the submission window of tender id once its deadline has
 // passed: it fixes the set of offers by replaying the audit log (the last
 // offer of each bidder received before closing), logs submission-closed
 // with the count, and signs a checkpoint that covers it. Closing an
-// already closed tender returns it unchanged; a closing interrupted by a
-// crash is completed.
+// already closed tender returns it unchanged; while another change of the
+// tender (an amendment, another instance's closing) is in progress, Close
+// is refused (ErrState); a closing interrupted by a crash is completed.
 func (e *Engine) Close(ctx context.Context, id string) (*Tender, error) {
 	mu := e.tenderLock(id)
 	mu.Lock()
 	defer mu.Unlock()
 
 	now := e.now()
-	t, err := e.update(ctx, id, func(tx vault.Tx, t *Tender) error {
+	if t, err := e.Get(ctx, id); err != nil || (t.State != StateAnnounced && t.State != StateClosing) {
+		return t, err // not found, or closed already: unchanged
+	}
+	// The closing state fences submissions across instances (see
+	// logOffer); the pending transition fences other changes.
+	p := &Transition{Op: opClose}
+	t, _, err := e.begin(ctx, id, p, func(t *Tender) error {
 		switch t.State {
 		case StateAnnounced:
 			if !now.After(t.Schedule.Deadline) {
@@ -43,6 +49,12 @@ func (e *Engine) Close(ctx context.Context, id string) (*Tender, error) {
 		return nil, err
 	}
 
+	closed := false
+	defer func() {
+		if !closed { // the next Close resumes at once
+			e.release(id, p)
+		}
+	}()
 	offers, closedAt, err := e.replay(ctx, t)
 	if err != nil {
 		return nil, err
@@ -52,7 +64,7 @@ func (e *Engine) Close(ctx context.Context, id string) (*Tender, error) {
 		if err != nil {
 			return nil, err
 		}
-		if closedAt, err = e.appendLog(ctx, ent); err != nil {
+		if closedAt, err = e.appendOwned(ctx, id, p, ent); err != nil {
 			return nil, err
 		}
 	}
@@ -61,13 +73,13 @@ func (e *Engine) Close(ctx context.Context, id string) (*Tender, error) {
 		return nil, fmt.Errorf("tender: checkpoint at closing: %w", err)
 	}
 	closing := &Closing{Time: now, LogIndex: closedAt, Checkpoint: cp, Offers: offers}
-	t, err = e.update(ctx, id, func(tx vault.Tx, t *Tender) error {
+	t, err = e.finish(ctx, id, p, func(t *Tender) {
 		t.State, t.Closing = StateClosed, closing
-		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	closed = true
 	e.log.Info("submission closed", "tender", id, "offers", len(offers), "log_index", closedAt)
 	return t, nil
 }

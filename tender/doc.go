@@ -27,6 +27,22 @@
 // engine's own records. Those records (which offer is a bidder's current
 // one) are repaired from the log too: see reconcile.go.
 //
+// A state change (announce, amend, close, open, result, award, cancel)
+// is logged once. It is first recorded in the tender's record, as its
+// Pending transition, in the same transaction that checks the state; a
+// second request for it (a double click, another committee member,
+// another server instance on the same PostgreSQL) is refused with
+// ErrState before it writes anything, and may try again. Then its entries
+// are appended and the new state is set. A transition interrupted by a
+// crash is completed by the next request once its lease (a minute) has
+// run out, appending its exact entries only if the log lacks them; an
+// interrupted opening resumes with the next Open, which logs the beacon
+// signature only once. See transition.go.
+//
+// Every committee action re-checks its actor with the Directory
+// (CheckCommittee): a member who may no longer sit on a committee, say
+// by becoming LPSE staff after the announcement, no longer acts.
+//
 // Storage is whatever vault backend the Config names; users come from a
 // Directory (package registry, through server.Directory).
 package tender

@@ -31,6 +31,7 @@ type env struct {
 	committee *age.HybridIdentity
 	keys      auditlog.Keys
 	reportKey note.Verifier
+	logSigner note.Signer
 	vkeys     [3]string // log, receipt, report verifier keys
 
 	mu  sync.Mutex
@@ -93,7 +94,7 @@ func newEnv(t testing.TB, backend vault.Backend) *env {
 	reportSigner, reportKey, pv := newKey(t, "lpse.test/reports")
 	e.vkeys = [3]string{lv, rv, pv}
 	e.keys = auditlog.Keys{Log: logKey, Receipt: rcptKey}
-	e.reportKey = reportKey
+	e.reportKey, e.logSigner = reportKey, logSigner
 	e.log, err = auditlog.Open(ctx, auditlog.Config{Storage: backend.AuditLog("main"), Origin: "lpse.test/log", Signer: logSigner})
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +226,10 @@ func (d *testDirectory) CheckRole(ctx context.Context, id string, role Role) err
 }
 
 func (d *testDirectory) CheckAssignable(ctx context.Context, id string, role Role) error {
-	if d.staff[id] {
+	d.mu.Lock()
+	staff := d.staff[id]
+	d.mu.Unlock()
+	if staff {
 		return fmt.Errorf("%q is LPSE staff and may not sit on a committee (art. 21.3)", id)
 	}
 	return d.CheckRole(ctx, id, role)

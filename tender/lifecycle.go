@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -93,22 +94,34 @@ func (e *Engine) Announce(ctx context.Context, actor string, a Announcement) (*T
 	if err != nil {
 		return nil, err
 	}
-	// Reserve the id first, so a clash changes nothing and logs nothing.
-	err = e.cfg.Records.Update(ctx, func(tx vault.Tx) error {
-		return tx.Insert(tableTenders, t.ID, []byte("{}"))
-	})
+	// Record the tender first, its announcement pending, so that a clash
+	// (another announcement of the id, a double click) changes nothing
+	// and logs nothing.
+	p := &Transition{Op: opAnnounce, By: actor, Owner: newToken(), Lease: now.Add(leaseFor),
+		From: e.cfg.Log.Size(), Entries: [][]byte{ent}, State: StateAnnounced}
+	t.Pending = p
+	rec, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	err = e.cfg.Records.Update(ctx, func(tx vault.Tx) error { return tx.Insert(tableTenders, t.ID, rec) })
 	if errors.Is(err, vault.ErrExists) {
-		return nil, fmt.Errorf("%w: tender id %q is taken", ErrInvalid, t.ID)
+		// Refused: in progress, or taken. An announcement of the id
+		// abandoned by a crash is completed first.
+		_, _, err := e.begin(ctx, t.ID, &Transition{Op: opAnnounce}, func(*Tender) error {
+			return fmt.Errorf("%w: tender id %q is taken", ErrInvalid, t.ID)
+		})
+		return nil, err
 	} else if err != nil {
 		return nil, err
 	}
-	if t.LogStart, err = e.appendLog(ctx, ent); err != nil {
+	first, err := e.appendLog(ctx, ent)
+	if err != nil {
 		// Nothing was announced: release the id.
 		e.cfg.Records.Update(ctx, func(tx vault.Tx) error { return tx.Delete(tableTenders, t.ID) })
 		return nil, err
 	}
-	err = e.cfg.Records.Update(ctx, func(tx vault.Tx) error { return putJSON(tx, tableTenders, t.ID, t) })
-	if err != nil {
+	if t, err = e.finish(ctx, t.ID, p, func(t *Tender) { p.apply(t, first) }); err != nil {
 		return nil, err
 	}
 	e.log.Info("tender announced", "tender", t.ID, "round", t.Round, "opening", t.Schedule.Opening)
@@ -156,74 +169,75 @@ type Amendment struct {
 // deadline. The opening time and its round never move: offers already
 // sealed stay valid. An addendum must change the document (to one already
 // stored) or the deadline; one that changes neither is refused
-// (ErrInvalid), as it would log and announce nothing.
+// (ErrInvalid), as it would log and announce nothing. Amendments are
+// numbered: two at once, or one racing the closing at the deadline, are
+// refused (ErrState) but for one, before anything is logged.
 func (e *Engine) Amend(ctx context.Context, actor, id string, a Amendment) (*Tender, error) {
 	now := e.now()
 	t, err := e.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !t.isCommittee(actor) {
-		return nil, fmt.Errorf("%w: only the tender's committee amends it", ErrForbidden)
+	if err := e.CheckCommittee(ctx, actor, t); err != nil {
+		return nil, err
 	}
-	if t.State != StateAnnounced || !now.Before(t.Schedule.Deadline) {
-		return nil, fmt.Errorf("%w: addenda are allowed only before the deadline %s", ErrState, ts(t.Schedule.Deadline))
-	}
-	next := *t
 	if a.Document != nil {
 		if err := e.checkStored(ctx, *a.Document); err != nil {
 			return nil, fmt.Errorf("amended document: %w", err)
 		}
-		next.Document = *a.Document
 	}
-	if !a.Deadline.IsZero() {
-		next.Schedule.Deadline = a.Deadline
-		if err := next.Schedule.check(); err != nil {
-			return nil, err
+	p := &Transition{Op: opAmend, By: actor}
+	return e.transit(ctx, id, p, func(t *Tender) error {
+		if t.State != StateAnnounced || !now.Before(t.Schedule.Deadline) {
+			return fmt.Errorf("%w: addenda are allowed only before the deadline %s", ErrState, ts(t.Schedule.Deadline))
 		}
-		if !a.Deadline.After(now) {
-			return nil, fmt.Errorf("%w: amended deadline %s is already past", ErrInvalid, ts(a.Deadline))
+		next := *t
+		if a.Document != nil {
+			next.Document = *a.Document
 		}
-	}
-	if next.Document == t.Document && next.Schedule.Deadline.Equal(t.Schedule.Deadline) {
-		return nil, fmt.Errorf("%w: an addendum changes the tender document or the deadline; this one changes neither", ErrInvalid)
-	}
-	next.Amendments++
-	ent, err := next.announcedEntry("tender-amended", now)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := e.appendLog(ctx, ent); err != nil {
-		return nil, err
-	}
-	return e.update(ctx, id, func(tx vault.Tx, cur *Tender) error {
-		cur.Document, cur.Schedule, cur.Amendments = next.Document, next.Schedule, next.Amendments
+		if !a.Deadline.IsZero() {
+			next.Schedule.Deadline = a.Deadline
+			if err := next.Schedule.check(); err != nil {
+				return err
+			}
+			if !a.Deadline.After(now) {
+				return fmt.Errorf("%w: amended deadline %s is already past", ErrInvalid, ts(a.Deadline))
+			}
+		}
+		if next.Document == t.Document && next.Schedule.Deadline.Equal(t.Schedule.Deadline) {
+			return fmt.Errorf("%w: an addendum changes the tender document or the deadline; this one changes neither", ErrInvalid)
+		}
+		next.Amendments++
+		ent, err := next.announcedEntry("tender-amended", now)
+		if err != nil {
+			return err
+		}
+		p.Entries = [][]byte{ent}
+		p.Document, p.Schedule, p.Amendments = &next.Document, &next.Schedule, next.Amendments
 		return nil
 	})
 }
 
 // Cancel cancels a tender before award, by a committee member, with a
-// reason that is logged.
+// reason that is logged. Not while another change of the tender (such as
+// its opening) is in progress.
 func (e *Engine) Cancel(ctx context.Context, actor, id, reason string) (*Tender, error) {
 	t, err := e.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !t.isCommittee(actor) {
-		return nil, fmt.Errorf("%w: only the tender's committee cancels it", ErrForbidden)
-	}
-	if t.State == StateAwarded || t.State == StateCancelled {
-		return nil, fmt.Errorf("%w: tender is %s", ErrState, t.State)
+	if err := e.CheckCommittee(ctx, actor, t); err != nil {
+		return nil, err
 	}
 	ent, err := entry("tender-cancelled", "tender", id, "by", actor, "reason", reason, "time", tsEntry(e.now()))
 	if err != nil {
 		return nil, err
 	}
-	if _, err := e.appendLog(ctx, ent); err != nil {
-		return nil, err
-	}
-	return e.update(ctx, id, func(tx vault.Tx, t *Tender) error {
-		t.State = StateCancelled
+	p := &Transition{Op: opCancel, By: actor, Entries: [][]byte{ent}, State: StateCancelled}
+	return e.transit(ctx, id, p, func(t *Tender) error {
+		if t.State == StateAwarded || t.State == StateCancelled {
+			return fmt.Errorf("%w: tender is %s", ErrState, t.State)
+		}
 		return nil
 	})
 }

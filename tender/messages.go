@@ -104,8 +104,8 @@ func (e *Engine) Reply(ctx context.Context, actor, id string, kind Kind, message
 	if err != nil {
 		return nil, err
 	}
-	if !t.isCommittee(actor) {
-		return nil, fmt.Errorf("%w: only the tender's committee answers", ErrForbidden)
+	if err := e.CheckCommittee(ctx, actor, t); err != nil {
+		return nil, err
 	}
 	var m Message
 	key := messageKey(id, kind, message)

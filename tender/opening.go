@@ -19,7 +19,7 @@ import (
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/timelock"
-	"github.com/segel-lpse/segel/vault"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // Sink receives the plaintexts of opened offers: the committee's storage.
@@ -56,13 +56,22 @@ type Opening struct {
 // engine's clock says), logs it, opens every offer with bounded
 // parallelism, writes a signed witness report for each offer that fails
 // and a signed opening report for all, and logs each outcome.
+//
+// One opening runs at a time: while one is in progress (here or on
+// another instance), Open is refused (ErrState) before it logs anything.
+// An opening interrupted (a crash, a cancelled request, a failing sink)
+// is resumed by the next Open: the beacon signature is logged once, and
+// an opening whose report was logged is only finished.
 func (e *Engine) Open(ctx context.Context, actor, id string, c Ceremony) (*Opening, error) {
 	start := time.Now()
 	t, err := e.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !t.isCommittee(actor) || !slices.Contains(c.Witnesses, actor) {
+	if err := e.CheckCommittee(ctx, actor, t); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(c.Witnesses, actor) {
 		return nil, fmt.Errorf("%w: the opening is run by a committee member who is among the witnesses", ErrForbidden)
 	}
 	for _, w := range c.Witnesses {
@@ -98,13 +107,51 @@ func (e *Engine) Open(ctx context.Context, actor, id string, c Ceremony) (*Openi
 	if err != nil {
 		return nil, err
 	}
-	ent, err := entry("beacon-signature-used", "tender", id, "chain", t.ChainHash,
-		"round", uintEntry(t.Round), "signature", hexEntry(sig), "time", tsEntry(e.now()))
+	p := &Transition{Op: opOpen, By: actor}
+	t, _, err = e.begin(ctx, id, p, func(t *Tender) error {
+		if t.State != StateClosed {
+			return fmt.Errorf("%w: tender %s is %s", ErrState, id, t.State)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := e.appendLog(ctx, ent); err != nil {
+	hctx, stop := e.heartbeat(ctx, id, p)
+	out, err := e.ceremony(hctx, t, p, sig, identity, c)
+	stop()
+	if err != nil {
+		e.release(id, p) // the next Open resumes at once
+		if cause := context.Cause(hctx); ctx.Err() == nil && cause != nil && cause != context.Canceled {
+			return nil, cause // the lease was lost
+		}
 		return nil, err
+	}
+	out.Duration = time.Since(start)
+	e.log.Info("tender opened", "tender", id, "opened", len(out.Report.Offers)-len(out.Witness), "failed", len(out.Witness), "duration", out.Duration)
+	return out, nil
+}
+
+// ceremony runs the opening of closed tender t under transition p, from
+// where the log says an earlier one stopped.
+func (e *Engine) ceremony(ctx context.Context, t *Tender, p *Transition, sig []byte, identity *sealer.Identity, c Ceremony) (*Opening, error) {
+	id := t.ID
+	beacon, logged, err := e.openingLogged(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if logged != nil {
+		return e.finishOpening(ctx, t, p, logged)
+	}
+	if beacon < 0 {
+		ent, err := entry("beacon-signature-used", "tender", id, "chain", t.ChainHash,
+			"round", uintEntry(t.Round), "signature", hexEntry(sig), "time", tsEntry(e.now()))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := e.appendOwned(ctx, id, p, ent); err != nil {
+			return nil, err
+		}
 	}
 
 	witnesses := slices.Clone(c.Witnesses)
@@ -171,28 +218,92 @@ func (e *Engine) Open(ctx context.Context, actor, id string, c Ceremony) (*Openi
 	if err != nil {
 		return nil, err
 	}
-	opened, failed := 0, len(out.Witness)
-	opened = len(report.Offers) - failed
-	ent, err = entry("opening-report", "tender", id, "report", hexEntry(digest[:]),
+	failed := len(out.Witness)
+	opened := len(report.Offers) - failed
+	ent, err := entry("opening-report", "tender", id, "report", hexEntry(digest[:]),
 		"opened", uintEntry(opened), "failed", uintEntry(failed), "time", tsEntry(report.Time))
 	if err != nil {
 		return nil, err
 	}
-	if _, err := e.appendLog(ctx, append(entries, ent)...); err != nil {
+	// The outcomes and the report are one append: a resumed opening finds
+	// all of them or none.
+	if _, err := e.appendOwned(ctx, id, p, append(entries, ent)...); err != nil {
 		return nil, err
 	}
-	if _, err := e.update(ctx, id, func(tx vault.Tx, t *Tender) error {
-		if t.State != StateClosed {
-			return fmt.Errorf("%w: tender %s became %s during the opening", ErrState, id, t.State)
-		}
-		t.State = StateOpened
-		t.OpeningReport = digest
-		return nil
+	if _, err := e.finish(ctx, id, p, func(t *Tender) {
+		t.State, t.OpeningReport = StateOpened, digest
 	}); err != nil {
 		return nil, err
 	}
-	out.Report, out.Signed, out.Duration = report, signed, time.Since(start)
-	e.log.Info("tender opened", "tender", id, "opened", opened, "failed", failed, "duration", out.Duration)
+	out.Report, out.Signed = report, signed
+	return out, nil
+}
+
+// openingLogged looks in the log, after tender t's closing, for what an
+// earlier opening logged: the index of its beacon-signature-used entry
+// (−1 if none) and its opening-report entry (nil if none).
+func (e *Engine) openingLogged(ctx context.Context, t *Tender) (int64, *auditlog.Entry, error) {
+	after := *t
+	after.LogStart = t.Closing.LogIndex + 1
+	entries, err := e.tenderEntries(ctx, &after, e.cfg.Log.Size())
+	if err != nil {
+		return -1, nil, err
+	}
+	beacon := int64(-1)
+	for _, le := range entries {
+		ent, err := auditlog.ParseEntry(le.Data)
+		if err != nil {
+			return -1, nil, fmt.Errorf("tender: log entry %d: %w", le.Index, err)
+		}
+		switch ent.Type {
+		case "beacon-signature-used":
+			beacon = le.Index
+		case "opening-report":
+			return beacon, &ent, nil
+		}
+	}
+	return beacon, nil, nil
+}
+
+// finishOpening finishes an opening whose report entry was logged before
+// it was interrupted, from the signed reports in Blobs.
+func (e *Engine) finishOpening(ctx context.Context, t *Tender, p *Transition, logged *auditlog.Entry) (*Opening, error) {
+	digest, err := parseDigest(logged.Value("report"))
+	if err != nil {
+		return nil, fmt.Errorf("tender: opening-report entry: %w", err)
+	}
+	signed, err := e.readBlob(ctx, digest)
+	if err != nil {
+		return nil, fmt.Errorf("tender: opening report: %w", err)
+	}
+	// The engine holds no verifier of its own signatures: the report is
+	// the one it stored under the logged digest.
+	var text string
+	if _, err := note.Open(signed, note.VerifierList()); err != nil {
+		var un *note.UnverifiedNoteError
+		if !errors.As(err, &un) {
+			return nil, fmt.Errorf("tender: stored opening report: %w", err)
+		}
+		text = un.Note.Text
+	}
+	report, err := audit.ParseOpeningReport([]byte(text))
+	if err != nil {
+		return nil, fmt.Errorf("tender: stored opening report: %w", err)
+	}
+	out := &Opening{Report: report, Signed: signed, Witness: map[string][]byte{}}
+	for _, o := range report.Offers {
+		if o.Outcome == audit.OutcomeFailed {
+			if out.Witness[o.Bidder], err = e.readBlob(ctx, o.Digest); err != nil {
+				return nil, fmt.Errorf("tender: witness report of %s: %w", o.Bidder, err)
+			}
+		}
+	}
+	if _, err := e.finish(ctx, t.ID, p, func(t *Tender) {
+		t.State, t.OpeningReport = StateOpened, digest
+	}); err != nil {
+		return nil, err
+	}
+	e.log.Warn("an opening interrupted after its report was logged was finished", "tender", t.ID)
 	return out, nil
 }
 

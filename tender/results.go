@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/segel-lpse/segel/vault"
 )
 
 // Result is the announced result of a tender and what followed it.
@@ -32,8 +30,8 @@ func (e *Engine) AnnounceResult(ctx context.Context, actor, id, winner, text str
 	if err != nil {
 		return nil, err
 	}
-	if !t.isCommittee(actor) {
-		return nil, fmt.Errorf("%w: only the tender's committee announces its result", ErrForbidden)
+	if err := e.CheckCommittee(ctx, actor, t); err != nil {
+		return nil, err
 	}
 	if t.State != StateOpened {
 		return nil, fmt.Errorf("%w: the result follows the opening; tender is %s", ErrState, t.State)
@@ -50,15 +48,12 @@ func (e *Engine) AnnounceResult(ctx context.Context, actor, id, winner, text str
 	if err != nil {
 		return nil, err
 	}
-	if _, err := e.appendLog(ctx, ent); err != nil {
-		return nil, err
-	}
-	return e.update(ctx, id, func(tx vault.Tx, t *Tender) error {
+	p := &Transition{Op: opResult, By: actor, Entries: [][]byte{ent}, State: StateResult}
+	return e.transit(ctx, id, p, func(t *Tender) error {
 		if t.State != StateOpened {
-			return fmt.Errorf("%w: tender is %s", ErrState, t.State)
+			return fmt.Errorf("%w: the result follows the opening; tender is %s", ErrState, t.State)
 		}
-		t.State = StateResult
-		t.Result = &Result{Winner: winner, Document: doc, Announced: now,
+		p.Result = &Result{Winner: winner, Document: doc, Announced: now,
 			ObjectionsEnd: now.Add(time.Duration(t.Schedule.ObjectionDays) * 24 * time.Hour)}
 		return nil
 	})
@@ -98,15 +93,14 @@ func (e *Engine) Award(ctx context.Context, actor, id, text string) (*Tender, er
 	if err != nil {
 		return nil, err
 	}
-	if _, err := e.appendLog(ctx, ent); err != nil {
-		return nil, err
-	}
-	return e.update(ctx, id, func(tx vault.Tx, t *Tender) error {
+	p := &Transition{Op: opAward, By: actor, Entries: [][]byte{ent}, State: StateAwarded}
+	return e.transit(ctx, id, p, func(t *Tender) error {
 		if t.State != StateResult {
-			return fmt.Errorf("%w: tender is %s", ErrState, t.State)
+			return fmt.Errorf("%w: award follows the result; tender is %s", ErrState, t.State)
 		}
-		t.State = StateAwarded
-		t.Result.Award = &Award{By: actor, Document: doc, Time: now}
+		r := *t.Result
+		r.Award = &Award{By: actor, Document: doc, Time: now}
+		p.Result = &r
 		return nil
 	})
 }

@@ -51,8 +51,15 @@ func (e *Engine) Get(ctx context.Context, id string) (*Tender, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.announcing() {
+		return nil, fmt.Errorf("%w: tender %q is being announced", ErrNotFound, id)
+	}
 	return &t, nil
 }
+
+// announcing reports whether t is an announcement not yet logged: no
+// tender yet, for anyone but Announce.
+func (t *Tender) announcing() bool { return t.Pending != nil && t.Pending.Op == opAnnounce }
 
 // List returns every tender, in id order.
 func (e *Engine) List(ctx context.Context) ([]*Tender, error) {
@@ -63,7 +70,9 @@ func (e *Engine) List(ctx context.Context) ([]*Tender, error) {
 			if err := json.Unmarshal(value, t); err != nil {
 				return fmt.Errorf("tender: stored tender %q is corrupt: %w", key, err)
 			}
-			out = append(out, t)
+			if !t.announcing() {
+				out = append(out, t)
+			}
 			return nil
 		})
 	})

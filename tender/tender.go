@@ -1,6 +1,7 @@
 package tender
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -83,6 +84,10 @@ type Tender struct {
 	Closing       *Closing `json:",omitempty"`
 	OpeningReport [32]byte // SHA-256 of the signed opening report in Blobs
 	Result        *Result  `json:",omitempty"`
+	// Pending is the state change in progress, if any: recorded before
+	// its log entries are appended, it makes other changes wait
+	// (transition.go).
+	Pending *Transition `json:",omitempty"`
 }
 
 // Closing is the fixed set of offers of a closed tender.
@@ -143,6 +148,21 @@ func (e *Engine) recipient(key string) (*age.HybridRecipient, error) {
 	e.recipients[key] = r
 	e.recipientsMu.Unlock()
 	return r, nil
+}
+
+// CheckCommittee returns nil if actor may act for tender t's committee:
+// a member of it who is still assignable to a committee (active, holding
+// the role, and not excluded by separation of duties since the
+// announcement, such as by becoming LPSE staff), and otherwise an error
+// wrapping ErrForbidden that says why.
+func (e *Engine) CheckCommittee(ctx context.Context, actor string, t *Tender) error {
+	if !t.isCommittee(actor) {
+		return fmt.Errorf("%w: %q is not on the committee of tender %s", ErrForbidden, actor, t.ID)
+	}
+	if err := e.cfg.Directory.CheckAssignable(ctx, actor, RoleCommittee); err != nil {
+		return fmt.Errorf("%w: committee member %q may no longer act: %w", ErrForbidden, actor, err)
+	}
+	return nil
 }
 
 func (t *Tender) isCommittee(user string) bool {
