@@ -18,10 +18,10 @@
 // its key), that the body was sealed to the round and key the arguments
 // name, the header MAC (keyed by the file key) and the payload, which may
 // be altered, cut or absent (its chunks are authenticated with the file
-// key). Those fail at opening, with an OpenError naming the step; Open
-// and Identity.Open run Inspect's checks first, so a file fails at
-// StepHeader or StepInspect exactly when Inspect refuses it (or, for
-// Identity.Open, Target.Check does).
+// key). Those fail at opening, with an OpenError naming the step. Open
+// and Identity.Open run Inspect's checks with the same code, so a file
+// fails at StepHeader or StepInspect exactly when Inspect refuses it (or,
+// for Identity.Open, Target.Check does).
 //
 // Compatibility and limits are tested in offer_test.go; plain,
 // drand-compatible tlock files are made and opened with package timelock.

@@ -41,15 +41,15 @@ type Header struct {
 // committee holds it), that the body was sealed to the round and key the
 // arguments name (they are plain text a bidder can rewrite), the header
 // MAC (keyed by the file key the halves make), and anything about the
-// payload: that it is there, whole and
-// authentic (its chunks are authenticated with the same file key). An
-// offer that passes Inspect may still fail when opened, at StepTimeLockHalf,
-// StepCommitteeHalf, StepHeaderMAC or StepPayload; Open and Identity.Open
-// run the same checks first, so an offer Inspect refuses fails to open at
-// StepHeader or StepInspect, and one that Inspect and Target.Check accept
-// fails, if at all, later.
+// payload: that it is there, whole and authentic (its chunks are
+// authenticated with the same file key). An offer that passes Inspect may
+// still fail when opened, at StepTimeLockHalf, StepCommitteeHalf,
+// StepHeaderMAC or StepPayload. Open and Identity.Open run the same checks
+// (the point's only when the time-lock half fails), so an offer Inspect
+// refuses fails to open at StepHeader or StepInspect, and one that Inspect
+// and Target.Check accept fails, if at all, later.
 func Inspect(r io.Reader, c timelock.Chain) (*Header, error) {
-	o, err := readOffer(r, c)
+	o, err := readOffer(r, c, true)
 	var oe *OpenError
 	switch {
 	case errors.As(err, &oe) && errors.Is(oe.Err, ErrMalformed):
@@ -72,9 +72,11 @@ type offerFile struct {
 }
 
 // readOffer reads the age header of a sealed offer from src and runs
-// Inspect's checks against c. It fails with an OpenError at StepHeader or
+// Inspect's checks against c, but for the time-lock point's unless
+// points: opening leaves that to Identity.fileKey, where it costs nothing
+// for a good file. It fails with an OpenError at StepHeader or
 // StepInspect, or with an error wrapping timelock.ErrWrongChain.
-func readOffer(src io.Reader, c timelock.Chain) (*offerFile, error) {
+func readOffer(src io.Reader, c timelock.Chain, points bool) (*offerFile, error) {
 	var seen bytes.Buffer
 	raw, err := age.ExtractHeader(io.TeeReader(src, &seen))
 	if err != nil {
@@ -91,7 +93,7 @@ func readOffer(src io.Reader, c timelock.Chain) (*offerFile, error) {
 	if len(stanzas) != 1 {
 		return nil, stepError(StepInspect, o.types, fmt.Errorf("header has %d recipient stanzas, a sealed offer has exactly 1", len(stanzas)))
 	}
-	o.header, err = parseStanza(c, stanzas[0], true)
+	o.header, err = parseStanza(c, stanzas[0], points)
 	if errors.Is(err, timelock.ErrWrongChain) {
 		return nil, err
 	} else if err != nil {
@@ -103,7 +105,8 @@ func readOffer(src io.Reader, c timelock.Chain) (*offerFile, error) {
 
 // parseStanza checks an offer stanza's structure. With points, it also
 // checks the time-lock ciphertext's point (a subgroup check, costly);
-// Identity.Unwrap skips that, as timelock's Unwrap checks it anyway.
+// opening skips that, as timelock's Unwrap checks it anyway, and makes it
+// only to name the step when the time-lock half fails.
 func parseStanza(c timelock.Chain, s *age.Stanza, points bool) (*Header, error) {
 	switch {
 	case s.Type == timelock.StanzaType:

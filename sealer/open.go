@@ -87,6 +87,12 @@ func (i *Identity) fileKey(s *age.Stanza, types []string) ([]byte, error) {
 	tl, hybrid := split(s.Args, s.Body)
 	timeHalf, err := i.tlock.Unwrap([]*age.Stanza{tl})
 	if err != nil {
+		// Inspect's last check, of the point, is made only now: it is
+		// also the first thing timelock's Unwrap checks, and making it
+		// before would cost every good file a second subgroup check.
+		if _, perr := parseStanza(i.chain, s, true); perr != nil {
+			return nil, stepError(StepInspect, types, perr)
+		}
 		return nil, stepError(StepTimeLockHalf, types, fmt.Errorf("time-lock half does not decrypt: %w", err))
 	}
 	committeeHalf, err := i.committee.Unwrap([]*age.Stanza{hybrid})
@@ -108,7 +114,7 @@ func Open(ctx context.Context, src io.Reader, b timelock.Beacon, committee *age.
 	if committee == nil {
 		return nil, errors.New("sealer: no committee identity given")
 	}
-	o, err := readOffer(src, b.Chain())
+	o, err := readOffer(src, b.Chain(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +141,7 @@ func Open(ctx context.Context, src io.Reader, b timelock.Beacon, committee *age.
 // round, chain or committee key than i's fails at StepInspect, with an
 // error that also wraps ErrMismatch, as Target.Check refuses it.
 func (i *Identity) Open(src io.Reader) (io.Reader, error) {
-	o, err := readOffer(src, i.chain)
+	o, err := readOffer(src, i.chain, false)
 	var oe *OpenError
 	switch {
 	case errors.As(err, &oe):
