@@ -30,8 +30,10 @@ const (
 )
 
 // An OpenError is a sealed offer that cannot be opened although the round
-// and the committee key are right: the file is at fault, at Step. It wraps
-// ErrMalformed.
+// and the committee key are right: the file is at fault, at Step. (For
+// Identity.Open, which holds what the file must be sealed to, a file
+// sealed to another round, chain or key is at fault too, at
+// StepInspect.) It wraps ErrMalformed.
 type OpenError struct {
 	Step    string
 	Stanzas []string // the header's stanza types, in file order; nil if the header does not parse
