@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segel-lpse/segel/internal/canon"
+	"github.com/segel-lpse/segel/sealer"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -26,16 +27,19 @@ const (
 )
 
 // Steps of opening an offer, in the order the engine runs them; a witness
-// report names the one that failed (doc/spec/reports.md §2).
+// report names the one that failed (doc/spec/reports.md §2). The steps
+// of the file itself are package sealer's, which names them in its
+// OpenError; Verify checks that a sealed file fails Inspect exactly when
+// its witness report says StepHeader or StepInspect.
 const (
-	StepMissing       = "missing"        // a committed offer's file never arrived
-	StepStorageRead   = "storage-read"   // the stored blob could not be read or differs from the receipt
-	StepHeader        = "header"         // the age header does not parse
-	StepInspect       = "inspect"        // sealer.Inspect refuses the header or its target
-	StepTimeLockHalf  = "time-lock-half" // the IBE half does not decrypt with the round's signature
-	StepCommitteeHalf = "committee-half" // the committee half does not decrypt
-	StepHeaderMAC     = "header-mac"     // the header MAC does not verify
-	StepPayload       = "payload"        // the payload fails authentication
+	StepMissing       = "missing"                // a committed offer's file never arrived
+	StepStorageRead   = "storage-read"           // the stored blob could not be read or differs from the receipt
+	StepHeader        = sealer.StepHeader        // the age header does not parse
+	StepInspect       = sealer.StepInspect       // sealer.Inspect refuses the header or its target
+	StepTimeLockHalf  = sealer.StepTimeLockHalf  // the IBE half does not decrypt with the round's signature
+	StepCommitteeHalf = sealer.StepCommitteeHalf // the committee half does not decrypt
+	StepHeaderMAC     = sealer.StepHeaderMAC     // the header MAC does not verify
+	StepPayload       = sealer.StepPayload       // the file ends before its payload, or the payload fails authentication
 )
 
 var steps = []string{StepMissing, StepStorageRead, StepHeader, StepInspect,

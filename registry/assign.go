@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -186,14 +187,10 @@ func (r *Registry) Committee(ctx context.Context, tenderRef string) ([]string, e
 	return c.Members, err
 }
 
-// checkRef accepts a tender reference in the entries.md "id" kind.
+// checkRef accepts a tender reference: a tender id (canon.IsTenderID).
 func checkRef(s string) error {
-	ok := s != "" && len(s) <= 64 && isAlnum(s[0])
-	for i := 0; ok && i < len(s); i++ {
-		ok = isAlnum(s[i]) || strings.IndexByte("._/-", s[i]) >= 0
-	}
-	if !ok {
-		return fmt.Errorf("registry: tender reference: %w; give 1 to 64 letters, digits, '.', '_', '/' or '-'", ErrBadRef)
+	if !canon.IsTenderID(s) {
+		return fmt.Errorf("registry: tender reference: %w; give 1 to %d letters, digits, '.', '_' or '-', starting with a letter or digit", ErrBadRef, canon.MaxTenderID)
 	}
 	return nil
 }

@@ -112,6 +112,16 @@ func BenchmarkPerOffer(b *testing.B) {
 			io.Copy(io.Discard, r)
 		}
 	})
+	// The engine's path: Inspect's checks, then the same decryption.
+	b.Run("identity-open-empty", func(b *testing.B) {
+		for b.Loop() {
+			r, err := id.Open(bytes.NewReader(offer.Bytes()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, r)
+		}
+	})
 	b.Run("inspect", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := Inspect(bytes.NewReader(offer.Bytes()), f.target.Chain); err != nil {

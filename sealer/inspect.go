@@ -1,6 +1,7 @@
 package sealer
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -18,28 +19,94 @@ type Header struct {
 }
 
 // Inspect reads the age header of a sealed offer from r (and nothing
-// after it) and checks its structure against the pinned chain c: exactly
-// one stanza, of type StanzaType, canonical arguments, c's chain hash,
-// an exact body length, and a time-lock ciphertext whose point is on the
-// curve and in the prime-order subgroup. Failures wrap ErrMalformed (or
-// timelock.ErrWrongChain) and say which check failed.
+// after it) and checks, without any secret, what the header alone
+// shows (doc/spec/offer.md, "Checks without secrets"):
 //
-// Inspect cannot check the parts only secrets can (the committee's wrap,
-// the header MAC); those are checked when the offer is opened.
+//   - it is an age v1 header that parses, in age's canonical encoding,
+//     MAC line included (its form, not its value);
+//   - it has exactly one stanza, of type StanzaType, with three canonical
+//     arguments: a round, c's chain hash and a committee key id of 16
+//     lowercase hex digits;
+//   - the stanza body has the exact length of a quicknet IBE ciphertext
+//     and an ML-KEM-768 + X25519 wrap, and the IBE ciphertext's point is on
+//     the curve and in the prime-order subgroup.
+//
+// Failures wrap ErrMalformed (or timelock.ErrWrongChain) and say which
+// check failed. Whether the round and key id are the tender's is for
+// Target.Check.
+//
+// Inspect cannot check what only the secrets can: that the time-lock half
+// decrypts with the round's signature (the beacon has not published it),
+// that the committee half decrypts with the committee's key (only the
+// committee holds it), that the body was sealed to the round and key the
+// arguments name (they are plain text a bidder can rewrite), the header
+// MAC (keyed by the file key the halves make), and anything about the
+// payload: that it is there, whole and authentic (its chunks are
+// authenticated with the same file key). An offer that passes Inspect may
+// still fail when opened, at StepTimeLockHalf, StepCommitteeHalf,
+// StepHeaderMAC or StepPayload. Open and Identity.Open run the same checks
+// (the point's only when the time-lock half fails), so an offer Inspect
+// refuses fails to open at StepHeader or StepInspect, and one that Inspect
+// and Target.Check accept fails, if at all, later.
 func Inspect(r io.Reader, c timelock.Chain) (*Header, error) {
-	stanzas, _, err := timelock.ReadStanzas(r)
+	o, err := readOffer(r, c, true)
+	var oe *OpenError
+	switch {
+	case errors.As(err, &oe) && errors.Is(oe.Err, ErrMalformed):
+		return nil, oe.Err
+	case oe != nil:
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, oe.Err)
+	case err != nil:
+		return nil, err
+	}
+	return o.header, nil
+}
+
+// offerFile is a sealed offer whose header passed Inspect's checks.
+type offerFile struct {
+	header *Header
+	stanza *age.Stanza
+	types  []string  // the header's stanza types, for an OpenError
+	raw    []byte    // the age header, as age encodes it
+	file   io.Reader // the whole file again, from its first byte
+}
+
+// readOffer reads the age header of a sealed offer from src and runs
+// Inspect's checks against c, but for the time-lock point's unless
+// points: opening leaves that to Identity.fileKey, where it costs nothing
+// for a good file. It fails with an OpenError at StepHeader or
+// StepInspect, or with an error wrapping timelock.ErrWrongChain.
+func readOffer(src io.Reader, c timelock.Chain, points bool) (*offerFile, error) {
+	var seen bytes.Buffer
+	raw, err := age.ExtractHeader(io.TeeReader(src, &seen))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, stepError(StepHeader, nil, fmt.Errorf("not an age file: %w", err))
+	}
+	stanzas, _, err := timelock.ReadStanzas(bytes.NewReader(raw))
+	if err != nil {
+		return nil, stepError(StepHeader, nil, err)
+	}
+	o := &offerFile{raw: raw, file: io.MultiReader(&seen, src)}
+	for _, s := range stanzas {
+		o.types = append(o.types, s.Type)
 	}
 	if len(stanzas) != 1 {
-		return nil, fmt.Errorf("%w: header has %d recipient stanzas, a sealed offer has exactly 1", ErrMalformed, len(stanzas))
+		return nil, stepError(StepInspect, o.types, fmt.Errorf("header has %d recipient stanzas, a sealed offer has exactly 1", len(stanzas)))
 	}
-	return parseStanza(c, stanzas[0], true)
+	o.header, err = parseStanza(c, stanzas[0], points)
+	if errors.Is(err, timelock.ErrWrongChain) {
+		return nil, err
+	} else if err != nil {
+		return nil, stepError(StepInspect, o.types, err)
+	}
+	o.stanza = stanzas[0]
+	return o, nil
 }
 
 // parseStanza checks an offer stanza's structure. With points, it also
 // checks the time-lock ciphertext's point (a subgroup check, costly);
-// Identity.Unwrap skips that, as timelock's Unwrap checks it anyway.
+// opening skips that, as timelock's Unwrap checks it anyway, and makes it
+// only to name the step when the time-lock half fails.
 func parseStanza(c timelock.Chain, s *age.Stanza, points bool) (*Header, error) {
 	switch {
 	case s.Type == timelock.StanzaType:

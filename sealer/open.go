@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/timelock"
@@ -55,26 +54,13 @@ func (i *Identity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 			mismatch = err
 			continue
 		case err != nil:
-			return nil, stepError(StepInspect, err)
-		case h.Round != i.round:
-			mismatch = fmt.Errorf("%w: offer opens at round %d, identity holds round %d", timelock.ErrWrongRound, h.Round, i.round)
-			continue
-		case h.CommitteeKeyID != i.keyID:
-			mismatch = fmt.Errorf("%w: offer is for key %s, identity is key %s", ErrWrongCommittee, h.CommitteeKeyID, i.keyID)
+			return nil, stepError(StepInspect, nil, err)
+		}
+		if err := i.mismatch(h); err != nil {
+			mismatch = err
 			continue
 		}
-		tl, hybrid := split(s.Args, s.Body)
-		timeHalf, err := i.tlock.Unwrap([]*age.Stanza{tl})
-		if err != nil {
-			return nil, stepError(StepTimeLockHalf, fmt.Errorf("time-lock half does not decrypt: %w", err))
-		}
-		committeeHalf, err := i.committee.Unwrap([]*age.Stanza{hybrid})
-		if err != nil {
-			return nil, stepError(StepCommitteeHalf, fmt.Errorf("committee half does not decrypt with key %s: %w", i.keyID, err))
-		}
-		fileKey := make([]byte, fileKeySize)
-		subtle.XORBytes(fileKey, timeHalf, committeeHalf)
-		return fileKey, nil
+		return i.fileKey(s, nil)
 	}
 	if mismatch != nil {
 		return nil, fmt.Errorf("%w (%w)", mismatch, age.ErrIncorrectIdentity)
@@ -82,65 +68,126 @@ func (i *Identity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	return nil, age.ErrIncorrectIdentity
 }
 
+// mismatch says how h is for another round or committee key than i, or
+// returns nil.
+func (i *Identity) mismatch(h *Header) error {
+	switch {
+	case h.Round != i.round:
+		return fmt.Errorf("%w: offer opens at round %d, identity holds round %d", timelock.ErrWrongRound, h.Round, i.round)
+	case h.CommitteeKeyID != i.keyID:
+		return fmt.Errorf("%w: offer is for key %s, identity is key %s", ErrWrongCommittee, h.CommitteeKeyID, i.keyID)
+	}
+	return nil
+}
+
+// fileKey recovers the file key from a well-formed stanza for i's round
+// and committee key; types are the header's stanza types, for an
+// OpenError.
+func (i *Identity) fileKey(s *age.Stanza, types []string) ([]byte, error) {
+	tl, hybrid := split(s.Args, s.Body)
+	timeHalf, err := i.tlock.Unwrap([]*age.Stanza{tl})
+	if err != nil {
+		// Inspect's last check, of the point, is made only now: it is
+		// also the first thing timelock's Unwrap checks, and making it
+		// before would cost every good file a second subgroup check.
+		if _, perr := parseStanza(i.chain, s, true); perr != nil {
+			return nil, stepError(StepInspect, types, perr)
+		}
+		return nil, stepError(StepTimeLockHalf, types, fmt.Errorf("time-lock half does not decrypt: %w", err))
+	}
+	committeeHalf, err := i.committee.Unwrap([]*age.Stanza{hybrid})
+	if err != nil {
+		return nil, stepError(StepCommitteeHalf, types, fmt.Errorf("committee half does not decrypt with key %s: %w", i.keyID, err))
+	}
+	fileKey := make([]byte, fileKeySize)
+	subtle.XORBytes(fileKey, timeHalf, committeeHalf)
+	return fileKey, nil
+}
+
 // Open returns the plaintext of the sealed offer read from src. It checks
-// the header against committee's key first (ErrWrongCommittee), then asks
-// b for the opening round's signature (an error wrapping
-// timelock.ErrTooEarly before the round), then decrypts as a stream. A
-// payload that was altered fails when read, with age's authentication
-// error.
+// the header as Inspect does and against committee's key
+// (ErrWrongCommittee), then asks b for the opening round's signature (an
+// error wrapping timelock.ErrTooEarly before the round), then decrypts as
+// a stream. A file at fault fails with an *OpenError naming the step; a
+// payload that was altered or cut fails when read, at StepPayload.
 func Open(ctx context.Context, src io.Reader, b timelock.Beacon, committee *age.HybridIdentity) (io.Reader, error) {
 	if committee == nil {
 		return nil, errors.New("sealer: no committee identity given")
 	}
-	stanzas, file, err := timelock.ReadStanzas(src)
-	if err != nil {
-		return nil, stepError(StepHeader, err)
-	}
-	if len(stanzas) != 1 {
-		return nil, stepError(StepInspect, fmt.Errorf("header has %d recipient stanzas, a sealed offer has exactly 1", len(stanzas)))
-	}
-	h, err := parseStanza(b.Chain(), stanzas[0], true)
-	if errors.Is(err, timelock.ErrWrongChain) {
-		return nil, err
-	} else if err != nil {
-		return nil, stepError(StepInspect, err)
-	}
-	if id := computeKeyID(committee.Recipient()); h.CommitteeKeyID != id {
-		return nil, fmt.Errorf("%w: offer is for key %s, the key given is %s", ErrWrongCommittee, h.CommitteeKeyID, id)
-	}
-	sig, err := b.Signature(ctx, h.Round)
+	o, err := readOffer(src, b.Chain(), false)
 	if err != nil {
 		return nil, err
 	}
-	id, err := NewIdentity(b.Chain(), h.Round, sig, committee)
+	if id := computeKeyID(committee.Recipient()); o.header.CommitteeKeyID != id {
+		return nil, fmt.Errorf("%w: offer is for key %s, the key given is %s", ErrWrongCommittee, o.header.CommitteeKeyID, id)
+	}
+	sig, err := b.Signature(ctx, o.header.Round)
 	if err != nil {
 		return nil, err
 	}
-	r, err := age.Decrypt(file, id)
+	id, err := NewIdentity(b.Chain(), o.header.Round, sig, committee)
 	if err != nil {
-		if errors.Is(err, ErrMalformed) {
-			return nil, err
-		}
-		// After the stanza, age checks the header MAC, then reads the
-		// payload nonce.
-		step := StepHeaderMAC
-		if strings.Contains(err.Error(), "nonce") {
-			step = StepPayload
-		}
-		return nil, stepError(step, err)
+		return nil, err
 	}
-	return payloadReader{r}, nil
+	return id.decrypt(o)
+}
+
+// Open returns the plaintext of the sealed offer read from src, opened
+// with i: the steps of the package-level Open, with i's round and key. It
+// is how the engine opens a tender's offers, i being the tender's opening
+// identity. Every error is an *OpenError naming the step at which the
+// file fails (or a read error of src surfaced there: callers that must
+// tell the two apart watch their source); an offer sealed to another
+// round, chain or committee key than i's fails at StepInspect, with an
+// error that also wraps ErrMismatch, as Target.Check refuses it.
+func (i *Identity) Open(src io.Reader) (io.Reader, error) {
+	o, err := readOffer(src, i.chain, false)
+	var oe *OpenError
+	switch {
+	case errors.As(err, &oe):
+		return nil, err
+	case err != nil: // another chain
+		return nil, &OpenError{Step: StepInspect, Err: fmt.Errorf("%w: %w", ErrMismatch, err)}
+	}
+	if err := i.mismatch(o.header); err != nil {
+		return nil, &OpenError{Step: StepInspect, Stanzas: o.types, Err: fmt.Errorf("%w: %w", ErrMismatch, err)}
+	}
+	return i.decrypt(o)
+}
+
+// decrypt opens o, whose header passed Inspect's checks and is for i's
+// round and committee key. The header MAC is checked on its own, with the
+// recovered file key, so that a file ending right after a good header
+// fails at StepPayload and only a wrong MAC at StepHeaderMAC.
+func (i *Identity) decrypt(o *offerFile) (io.Reader, error) {
+	fileKey, err := i.fileKey(o.stanza, o.types)
+	if err != nil {
+		return nil, err
+	}
+	key := age.NewInjectedFileKeyIdentity(fileKey)
+	if _, err := age.DecryptHeader(o.raw, key); err != nil {
+		return nil, stepError(StepHeaderMAC, o.types, err)
+	}
+	// The header checked, age fails only reading the payload's nonce.
+	r, err := age.Decrypt(o.file, key)
+	if err != nil {
+		return nil, stepError(StepPayload, o.types, fmt.Errorf("the file ends before its payload: %w", err))
+	}
+	return payloadReader{r, o.types}, nil
 }
 
 // payloadReader names read errors of the decrypted payload as StepPayload.
 // An error of the underlying source (a storage failure, say) may surface
 // here too: callers that must tell the two apart watch their source.
-type payloadReader struct{ r io.Reader }
+type payloadReader struct {
+	r     io.Reader
+	types []string
+}
 
 func (p payloadReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	if err != nil && err != io.EOF {
-		err = stepError(StepPayload, err)
+		err = stepError(StepPayload, p.types, err)
 	}
 	return n, err
 }

@@ -2,10 +2,16 @@ package sealer
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
+	"io"
+	"slices"
 	"strings"
 	"testing"
+
+	"filippo.io/age"
+	"github.com/segel-lpse/segel/timelock"
 )
 
 // TestOpenErrorSteps damages one part of a sealed offer at a time and
@@ -49,6 +55,7 @@ func TestOpenErrorSteps(t *testing.T) {
 	}
 	badPayload := bytes.Clone(file)
 	badPayload[len(file)-20] ^= 1
+	payload := macPos + bytes.IndexByte(file[macPos:], '\n') + 1
 
 	tests := []struct {
 		name string
@@ -62,6 +69,17 @@ func TestOpenErrorSteps(t *testing.T) {
 		{"MAC changed", badMAC, StepHeaderMAC},
 		{"payload changed", badPayload, StepPayload},
 		{"payload truncated", file[:len(file)-1], StepPayload},
+		{"header only", file[:payload], StepPayload},
+		{"header and part of the nonce", file[:payload+5], StepPayload},
+		{"header cut", file[:macPos], StepHeader},
+	}
+	sig, err := f.beacon.Signature(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := NewIdentity(f.beacon.Chain(), 100, sig, f.committee)
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,7 +94,65 @@ func TestOpenErrorSteps(t *testing.T) {
 			if !errors.Is(err, ErrMalformed) {
 				t.Errorf("err does not wrap ErrMalformed")
 			}
+			if want := []string{StanzaType}; tt.step != StepHeader && !slices.Equal(oe.Stanzas, want) {
+				t.Errorf("stanzas = %q, want %q", oe.Stanzas, want)
+			}
+
+			// The engine's path, with the round's identity, names the
+			// same step.
+			r, err := id.Open(bytes.NewReader(tt.file))
+			if err == nil {
+				_, err = io.ReadAll(r)
+			}
+			if !errors.As(err, &oe) || oe.Step != tt.step {
+				t.Errorf("Identity.Open: err = %v, want an OpenError at %s", err, tt.step)
+			}
+
+			// Inspect refuses exactly the files that fail before the
+			// secrets are used.
+			_, err = Inspect(bytes.NewReader(tt.file), f.beacon.Chain())
+			if early := tt.step == StepHeader || tt.step == StepInspect; (err != nil) != early {
+				t.Errorf("Inspect: err = %v, but opening fails at %s", err, tt.step)
+			}
 		})
+	}
+}
+
+// TestIdentityOpenMismatch checks that Identity.Open refuses an offer
+// sealed to another round or committee key at StepInspect, as
+// Target.Check refuses it at submission.
+func TestIdentityOpenMismatch(t *testing.T) {
+	f := newFixture(t)
+	*f.clock = f.beacon.Chain().TimeOf(101)
+	other, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := f.beacon.Signature(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := NewIdentity(f.beacon.Chain(), 100, sig, f.committee)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		target Target
+		want   error
+	}{
+		{"another round", Target{Chain: f.beacon.Chain(), Round: 101, Committee: f.committee.Recipient()}, timelock.ErrWrongRound},
+		{"another committee", Target{Chain: f.beacon.Chain(), Round: 100, Committee: other.Recipient()}, ErrWrongCommittee},
+	} {
+		var buf bytes.Buffer
+		if _, err := Seal(&buf, strings.NewReader("offer"), tt.target); err != nil {
+			t.Fatal(err)
+		}
+		_, err := id.Open(&buf)
+		var oe *OpenError
+		if !errors.As(err, &oe) || oe.Step != StepInspect || !errors.Is(err, ErrMismatch) || !errors.Is(err, tt.want) {
+			t.Errorf("%s: err = %v, want an OpenError at %s wrapping ErrMismatch and %v", tt.name, err, StepInspect, tt.want)
+		}
 	}
 }
 

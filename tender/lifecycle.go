@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/vault"
 )
 
 // Announcement is what a committee publishes to open a tender.
 type Announcement struct {
-	ID           string   // optional; generated if empty
+	ID           string   // optional, generated if empty; 1–64 of A–Z a–z 0–9 . _ -, the first a letter or digit
 	Title        string   // required
 	Plan         string   // procurement plan (RUP) id, optional
 	Document     [32]byte // SHA-256 of the tender document already put in Blobs
@@ -31,6 +32,9 @@ type Announcement struct {
 // round is fixed here, as the first beacon round at or after the opening
 // time, and never moves.
 func (e *Engine) Announce(ctx context.Context, actor string, a Announcement) (*Tender, error) {
+	if a.ID != "" && !canon.IsTenderID(a.ID) {
+		return nil, fmt.Errorf("%w: tender id %.80q: give 1 to %d letters, digits, '.', '_' or '-', starting with a letter or digit", ErrInvalid, a.ID, canon.MaxTenderID)
+	}
 	now := e.now()
 	if strings.TrimSpace(a.Title) == "" || len(a.Title) > 500 {
 		return nil, fmt.Errorf("%w: title must be 1–500 characters", ErrInvalid)

@@ -18,7 +18,6 @@ import (
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/sealer"
-	"github.com/segel-lpse/segel/timelock"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -394,7 +393,9 @@ func (e *Engine) openAll(ctx context.Context, offers []Offer, id *sealer.Identit
 }
 
 // openOne opens one offer and says, if it fails, at which step and whose
-// fault it is: the file's (as sealed by the bidder) or the system's. A
+// fault it is: the file's (as sealed by the bidder) or the system's. The
+// step is the one sealer names, as for the committee's own sealer.Open,
+// so that an auditor re-deriving it from the sealed file agrees. A
 // failure of the committee's sink is no fault of the offer: it aborts.
 func (e *Engine) openOne(ctx context.Context, o Offer, id *sealer.Identity, sink Sink) (res openResult) {
 	if o.awaitsDelivery() {
@@ -409,33 +410,24 @@ func (e *Engine) openOne(ctx context.Context, o Offer, id *sealer.Identity, sink
 	}
 	defer blob.Close()
 	src := &watchedReader{r: blob}
-	var stanzas []string
 	fail := func(err error) openResult {
+		var oe *sealer.OpenError
+		if !errors.As(err, &oe) { // sealer fails only with OpenErrors
+			return openResult{abort: fmt.Errorf("tender: opening the offer of %s: %w", o.Bidder, err)}
+		}
 		if src.err != nil { // the storage, not the file, failed
-			return openResult{fail: &failure{step: audit.StepStorageRead, fault: audit.FaultSystem, detail: detail(src.err), stanzas: stanzas}}
+			return openResult{fail: &failure{step: audit.StepStorageRead, fault: audit.FaultSystem, detail: detail(src.err), stanzas: oe.Stanzas}}
 		}
 		// Before blaming the bidder, check that the stored bytes are still
 		// the ones the receipt names: if not, storage damaged them.
 		if ierr := e.checkBlob(ctx, o); ierr != nil {
 			return openResult{fail: &failure{step: audit.StepStorageRead, fault: audit.FaultSystem,
-				detail: detail(fmt.Errorf("stored file no longer matches its receipt (%v); opening failed with: %v", ierr, err)), stanzas: stanzas}}
+				detail: detail(fmt.Errorf("stored file no longer matches its receipt (%v); opening failed with: %v", ierr, err)), stanzas: oe.Stanzas}}
 		}
-		step := audit.StepHeader
-		var oe *sealer.OpenError
-		if errors.As(err, &oe) {
-			step = oe.Step
-		}
-		return openResult{fail: &failure{step: step, fault: audit.FaultFile, detail: detail(err), stanzas: stanzas}}
+		return openResult{fail: &failure{step: oe.Step, fault: audit.FaultFile, detail: detail(err), stanzas: oe.Stanzas}}
 	}
 
-	all, file, err := timelock.ReadStanzas(src)
-	if err != nil {
-		return fail(err)
-	}
-	for _, s := range all {
-		stanzas = append(stanzas, s.Type)
-	}
-	r, err := age.Decrypt(file, id)
+	r, err := id.Open(src)
 	if err != nil {
 		return fail(err)
 	}
@@ -461,7 +453,7 @@ func (e *Engine) openOne(ctx context.Context, o Offer, id *sealer.Identity, sink
 	case out.err != nil:
 		return openResult{abort: fmt.Errorf("tender: committee storage for %s: %w", o.Bidder, out.err)}
 	case err != nil:
-		return fail(stepOr(err, sealer.StepPayload))
+		return fail(err)
 	}
 	h.Sum(res.plaintext[:0])
 	return res
@@ -484,14 +476,6 @@ func (e *Engine) checkBlob(ctx context.Context, o Offer) error {
 		return fmt.Errorf("%d bytes hashing to %x", n, h.Sum(nil)[:8])
 	}
 	return nil
-}
-
-func stepOr(err error, step string) error {
-	var oe *sealer.OpenError
-	if errors.As(err, &oe) {
-		return err
-	}
-	return &sealer.OpenError{Step: step, Err: err}
 }
 
 // watchedReader remembers an error of the storage reader, so that a

@@ -20,6 +20,27 @@ func IsAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
+// MaxTenderID is the length limit of a tender id, in bytes.
+const MaxTenderID = 64
+
+// IsTenderID reports whether s is a tender id: 1 to MaxTenderID ASCII
+// letters, digits, '.', '_' or '-', the first a letter or digit
+// (doc/spec/entries.md §2; SPSE's kode tender, all digits, is one). It is
+// the "id" kind without '/': a tender's records are stored under keys
+// "<id>/…" and found by that prefix, and without '/' in ids no tender's
+// prefix can match another tender's keys.
+func IsTenderID(s string) bool {
+	if s == "" || len(s) > MaxTenderID || !IsAlnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !IsAlnum(c) && c != '.' && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
 // IsLowerHex reports whether s has only lowercase hex digits.
 func IsLowerHex(s string) bool {
 	for i := 0; i < len(s); i++ {

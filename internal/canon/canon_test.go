@@ -1,9 +1,24 @@
 package canon
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
+
+func TestIsTenderID(t *testing.T) {
+	long := strings.Repeat("7", MaxTenderID)
+	for _, s := range []string{"1", "T-1", "T-10", "T-1.x", "T-1-x", "t_1", "Z", "10293847", long} {
+		if !IsTenderID(s) {
+			t.Errorf("IsTenderID(%q) = false", s)
+		}
+	}
+	for _, s := range []string{"", "T-1/x", "T-1/question", "/T-1", "-T", ".T", "_T", "T 1", "T\n", "T-é", long + "7", "../x"} {
+		if IsTenderID(s) {
+			t.Errorf("IsTenderID(%q) = true", s)
+		}
+	}
+}
 
 func TestParseUint(t *testing.T) {
 	for _, s := range []string{"0", "7", "9223372036854775807"} {
