@@ -94,7 +94,10 @@ func (e *Engine) replay(ctx context.Context, t *Tender) ([]Offer, int64, error) 
 	const batch = 1024
 	byBidder := map[string]Offer{}
 	closedAt := int64(-1)
-	end := e.cfg.Log.Size()
+	end, err := e.logSize(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
 	for start := t.LogStart; start < end && closedAt < 0; start += batch {
 		stop := min(start+batch, end)
 		entries, err := e.cfg.Log.Entries(ctx, start, stop)

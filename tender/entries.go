@@ -41,6 +41,21 @@ func (e *Engine) appendLog(ctx context.Context, entries ...[]byte) (int64, error
 	return idx[0], nil
 }
 
+// logSize returns the log's size for a reader that must see every entry
+// logged so far. Engines sharing a backend (Config.Shared) append to one
+// log, and this engine's Log learns of the others' entries only when it
+// appends itself, so the size is then read from the storage (Log.Sync).
+func (e *Engine) logSize(ctx context.Context) (int64, error) {
+	if !e.cfg.Shared {
+		return e.cfg.Log.Size(), nil
+	}
+	n, err := e.cfg.Log.Sync(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("tender: audit log: %w", err)
+	}
+	return n, nil
+}
+
 // aboutTender reports whether a canonical entry (doc/spec/entries.md: one
 // "key: value" field per line, values without newlines) has the field
 // "tender: id". It lets a replay skip other tenders' entries without

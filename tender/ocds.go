@@ -102,7 +102,10 @@ type tenderHistory struct {
 func (e *Engine) history(ctx context.Context, t *Tender) (*tenderHistory, error) {
 	const batch = 1024
 	h := &tenderHistory{outcomes: map[string]auditlog.Entry{}}
-	end := e.cfg.Log.Size()
+	end, err := e.logSize(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for start := t.LogStart; start < end; start += batch {
 		entries, err := e.cfg.Log.Entries(ctx, start, min(start+batch, end))
 		if err != nil {

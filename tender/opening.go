@@ -244,7 +244,11 @@ func (e *Engine) ceremony(ctx context.Context, t *Tender, p *Transition, sig []b
 func (e *Engine) openingLogged(ctx context.Context, t *Tender) (int64, *auditlog.Entry, error) {
 	after := *t
 	after.LogStart = t.Closing.LogIndex + 1
-	entries, err := e.tenderEntries(ctx, &after, e.cfg.Log.Size())
+	end, err := e.logSize(ctx)
+	if err != nil {
+		return -1, nil, err
+	}
+	entries, err := e.tenderEntries(ctx, &after, end)
 	if err != nil {
 		return -1, nil, err
 	}
@@ -341,7 +345,11 @@ func (e *Engine) delivered(ctx context.Context, t *Tender) ([]Offer, error) {
 		}
 	}
 	if len(byBidder) > 0 {
-		entries, err := e.tenderEntries(ctx, t, e.cfg.Log.Size())
+		end, err := e.logSize(ctx)
+		if err != nil {
+			return nil, err
+		}
+		entries, err := e.tenderEntries(ctx, t, end)
 		if err != nil {
 			return nil, err
 		}

@@ -52,7 +52,11 @@ func (e *Engine) TenderDocument(ctx context.Context, id string, digest [32]byte)
 		// Earlier versions of the tender document, from the log. Only an
 		// amended tender has any, so an anonymous request for a digest
 		// the tender does not name costs a log scan only then.
-		entries, err := e.tenderEntries(ctx, t, e.cfg.Log.Size())
+		end, err := e.logSize(ctx)
+		if err != nil {
+			return nil, err
+		}
+		entries, err := e.tenderEntries(ctx, t, end)
 		if err != nil {
 			return nil, err
 		}

@@ -81,7 +81,10 @@ func (e *Engine) reconcile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	end := e.cfg.Log.Size()
+	end, err := e.logSize(ctx)
+	if err != nil {
+		return err
+	}
 	logged := map[string][]Offer{} // id/bidder → offers logged, in log order
 	var keys []string
 	const batch = 1024

@@ -367,7 +367,10 @@ func (e *Engine) settle(ctx context.Context, st *bidderState, bidder string) (*O
 // log size the intent recorded; −1 if it is not there.
 func (e *Engine) findOfferEntry(ctx context.Context, id string, p pending) (int64, error) {
 	const batch = 1024
-	end := e.cfg.Log.Size()
+	end, err := e.logSize(ctx)
+	if err != nil {
+		return -1, err
+	}
 	for start := p.From; start < end; start += batch {
 		entries, err := e.cfg.Log.Entries(ctx, start, min(start+batch, end))
 		if err != nil {

@@ -155,10 +155,9 @@ func (e *Engine) begin(ctx context.Context, id string, p *Transition, decide fun
 
 // complete finishes an abandoned transition p, taken over by this call:
 // it appends p's entries unless the log holds them already, then applies p.
-// It searches the log as this engine's Log sees it: an instance whose Log
-// has not seen another instance's appends (a Log learns of them only when
-// its own append conflicts) could miss p's entries if that other instance
-// appended them and then crashed.
+// Engines sharing a backend search the log as the storage holds it
+// (logSize), so entries another instance appended before it crashed are
+// found, not logged twice.
 func (e *Engine) complete(ctx context.Context, id string, p *Transition) (*Tender, error) {
 	first, err := e.findEntry(ctx, p.From, p.Entries[0])
 	if err != nil {
@@ -271,7 +270,10 @@ func (e *Engine) heartbeat(ctx context.Context, id string, p *Transition) (conte
 // from, or −1.
 func (e *Engine) findEntry(ctx context.Context, from int64, want []byte) (int64, error) {
 	const batch = 1024
-	end := e.cfg.Log.Size()
+	end, err := e.logSize(ctx)
+	if err != nil {
+		return -1, err
+	}
 	for start := from; start < end; start += batch {
 		entries, err := e.cfg.Log.Entries(ctx, start, min(start+batch, end))
 		if err != nil {

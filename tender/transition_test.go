@@ -440,3 +440,43 @@ func TestCommitteeMemberNoLongerAssignable(t *testing.T) {
 		t.Errorf("reply by a member still assignable: %v", err)
 	}
 }
+
+// TestClosingSeesOtherInstancesOffers submits offers through one instance
+// and closes through another that has appended nothing since they were
+// logged: its replay must read the log as stored, not as its own Log last
+// saw it, or acknowledged offers are left out of the closing.
+func TestClosingSeesOtherInstancesOffers(t *testing.T) {
+	backends(t, func(t *testing.T, open func(t *testing.T) vault.Backend) {
+		e := newEnv(t, open(t))
+		tn := e.announce(t)
+		e.set(testStart.Add(time.Minute))
+		a, b := e.instance(t), e.instance(t)
+		const n = 3
+		for i := 1; i <= n; i++ {
+			bidder := fmt.Sprintf("penyedia-%d", i)
+			if err := a.Register(e.ctx, bidder, tn.ID); err != nil {
+				t.Fatal(err)
+			}
+			file := e.sealFor(t, tn, fmt.Sprintf("penawaran %d", i))
+			if _, err := a.Submit(e.ctx, bidder, tn.ID, bytes.NewReader(file)); err != nil {
+				t.Fatalf("offer %d: %v", i, err)
+			}
+		}
+		e.set(tn.Schedule.Deadline.Add(time.Second))
+		closed, err := b.Close(e.ctx, tn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(closed.Closing.Offers); got != n {
+			t.Errorf("closed by the other instance with %d offers, want %d", got, n)
+		}
+		e.set(e.beacon.Chain().TimeOf(tn.Round))
+		if _, err := b.Open(e.ctx, "pokja-1", tn.ID, Ceremony{Committee: e.committee, Witnesses: []string{"pokja-1"}}); err != nil {
+			t.Fatal(err)
+		}
+		e.engine, e.log = b, b.cfg.Log
+		if res := e.verify(t, tn.ID); res.Opened != n {
+			t.Errorf("bundle: %d offers opened, want %d", res.Opened, n)
+		}
+	})
+}
