@@ -44,7 +44,7 @@ var rules = []rule{
 		}},
 	{pattern: "./timelock/...", deps: []string{module + "/"}, allow: []string{module + "/timelock", module + "/internal/"}},
 	{pattern: "./sealer", imports: []string{"net/http", "database/sql"},
-		deps: []string{module + "/vault", module + "/registry", module + "/tender", module + "/audit", module + "/server", module + "/client"}},
+		deps: []string{module + "/vault", module + "/registry", module + "/tender", module + "/audit"}},
 	{pattern: "./auditlog", deps: []string{"net/http", "database/sql", "log", "log/slog", "flag", module + "/"},
 		allow: []string{module + "/auditlog", module + "/internal/canon"}},
 	{pattern: "./audit", imports: []string{"net/http", "database/sql", "log", "log/slog", "flag"},
