@@ -72,7 +72,8 @@ func startLPSED(ctx context.Context, c Config, dir string) (p *lpsedProc, err er
 	}
 	defer logf.Close() // the child has its own descriptor
 	args := []string{"--addr", addr, "--data", filepath.Join(dir, "data"), "--postgres=" + dsn,
-		"--name", "lpse.bench", "--local-period", c.Period.String(), "--max-offer", strconv.FormatInt(int64(c.MaxSize)+1<<20, 10)}
+		"--name", "lpse.bench", "--local-period", c.Period.String(), "--max-offer", strconv.FormatInt(int64(c.MaxSize)+1<<20, 10),
+		"--rate-limits=false"} // the bench registers and logs in every bidder from one address
 	if c.LPSEDProfile {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

@@ -78,6 +78,12 @@ func newFixture(t *testing.T, b vault.Backend, cfg server.Config) *fixture {
 		t.Fatal(err)
 	}
 	cfg.Backend, cfg.KEK, cfg.Name = b, kek, "lpse.test"
+	if cfg.Limits == (server.Limits{}) {
+		// The fixture registers and logs in a dozen people from one
+		// address; TestRateLimits tests the limits.
+		off := server.RateLimit{Burst: -1}
+		cfg.Limits = server.Limits{Register: off, Login: off, Proofs: off}
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	s, err := server.Build(context.Background(), cfg)
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 )
 
 // maxJSON caps a JSON request body; registration, which carries its
-// documents, has its own cap.
+// documents, has its own cap (Limits).
 const maxJSON = 1 << 20
 
 // apiError is the body of every error response.
@@ -47,6 +47,7 @@ func errorStatus(err error) (int, string) {
 		{tender.ErrDuplicate, http.StatusConflict, "duplicate"},
 		{tender.ErrBusy, http.StatusConflict, "busy"},
 		{tender.ErrState, http.StatusConflict, "wrong-state"},
+		{tender.ErrTooManyUploads, http.StatusConflict, "too-many-uploads"},
 		{registry.ErrWrongState, http.StatusConflict, "wrong-state"},
 		{registry.ErrDuplicateEmail, http.StatusConflict, "duplicate-email"},
 		{registry.ErrDuplicateNPWP, http.StatusConflict, "duplicate-npwp"},
@@ -74,6 +75,7 @@ func errorStatus(err error) (int, string) {
 		{errBadRequest, http.StatusBadRequest, "bad-request"},
 		{errMediaType, http.StatusUnsupportedMediaType, "unsupported-media-type"},
 		{errBodyTooLarge, http.StatusRequestEntityTooLarge, "too-large"},
+		{errRateLimited, http.StatusTooManyRequests, "rate-limited"},
 		{tender.ErrInvalid, http.StatusBadRequest, "invalid"},
 	} {
 		if errors.Is(err, c.target) {
@@ -155,6 +157,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) error 
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return fmt.Errorf("%w: the limit is %d bytes", errBodyTooLarge, limit)
+		}
+		if errors.Is(err, errBodyTooLarge) {
+			return err // the route's cap (limit), which says so
 		}
 		return fmt.Errorf("%w: body is not the expected JSON: %v", errBadRequest, err)
 	}

@@ -53,6 +53,16 @@ type Config struct {
 	Publisher tender.Publisher
 	// DataDir, if set, is the directory whose free space /metrics reports.
 	DataDir string
+	// Limits caps request bodies and rate-limits the routes anyone may
+	// call without a token; see Limits for the defaults.
+	Limits Limits
+	// Uploads bounds resumable uploads; see tender.UploadLimits.
+	Uploads tender.UploadLimits
+	// UploadSweep is how often the server removes expired uploads and
+	// deletes their chunks, in a goroutine that stops with Build's
+	// context; 10 minutes if zero, never if negative (uploads then expire
+	// only when used).
+	UploadSweep time.Duration
 }
 
 // Server is a built deployment.
@@ -68,6 +78,8 @@ type Server struct {
 	local   *timelock.LocalBeacon
 	opened  *vault.Documents // opened offer documents, encrypted at rest
 	metrics *metrics
+	limits  Limits
+	rates   [3]*rateLimiter // registration, login, proofs; see rateFor
 	handler http.Handler
 	now     func() time.Time
 	log     *slog.Logger
@@ -98,7 +110,8 @@ func Build(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, now: cfg.Now, log: cfg.Logger}
+	s := &Server{cfg: cfg, now: cfg.Now, log: cfg.Logger, limits: cfg.Limits.withDefaults()}
+	s.rates = newRates(s.limits)
 	keyring, err := vault.NewKeyring(ctx, cfg.Backend, cfg.KEK)
 	if err != nil {
 		return nil, fmt.Errorf("server: opening the keyring: %w", err)
@@ -136,11 +149,12 @@ func Build(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.opened = vault.NewDocuments(cfg.Backend, keyring, "opened-offers")
 	s.Registry, err = registry.New(registry.Config{
-		Records:   cfg.Backend,
-		Documents: vault.NewDocuments(cfg.Backend, keyring, "registry-documents"),
-		Log:       s.Log,
-		Now:       cfg.Now,
-		Logger:    cfg.Logger,
+		Records:         cfg.Backend,
+		Documents:       vault.NewDocuments(cfg.Backend, keyring, "registry-documents"),
+		MaxDocumentSize: s.limits.MaxDocumentSize,
+		Log:             s.Log,
+		Now:             cfg.Now,
+		Logger:          cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
@@ -149,14 +163,38 @@ func Build(ctx context.Context, cfg Config) (*Server, error) {
 		Records: cfg.Backend, Blobs: cfg.Backend, Log: s.Log,
 		ReceiptSigner: rcptSigner, ReportSigner: reportSigner,
 		Beacon: s.Beacon, Directory: Directory(s.Registry),
-		MaxOfferSize: cfg.MaxOfferSize, OpenWorkers: cfg.OpenWorkers, Shared: cfg.Shared,
+		MaxOfferSize: cfg.MaxOfferSize, OpenWorkers: cfg.OpenWorkers, Shared: cfg.Shared, Uploads: cfg.Uploads,
 		Now: cfg.Now, Logger: cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.handler = s.routes()
+	if every := cfg.UploadSweep; every >= 0 {
+		if every == 0 {
+			every = 10 * time.Minute
+		}
+		go s.sweepUploads(ctx, every)
+	}
 	return s, nil
+}
+
+// sweepUploads removes expired uploads every period until ctx ends.
+func (s *Server) sweepUploads(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := s.Engine.ExpireUploads(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("expiring uploads", "err", err)
+		} else if n > 0 {
+			s.log.Info("expired uploads removed", "count", n)
+		}
+	}
 }
 
 // Handler returns the server's HTTP handler.

@@ -21,6 +21,13 @@ func (s *Server) openAPI() map[string]any {
 				"2XX":     map[string]any{"description": "Success"},
 			},
 		}
+		// Every body has a cap (413 over it), and the routes anyone may
+		// call have rate limits (429 with Retry-After): see Limits.
+		max, _ := s.bodyLimit(rt)
+		op["x-max-body"] = max
+		if s.rateFor(rt) != nil {
+			op["responses"].(map[string]any)["429"] = map[string]any{"description": "Too many requests from this client address; retry after Retry-After seconds"}
+		}
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})

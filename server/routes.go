@@ -105,7 +105,7 @@ func (s *Server) table() []route {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.table() {
-		mux.HandleFunc(rt.method+" "+rt.path, s.observe(rt.path, s.guard(rt)))
+		mux.HandleFunc(rt.method+" "+rt.path, s.observe(rt.path, s.limit(rt, s.guard(rt))))
 	}
 	if s.local != nil {
 		mux.Handle("GET /beacon/", http.StripPrefix("/beacon", s.local.Handler()))

@@ -12,10 +12,6 @@ import (
 	"github.com/segel-lpse/segel/vault"
 )
 
-// maxRegistration caps a registration request, documents included
-// (base64 of up to five 10 MiB scans).
-const maxRegistration = 72 << 20
-
 // registrationJSON is the body of /v1/register and /v1/bootstrap.
 type registrationJSON struct {
 	Role      string            `json:"role"`
@@ -61,7 +57,7 @@ type userJSON struct {
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request, bootstrap bool) {
 	var j registrationJSON
-	if err := readJSON(w, r, maxRegistration, &j); err != nil {
+	if err := readJSON(w, r, s.limits.registrationBody(), &j); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -6,7 +6,8 @@
 //     fixed here and never moves), Amend, Cancel.
 //   - Participation and submission: Register, Ask/Reply (clarification),
 //     Submit (sealed offers, with signed receipts), Commit (commit now,
-//     upload later), BeginUpload/UploadChunk/FinishUpload (resumable).
+//     upload later), BeginUpload/UploadChunk/FinishUpload (resumable,
+//     bounded by UploadLimits, expired with their chunks: ExpireUploads).
 //   - Close, then the opening ceremony: Open, with a signed witness report
 //     for every offer that fails to open and a signed opening report;
 //     Bundle, the tender's offline-verifiable audit bundle.

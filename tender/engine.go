@@ -59,6 +59,8 @@ type Config struct {
 	MaxOfferSize int64
 	// OpenWorkers bounds the offers opened at once; 4 if zero.
 	OpenWorkers int
+	// Uploads bounds resumable uploads; see UploadLimits for the defaults.
+	Uploads UploadLimits
 	// Shared says that other engines (server instances) use the same
 	// backend at the same time. A bidder's submission then waits
 	// (ErrBusy) while another instance may still be logging that

@@ -16,4 +16,7 @@ var (
 	ErrWrongSeal     = errors.New("tender: offer is not sealed for this tender's opening")
 	ErrNotRegistered = errors.New("tender: provider has not registered for this tender")
 	ErrBusy          = errors.New("tender: another request of this bidder is in progress")
+	// ErrTooManyUploads refuses a resumable upload beyond the tender's
+	// limit (UploadLimits.PerTender).
+	ErrTooManyUploads = errors.New("tender: too many uploads in progress")
 )

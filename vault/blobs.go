@@ -10,7 +10,7 @@ import (
 )
 
 // Blobs stores sealed files addressed by the SHA-256 of their bytes. Blobs are
-// immutable and never deleted by the vault.
+// immutable; the vault deletes one only when asked to (Delete).
 type Blobs interface {
 	// Put streams r into the store and returns its digest and size. It reads
 	// at most maxSize+1 bytes: a longer stream is refused with ErrTooLarge
@@ -27,6 +27,23 @@ type Blobs interface {
 	// Stat returns the digest and size of a stored blob, or ErrNotFound. It
 	// does not re-check the bytes.
 	Stat(ctx context.Context, digest [32]byte) (BlobInfo, error)
+	// Delete removes the blob with the given digest; a blob that is not
+	// stored is not an error. When Delete returns nil the removal is
+	// durable.
+	//
+	// Blobs are content-addressed: everyone who Put the same bytes holds
+	// the same blob, and Delete removes it for all of them. Delete only a
+	// blob whose bytes nobody else can have stored, such as one that
+	// begins with a random header of its own (package tender's upload
+	// chunks).
+	//
+	// A Put and a Delete of the same bytes take effect in one order or the
+	// other, each whole: once both have returned the blob reads back
+	// complete (the Put came last) or is absent (the Delete came last),
+	// never partial; a Put that starts after a Delete has returned stores
+	// the blob anew. A reader opened before a Delete may fail with
+	// ErrNotFound instead of returning the rest of the bytes.
+	Delete(ctx context.Context, digest [32]byte) error
 }
 
 // BlobInfo describes a stored blob.

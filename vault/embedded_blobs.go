@@ -164,6 +164,31 @@ func (e *Embedded) Stat(ctx context.Context, digest [32]byte) (BlobInfo, error) 
 	return BlobInfo{Digest: digest, Size: st.Size()}, nil
 }
 
+// Delete implements [Blobs]: the blob's file is unlinked and the removal
+// made durable by a flush as in Put (step 5). A reader that has the file
+// open goes on reading it whole. A Put of the same bytes in flight links
+// or renames its own file to the name after Delete unlinked it, or before:
+// either way the name holds the whole blob or nothing.
+func (e *Embedded) Delete(ctx context.Context, digest [32]byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p := e.blobPath(digest)
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("vault: deleting blob: %w", err)
+	}
+	// Flushed even if the name was already gone: a concurrent Delete may
+	// have unlinked it and not yet flushed.
+	flush := func() error { return syncDir(filepath.Dir(p)) }
+	if e.fsSync != nil {
+		flush = e.fsSync.Sync
+	}
+	if err := flush(); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("vault: deleting blob: %w", err)
+	}
+	return nil
+}
+
 // syncDir fsyncs a directory so that the names created in it are durable.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)

@@ -108,7 +108,7 @@ func (p *Postgres) Open(ctx context.Context, digest [32]byte) (io.ReadCloser, er
 	if err != nil {
 		return nil, fmt.Errorf("vault: opening blob: %w", err)
 	}
-	cr := &chunkReader{ctx: ctx, pool: p.read, id: id}
+	cr := &chunkReader{ctx: ctx, pool: p.read, id: id, digest: digest, size: size}
 	return newVerifyingReader(cr, nil, BlobInfo{Digest: digest, Size: size}), nil
 }
 
@@ -125,15 +125,34 @@ func (p *Postgres) Stat(ctx context.Context, digest [32]byte) (BlobInfo, error) 
 	return BlobInfo{Digest: digest, Size: size}, nil
 }
 
+// Delete implements [Blobs]: the blobs row and its chunks go in one
+// statement, durable at its implicit COMMIT. A Put of the same bytes in
+// flight inserts its blobs row with ON CONFLICT DO NOTHING, which waits for
+// the deleting transaction and, once it has committed, finds no conflict:
+// the Put stores its own chunks under a new id. A Put that found the row
+// before the Delete took it returned first; the Delete came last.
+func (p *Postgres) Delete(ctx context.Context, digest [32]byte) error {
+	_, err := p.pool.Exec(ctx, `WITH blob AS (DELETE FROM blobs WHERE digest = $1 RETURNING id)
+		DELETE FROM blob_chunks WHERE blob_id IN (SELECT id FROM blob)`, digest[:])
+	if err != nil {
+		return fmt.Errorf("vault: deleting blob: %w", err)
+	}
+	return nil
+}
+
 // chunkReader reads the chunks of one blob in sequence; a missing chunk ends
-// the stream (and the verifying reader above reports the short blob).
+// the stream (and the verifying reader above reports the short blob),
+// unless the blob was deleted meanwhile: that is ErrNotFound.
 type chunkReader struct {
-	ctx  context.Context
-	pool *pgxpool.Pool
-	id   int64
-	seq  int
-	buf  []byte
-	eof  bool
+	ctx    context.Context
+	pool   *pgxpool.Pool
+	id     int64
+	digest [32]byte
+	size   int64 // recorded size
+	read   int64 // bytes handed out
+	seq    int
+	buf    []byte
+	eof    bool
 }
 
 func (c *chunkReader) Read(p []byte) (int, error) {
@@ -144,6 +163,9 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 		var data []byte
 		err := c.pool.QueryRow(c.ctx, `SELECT data FROM blob_chunks WHERE blob_id = $1 AND seq = $2`, c.id, c.seq).Scan(&data)
 		if errors.Is(err, pgx.ErrNoRows) {
+			if c.read < c.size && c.deleted() {
+				return 0, fmt.Errorf("vault: blob %x was deleted while being read: %w", c.digest[:], ErrNotFound)
+			}
 			c.eof = true
 			continue
 		}
@@ -155,5 +177,14 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	}
 	n := copy(p, c.buf)
 	c.buf = c.buf[n:]
+	c.read += int64(n)
 	return n, nil
+}
+
+// deleted reports whether the blob's row is gone (on a failed query, no:
+// the short read is then reported as it is).
+func (c *chunkReader) deleted() bool {
+	var one int
+	err := c.pool.QueryRow(c.ctx, `SELECT 1 FROM blobs WHERE id = $1`, c.id).Scan(&one)
+	return errors.Is(err, pgx.ErrNoRows)
 }

@@ -251,8 +251,10 @@ func syncDir(dir string) error {
 // with VACUUM INTO, a consistent snapshot that SQLite takes in one read
 // transaction while the server keeps writing. Blob files are copied after
 // it: a blob is durable under its name before any record or log entry
-// that names it commits, and blobs are never deleted, so every blob the
-// snapshot refers to is there (blobs stored since are harmless extras).
+// that names it commits, and the only blobs ever deleted are the chunks of
+// abandoned uploads, so every other blob the snapshot refers to is there
+// (blobs stored since are harmless extras; a chunk deleted meanwhile is
+// skipped, and its upload is expired at its next use).
 func (b *backup) embedded(ctx context.Context, dir string) (*header, error) {
 	src := filepath.Join(dir, dbName)
 	if _, err := os.Stat(src); err != nil {
@@ -372,7 +374,9 @@ func (b *backup) addBlobs(a *archiveWriter, dir string) error {
 			return nil
 		}
 		f, err := os.Open(path)
-		if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // deleted since listed: a chunk of an expired upload
+		} else if err != nil {
 			return err
 		}
 		defer f.Close()

@@ -40,6 +40,8 @@ type options struct {
 	shared      bool
 	debugAddr   string
 	syncEach    bool
+	ipHeader    string
+	rateLimits  bool
 }
 
 func (o *options) flags(fs *flag.FlagSet) {
@@ -57,6 +59,8 @@ func (o *options) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.openWorkers, "open-workers", 4, "offers opened at once per tender")
 	fs.BoolVar(&o.shared, "shared", false, "several lpsed instances share the PostgreSQL database")
 	fs.BoolVar(&o.syncEach, "sync-each-blob", false, "embedded backend: fsync every stored offer on its own instead of flushing the data directory's file system once for all uploads in flight; for a file system other programs write much to")
+	fs.StringVar(&o.ipHeader, "client-ip-header", "", "header holding the client address set by a trusted reverse proxy or load balancer, e.g. X-Forwarded-For; only when clients cannot reach lpsed directly")
+	fs.BoolVar(&o.rateLimits, "rate-limits", true, "rate-limit registration, login and proofs per client address (off only for load tests)")
 	fs.StringVar(&o.debugAddr, "debug-addr", "", "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it off the network")
 }
 
@@ -107,6 +111,11 @@ func (o *options) deployment(ctx context.Context, logger *slog.Logger) (*server.
 	cfg := server.Config{
 		Backend: backend, KEK: kek, Name: o.name, LocalPeriod: o.period,
 		MaxOfferSize: o.maxOffer, OpenWorkers: o.openWorkers, Logger: logger, DataDir: o.data, Shared: o.shared,
+		Limits: server.Limits{ClientIPHeader: o.ipHeader},
+	}
+	if !o.rateLimits {
+		off := server.RateLimit{Burst: -1}
+		cfg.Limits.Register, cfg.Limits.Login, cfg.Limits.Proofs = off, off, off
 	}
 	switch o.beacon {
 	case "local":

@@ -52,7 +52,8 @@ func verifyDeployment(ctx context.Context, backend vault.Backend, kek *vault.KEK
 			return nil, fmt.Errorf("the backup's checkpoint has origin %q, not a Segel deployment's", origin)
 		}
 	}
-	cfg := server.Config{Backend: backend, KEK: kek, Name: name, Logger: slog.New(slog.DiscardHandler)}
+	// No upload sweep: it would delete chunks while blobs are checked.
+	cfg := server.Config{Backend: backend, KEK: kek, Name: name, Logger: slog.New(slog.DiscardHandler), UploadSweep: -1}
 	// Rebuild the beacon the deployment was built with, so that building it
 	// writes nothing: the local beacon's schedule is a record; without one
 	// the deployment used drand quicknet (not contacted here).

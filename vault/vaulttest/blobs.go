@@ -21,6 +21,8 @@ func TestBlobs(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("NotFound", func(t *testing.T) { testBlobNotFound(t, newStore(t)) })
 	t.Run("Corrupt", func(t *testing.T) { testBlobCorrupt(t, newStore(t)) })
 	t.Run("Durable", func(t *testing.T) { testBlobDurable(t, newStore(t)) })
+	t.Run("Delete", func(t *testing.T) { testBlobDelete(t, newStore(t)) })
+	t.Run("DeleteDuringPut", func(t *testing.T) { testBlobDeleteDuringPut(t, newStore(t)) })
 }
 
 func randomBytes(seed uint64, n int) []byte {
@@ -252,4 +254,126 @@ func testBlobDurable(t *testing.T, s Store) {
 	closeB()
 	b2, _ := open(t, s)
 	wantBlob(t, b2, data)
+}
+
+// gone checks that the blob of data is absent: not found by Stat and
+// Open, and none of its bytes left in raw storage (a sample of each MiB).
+func gone(t *testing.T, s Store, b vault.Blobs, data []byte) {
+	t.Helper()
+	d := sha256.Sum256(data)
+	if _, err := b.Stat(testContext(t), d); !errors.Is(err, vault.ErrNotFound) {
+		t.Errorf("Stat of a deleted blob of %d bytes: %v, want ErrNotFound", len(data), err)
+	}
+	if _, err := b.Open(testContext(t), d); !errors.Is(err, vault.ErrNotFound) {
+		t.Errorf("Open of a deleted blob of %d bytes: %v, want ErrNotFound", len(data), err)
+	}
+	for off := 0; off+64 <= len(data); off += 1 << 20 {
+		if s.Contains(data[off : off+64]) {
+			t.Errorf("the bytes at offset %d of a deleted blob of %d bytes are still stored", off, len(data))
+		}
+	}
+}
+
+func testBlobDelete(t *testing.T, s Store) {
+	b, closeB := open(t, s)
+	ctx := testContext(t)
+	big, small := randomBytes(6, 2<<20+4096), randomBytes(7, 64<<10)
+	putBlob(t, b, big, 4<<20)
+	putBlob(t, b, small, 4<<20)
+	putBlob(t, b, nil, 0)
+	for _, data := range [][]byte{big, nil} {
+		if err := b.Delete(ctx, sha256.Sum256(data)); err != nil {
+			t.Fatalf("Delete of a blob of %d bytes: %v", len(data), err)
+		}
+		gone(t, s, b, data)
+	}
+	wantBlob(t, b, small) // other blobs stand
+	// Deleting what is not stored is not an error.
+	for _, d := range [][32]byte{sha256.Sum256(big), sha256.Sum256([]byte("never stored"))} {
+		if err := b.Delete(ctx, d); err != nil {
+			t.Errorf("Delete of an absent blob: %v", err)
+		}
+	}
+	// The same bytes can be stored again.
+	putBlob(t, b, big, 4<<20)
+	wantBlob(t, b, big)
+
+	// A reader opened before the Delete returns the whole blob or fails
+	// with ErrNotFound, never other bytes.
+	rc, err := b.Open(ctx, sha256.Sum256(small))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Delete(ctx, sha256.Sum256(small)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil && !errors.Is(err, vault.ErrNotFound) || err == nil && !bytes.Equal(got, small) {
+		t.Errorf("reading a blob deleted after Open: %d bytes, %v; want it whole or ErrNotFound", len(got), err)
+	}
+	gone(t, s, b, small)
+
+	// Deletions are durable.
+	closeB()
+	b2, _ := open(t, s)
+	gone(t, s, b2, small)
+	wantBlob(t, b2, big)
+}
+
+// testBlobDeleteDuringPut runs Deletes and Puts of the same bytes at once:
+// each round ends with the blob whole or absent, never partial, and a Put
+// after the Deletes have returned always stores it.
+func testBlobDeleteDuringPut(t *testing.T, s Store) {
+	b, _ := open(t, s)
+	for _, data := range [][]byte{randomBytes(8, 1<<20+1000), randomBytes(9, 4096)} {
+		d := sha256.Sum256(data)
+		for round := range 8 {
+			putBlob(t, b, data, 2<<20)
+			var wg sync.WaitGroup
+			errs := make(chan error, 6)
+			for i := range 6 {
+				wg.Go(func() {
+					ctx := testContext(t)
+					if (i+round)%2 == 0 {
+						errs <- b.Delete(ctx, d)
+						return
+					}
+					info, err := b.Put(ctx, bytes.NewReader(data), 2<<20)
+					if err == nil && info.Digest != d {
+						err = errors.New("Put returned " + info.String())
+					}
+					errs <- err
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatalf("round %d: Put or Delete of %d bytes: %v", round, len(data), err)
+				}
+			}
+			got, err := readBlob(t, b, d)
+			switch {
+			case errors.Is(err, vault.ErrNotFound):
+				if _, err := b.Stat(testContext(t), d); !errors.Is(err, vault.ErrNotFound) {
+					t.Fatalf("round %d: Open says not found, Stat says %v", round, err)
+				}
+			case err != nil:
+				t.Fatalf("round %d: reading the blob of %d bytes after Puts and Deletes: %v", round, len(data), err)
+			case !bytes.Equal(got, data):
+				t.Fatalf("round %d: the blob of %d bytes reads back as %d other bytes", round, len(data), len(got))
+			}
+			// A Put that starts after every Delete returned is not lost.
+			if err := b.Delete(testContext(t), d); err != nil {
+				t.Fatal(err)
+			}
+			putBlob(t, b, data, 2<<20)
+			wantBlob(t, b, data)
+		}
+		if err := b.Delete(testContext(t), d); err != nil {
+			t.Fatal(err)
+		}
+		gone(t, s, b, data)
+	}
 }
