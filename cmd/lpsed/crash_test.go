@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -112,25 +113,44 @@ func testCrash(t *testing.T, dsn string) {
 	data, addr, kek := t.TempDir(), freeAddr(t), vault.GenerateKEK()
 	p := startLpsed(t, bin, addr, data, dsn, kek, "lpsed-1.log")
 
-	const window = 25 * time.Second
+	const window = 40 * time.Second
 	t0 := time.Now()
 	tn, err := demo.Setup(ctx, p.url, crashBidders, window)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Seal everything first, so that the burst is only submissions.
+	// Seal everything first, so that the burst is only submissions: on
+	// every core, since the window is already running.
 	sealed := make([][][]byte, crashBidders)
 	plain := map[[32]byte]string{}
+	var (
+		sealMu  sync.Mutex
+		sealErr error
+		sealWG  sync.WaitGroup
+		sem     = make(chan struct{}, runtime.GOMAXPROCS(0))
+	)
 	for b := range crashBidders {
-		for k := range crashOffers + 1 { // the last one is for after the restart
-			doc := fmt.Sprintf("Penawaran %s nomor %d: harga Rp %d", tn.Bidders[b].ID, k, 1000+b*10+k)
-			s, err := tn.Seal(doc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sealed[b] = append(sealed[b], s)
-			plain[sha256.Sum256(s)] = doc
+		sealed[b] = make([][]byte, crashOffers+1) // the last one is for after the restart
+		for k := range crashOffers + 1 {
+			sealWG.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				doc := fmt.Sprintf("Penawaran %s nomor %d: harga Rp %d", tn.Bidders[b].ID, k, 1000+b*10+k)
+				s, err := tn.Seal(doc)
+				sealMu.Lock()
+				defer sealMu.Unlock()
+				if err != nil {
+					sealErr = err
+					return
+				}
+				sealed[b][k] = s
+				plain[sha256.Sum256(s)] = doc
+			})
 		}
+	}
+	sealWG.Wait()
+	if sealErr != nil {
+		t.Fatal(sealErr)
 	}
 
 	// The burst: every bidder submits its offers one after the other, all
