@@ -8,18 +8,37 @@ import (
 
 var pathParam = regexp.MustCompile(`\{([a-z]+)\}`)
 
-// openAPI builds the OpenAPI 3.1 document from the route table, so the
-// document and the mux cannot disagree.
+// descriptions are the operations whose use needs more than a summary.
+var descriptions = map[string]string{
+	"GET /v1/chain": "The drand chain info (JSON, as drand's /info) of the beacon every tender of this deployment is time-locked to: " +
+		"scheme, public key, genesis, period and hash; its hash is also in /v1/keys. A bidder seals to this chain, " +
+		"and a committee or auditor checks the opening's rounds against it, but neither may take it from this server when sealing or checking: " +
+		"a server that swapped it could read the offers before their time. Pin it out of band (quicknet's is built into segel; a local beacon's as the LPSE publishes it) and pass it as segel's --chain.",
+}
+
+// openAPI builds the OpenAPI 3.1 document from the routes the mux serves,
+// so the document and the mux cannot disagree.
 func (s *Server) openAPI() map[string]any {
+	ids := strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_", s.Beacon.Chain().HashHex(), "chain")
 	paths := map[string]any{}
-	for _, rt := range s.table() {
+	for _, rt := range s.served() {
 		op := map[string]any{
 			"summary":     rt.summary,
-			"operationId": strings.ToLower(rt.method) + strings.NewReplacer("/", "_", "{", "", "}", "", ".", "_").Replace(rt.path),
+			"operationId": strings.ToLower(rt.method) + ids.Replace(rt.path),
 			"responses": map[string]any{
 				"default": map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}},
 				"2XX":     map[string]any{"description": "Success"},
 			},
+		}
+		if d, ok := descriptions[rt.method+" "+rt.path]; ok {
+			op["description"] = d
+		}
+		if strings.HasPrefix(rt.path, "/beacon/") {
+			op["tags"] = []string{"beacon"}
+			op["responses"] = map[string]any{
+				"200":     map[string]any{"description": "Success", "content": map[string]any{"application/json": map[string]any{}}},
+				"default": map[string]any{"description": "Error, in drand's format: {error}", "content": map[string]any{"application/json": map[string]any{}}},
+			}
 		}
 		// Every body has a cap (413 over it), and the routes anyone may
 		// call have rate limits (429 with Retry-After): see Limits.
@@ -55,12 +74,14 @@ func (s *Server) openAPI() map[string]any {
 		}
 		item[strings.ToLower(rt.method)] = op
 	}
-	return map[string]any{
+	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
-			"title":       "Segel LPSE API",
-			"version":     "1",
-			"description": "Sealed-bid e-tendering: registration, tenders, sealed offers with receipts, opening ceremony, audit log. Errors are {code, error}; x-roles lists the roles allowed.",
+			"title":   "Segel LPSE API",
+			"version": "1",
+			"description": "Sealed-bid e-tendering: registration, tenders, sealed offers with receipts, opening ceremony, audit log. " +
+				"Errors are {code, error}; a known path asked with a method it does not serve gets 405 method-not-allowed with an Allow header, " +
+				"an unknown path 404 no-route. x-roles lists the roles allowed.",
 		},
 		"paths": paths,
 		"components": map[string]any{
@@ -71,6 +92,11 @@ func (s *Server) openAPI() map[string]any {
 			}},
 		},
 	}
+	if s.local != nil {
+		doc["tags"] = []any{map[string]any{"name": "beacon", "description": "This deployment's own drand-compatible beacon, " +
+			"in drand's HTTP API at /beacon/ and /beacon/{hash}/; its rounds unlock the offers. Its errors are drand's {error}."}}
+	}
+	return doc
 }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {

@@ -27,6 +27,7 @@ type openAPIDoc struct {
 
 type openAPIOp struct {
 	OperationID string `json:"operationId"`
+	Description string `json:"description"`
 	Parameters  []struct {
 		Name, In string
 		Required bool
@@ -41,15 +42,10 @@ type openAPIOp struct {
 
 var templateParam = regexp.MustCompile(`\{([^}]+)\}`)
 
-// TestOpenAPI checks /openapi.json against the route table both ways:
-// every route is documented with its method, path parameters, body and
-// security, and every documented operation is served by the mux.
-func TestOpenAPI(t *testing.T) {
-	t.Parallel()
-	s := build(t, mustEmbedded(t))
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
-	resp, err := http.Get(ts.URL + "/openapi.json")
+// getOpenAPI fetches and decodes the server's /openapi.json.
+func getOpenAPI(t *testing.T, url string) openAPIDoc {
+	t.Helper()
+	resp, err := http.Get(url + "/openapi.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +57,19 @@ func TestOpenAPI(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
 		t.Fatalf("GET /openapi.json: not JSON: %v", err)
 	}
+	return doc
+}
+
+// TestOpenAPI checks /openapi.json against the route table and the local
+// beacon's drand routes both ways: every route is documented with its
+// method, path parameters, body and security, and every documented
+// operation is served by the mux.
+func TestOpenAPI(t *testing.T) {
+	t.Parallel()
+	s := build(t, mustEmbedded(t))
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	doc := getOpenAPI(t, ts.URL)
 	if doc.OpenAPI != "3.1.0" {
 		t.Errorf("openapi = %q, want 3.1.0", doc.OpenAPI)
 	}
@@ -70,10 +79,14 @@ func TestOpenAPI(t *testing.T) {
 	if sc := doc.Components.SecuritySchemes["bearer"]; sc.Type != "http" || sc.Scheme != "bearer" {
 		t.Errorf("securitySchemes.bearer = %+v, want http bearer", sc)
 	}
+	if d := doc.Paths["/v1/chain"]["get"].Description; !strings.Contains(d, "out of band") {
+		t.Errorf("GET /v1/chain: description %q, want one saying to pin the chain out of band", d)
+	}
+	routes := append(s.Routes(), beaconRoutes(chainHash(t, ts.URL))...)
 
 	// Every route is documented, as the table says.
 	documented := map[string]bool{}
-	for _, rt := range s.Routes() {
+	for _, rt := range routes {
 		key := rt.Method + " " + rt.Path
 		op, ok := doc.Paths[rt.Path][strings.ToLower(rt.Method)]
 		if !ok {
@@ -130,7 +143,7 @@ func TestOpenAPI(t *testing.T) {
 			}
 			ids[op.OperationID] = key
 			if !documented[key] {
-				t.Errorf("%s: documented but not in the route table", key)
+				t.Errorf("%s: documented but not in the route table nor the beacon's drand API", key)
 			}
 			concrete := templateParam.ReplaceAllString(path, "x")
 			req, err := http.NewRequest(strings.ToUpper(method), ts.URL+concrete, nil)
@@ -150,8 +163,8 @@ func TestOpenAPI(t *testing.T) {
 			}
 		}
 	}
-	if got, want := ops, len(s.Routes()); got != want {
-		t.Errorf("the document has %d operations, the table %d routes", got, want)
+	if got, want := ops, len(routes); got != want {
+		t.Errorf("the document has %d operations, the table and the beacon %d routes", got, want)
 	}
 
 	// The catch-all itself answers unknown endpoints as the test expects.

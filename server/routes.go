@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -102,18 +103,69 @@ func (s *Server) table() []route {
 }
 
 // routes builds the mux: each route with its access check and metrics.
+// A known path asked with a method it does not serve gets 405 with Allow,
+// as Go's mux answers without a catch-all (GET serves HEAD, OPTIONS is
+// not special); only an unknown path gets 404.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	for _, rt := range s.table() {
+	methods := []string{"HEAD"}
+	for _, rt := range s.served() {
 		mux.HandleFunc(rt.method+" "+rt.path, s.observe(rt.path, s.limit(rt, s.guard(rt))))
+		methods = append(methods, rt.method)
 	}
-	if s.local != nil {
-		mux.Handle("GET /beacon/", http.StripPrefix("/beacon", s.local.Handler()))
-	}
+	slices.Sort(methods)
+	methods = slices.Compact(methods)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(mux, r, methods); allow != nil {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeJSON(w, http.StatusMethodNotAllowed, apiError{Code: "method-not-allowed",
+				Error: r.Method + " " + r.URL.Path + ": method not allowed; allowed: " + strings.Join(allow, ", ")})
+			return
+		}
 		writeJSON(w, http.StatusNotFound, apiError{Code: "no-route", Error: "no such endpoint: " + r.Method + " " + r.URL.Path + " (see /openapi.json)"})
 	})
 	return mux
+}
+
+// allowed returns the methods, of those given, that mux routes r's path
+// to a pattern other than its catch-all: the path's Allow header.
+func allowed(mux *http.ServeMux, r *http.Request, methods []string) []string {
+	var allow []string
+	for _, m := range methods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
+}
+
+// served is every route the mux serves: the table and, when the
+// deployment runs its own beacon, the beacon's routes.
+func (s *Server) served() []route {
+	rts := s.table()
+	if s.local != nil {
+		rts = append(rts, s.beaconRoutes()...)
+	}
+	return rts
+}
+
+// beaconRoutes are the local beacon's endpoints: drand's HTTP API under
+// /beacon, at the root and under the chain's hash, as the beacon's handler
+// serves them. Only these are routed to it, so what the mux serves and
+// what the document lists are the same.
+func (s *Server) beaconRoutes() []route {
+	h := http.StripPrefix("/beacon", s.local.Handler()).ServeHTTP
+	var rts []route
+	for _, prefix := range []string{"/beacon", "/beacon/" + s.Beacon.Chain().HashHex()} {
+		rts = append(rts,
+			route{method: "GET", path: prefix + "/info", summary: "The local beacon's chain info (drand /info JSON), the same as /v1/chain.", handle: h},
+			route{method: "GET", path: prefix + "/public/latest", summary: "The local beacon's latest round (drand beacon JSON: round, randomness, signature).", handle: h},
+			route{method: "GET", path: prefix + "/public/{round}", summary: "A round of the local beacon (drand beacon JSON); 425 Too Early, with Retry-After, before its time.", handle: h},
+		)
+	}
+	return append(rts, route{method: "GET", path: "/beacon/chains", summary: "The hashes of the chains the local beacon serves: its one chain.", handle: h})
 }
 
 // guard authenticates and authorises a request for rt.
