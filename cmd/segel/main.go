@@ -161,7 +161,7 @@ func report(e *env, err error) int {
 }
 
 // version is the module version segel was built from, or "(devel)" with the
-// VCS revision (and "modified" for a dirty tree) when built from a checkout.
+// VCS revision (and "+modified" for a dirty tree) when built from a checkout.
 func version() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
@@ -176,7 +176,7 @@ func version() string {
 		case s.Key == "vcs.revision":
 			v += " " + s.Value
 		case s.Key == "vcs.modified" && s.Value == "true":
-			v += " modified"
+			v += "+modified"
 		}
 	}
 	return v
