@@ -133,3 +133,20 @@ func TestTokens(t *testing.T) {
 		}
 	})
 }
+
+// TestNoPasswordResetHint checks that no refusal points to a password
+// reset: the registry has none.
+func TestNoPasswordResetHint(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		c := e.cast()
+		p := e.active(company(1), c.verifier.ID)
+		_, err := e.reg.Login(e.ctx, p.Email, "salah salah salah")
+		if !errors.Is(err, ErrBadCredentials) || strings.Contains(err.Error(), "reset") {
+			t.Errorf("wrong password: %v, want ErrBadCredentials without a reset hint", err)
+		}
+		_, err = e.reg.Register(e.ctx, company(1))
+		if !errors.Is(err, ErrDuplicateEmail) || strings.Contains(err.Error(), "reset") {
+			t.Errorf("email taken: %v, want ErrDuplicateEmail without a reset hint", err)
+		}
+	})
+}

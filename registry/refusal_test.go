@@ -178,3 +178,24 @@ func TestReject(t *testing.T) {
 		}
 	})
 }
+
+// TestDocumentRefusalWording checks the applicant named in a document
+// refusal: no empty provider kind, the right article.
+func TestDocumentRefusalWording(t *testing.T) {
+	r := &Registry{maxDoc: 1 << 20}
+	for _, c := range []struct {
+		role Role
+		kind ProviderKind
+		want string
+	}{
+		{RoleAdmin, "", "; an admin must attach [surat-tugas]"},
+		{RolePokja, "", "; a pokja must attach [surat-tugas]"},
+		{RoleProvider, Company, "; a company provider must attach ["},
+		{RoleProvider, Individual, "; an individual provider must attach ["},
+	} {
+		_, err := r.readDocuments(c.role, c.kind, nil)
+		if !errors.Is(err, ErrMissingDocument) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %s without documents: %v, want ErrMissingDocument with %q", c.kind, c.role, err, c.want)
+		}
+	}
+}

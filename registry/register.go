@@ -62,6 +62,19 @@ func documentRule(role Role, kind ProviderKind) (required, optional []DocumentKi
 	}
 }
 
+// applicant names who applies, with its article: "a company provider",
+// "an admin", "an individual provider".
+func applicant(role Role, kind ProviderKind) string {
+	who := string(role)
+	if role == RoleProvider && kind != "" {
+		who = string(kind) + " " + who
+	}
+	if strings.ContainsRune("aeiou", rune(who[0])) {
+		return "an " + who
+	}
+	return "a " + who
+}
+
 // scan is a document read into memory, checked, not yet stored.
 type scan struct {
 	kind DocumentKind
@@ -125,8 +138,8 @@ func (r *Registry) readDocuments(role Role, kind ProviderKind, docs []Document) 
 	var scans []scan
 	for _, d := range docs {
 		if !slices.Contains(required, d.Kind) && !slices.Contains(optional, d.Kind) {
-			return nil, fmt.Errorf("registry: document %.40q: %w for a %s %s; give %v, optionally %v",
-				d.Kind, ErrUnexpectedDocument, kind, role, required, optional)
+			return nil, fmt.Errorf("registry: document %.40q: %w for %s; give %v, optionally %v",
+				d.Kind, ErrUnexpectedDocument, applicant(role, kind), required, optional)
 		}
 		if slices.ContainsFunc(scans, func(s scan) bool { return s.kind == d.Kind }) {
 			return nil, fmt.Errorf("registry: document %s: %w: it is given twice; give each kind once", d.Kind, ErrUnexpectedDocument)
@@ -148,7 +161,7 @@ func (r *Registry) readDocuments(role Role, kind ProviderKind, docs []Document) 
 	}
 	for _, k := range required {
 		if !slices.ContainsFunc(scans, func(s scan) bool { return s.kind == k }) {
-			return nil, fmt.Errorf("registry: document %s: %w; a %s %s must attach %v", k, ErrMissingDocument, kind, role, required)
+			return nil, fmt.Errorf("registry: document %s: %w; %s must attach %v", k, ErrMissingDocument, applicant(role, kind), required)
 		}
 	}
 	slices.SortFunc(scans, func(a, b scan) int { return strings.Compare(string(a.kind), string(b.kind)) })
@@ -310,7 +323,7 @@ func claim(tx vault.Tx, table, key, id string) (bool, error) {
 }
 
 func errDuplicateEmail() error {
-	return fmt.Errorf("registry: email: %w; log in, or reset the password of that account", ErrDuplicateEmail)
+	return fmt.Errorf("registry: email: %w; log in to that account, or register with another email", ErrDuplicateEmail)
 }
 
 func errDuplicateNPWP() error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/timelock"
@@ -62,6 +63,19 @@ func Inspect(r io.Reader, c timelock.Chain) (*Header, error) {
 	return o.header, nil
 }
 
+// truncatedHeader reports whether ExtractHeader failed with err because
+// the file, which began as an age file, ended before its header did.
+func truncatedHeader(seen []byte, err error) bool {
+	const intro = "age-encryption.org/v1\n"
+	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return false
+	}
+	if len(seen) < len(intro) {
+		return len(seen) > 0 && strings.HasPrefix(intro, string(seen))
+	}
+	return strings.HasPrefix(string(seen), intro)
+}
+
 // offerFile is a sealed offer whose header passed Inspect's checks.
 type offerFile struct {
 	header *Header
@@ -79,7 +93,9 @@ type offerFile struct {
 func readOffer(src io.Reader, c timelock.Chain, points bool) (*offerFile, error) {
 	var seen bytes.Buffer
 	raw, err := age.ExtractHeader(io.TeeReader(src, &seen))
-	if err != nil {
+	if err != nil && truncatedHeader(seen.Bytes(), err) {
+		return nil, stepError(StepHeader, nil, fmt.Errorf("the file is truncated: it ends inside the header (%d bytes)", seen.Len()))
+	} else if err != nil {
 		return nil, stepError(StepHeader, nil, fmt.Errorf("not an age file: %w", err))
 	}
 	stanzas, _, err := timelock.ReadStanzas(bytes.NewReader(raw))

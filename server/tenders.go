@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -353,15 +354,61 @@ func (s *Server) getBundle(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// Every entry carries the tender's opening time, which has passed once a
+	// bundle exists: the same bundle makes the same archive, and tar neither
+	// warns of times in the future nor dates the files 1970.
+	t, err := s.Engine.Get(r.Context(), b.Tender)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	mtime := t.Schedule.Opening.UTC()
 	w.Header().Set("Content-Type", "application/x-tar")
 	tw := tar.NewWriter(w)
-	if err := tw.AddFS(os.DirFS(root)); err != nil {
+	if err := writeTarDir(tw, root, mtime); err != nil {
 		s.log.Error("writing a bundle archive", "err", err)
 		return
 	}
 	if err := tw.Close(); err != nil {
 		s.log.Error("writing a bundle archive", "err", err)
 	}
+}
+
+// writeTarDir writes the files under root to tw, as tar.Writer.AddFS does,
+// but with every entry's time set to mtime.
+func writeTarDir(tw *tar.Writer, root string, mtime time.Time) error {
+	fsys := os.DirFS(root)
+	return fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || name == "." {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		h, err := tar.FileInfoHeader(info, "")
+		if err != nil {
+			return err
+		}
+		h.Name, h.ModTime = name, mtime
+		h.Uname, h.Gname, h.Uid, h.Gid = "", "", 0, 0
+		if d.IsDir() {
+			h.Name += "/"
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		f, err := fsys.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(tw, f)
+		return err
+	})
 }
 
 func (s *Server) getMessages(w http.ResponseWriter, r *http.Request) {

@@ -94,5 +94,23 @@ func newKEK(key []byte) (*KEK, error) {
 	return &KEK{aead: a}, nil
 }
 
+// wrongKEKError reports a KEK that does not open the deployment's KEK check
+// value: nothing was read with it, nothing changed. It wraps ErrCorrupt, the
+// sentinel for secrets that do not decrypt, but says what to do rather than
+// "corrupt", which reads like data loss.
+type wrongKEKError struct {
+	what string // the KEK in question; "the KEK" if empty
+}
+
+func (e wrongKEKError) Error() string {
+	what := e.what
+	if what == "" {
+		what = "the KEK"
+	}
+	return "vault: " + what + " does not unwrap this deployment's keys: wrong KEK? (the data is intact; give the KEK the deployment was created with)"
+}
+
+func (e wrongKEKError) Unwrap() error { return ErrCorrupt }
+
 // errWrongKEK is reported when stored secrets do not decrypt.
 var errWrongKEK = errors.New("does not decrypt under this key-encryption key (wrong KEK, or the record was altered)")

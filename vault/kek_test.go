@@ -3,6 +3,7 @@ package vault_test
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,6 +72,35 @@ func TestLoadKEKFile(t *testing.T) {
 	for _, p := range []string{big, short, filepath.Join(dir, "missing")} {
 		if _, err := vault.LoadKEKFile(p); err == nil {
 			t.Errorf("LoadKEKFile(%s) succeeded", filepath.Base(p))
+		}
+	}
+}
+
+// TestWrongKEK checks that a KEK other than the deployment's is refused
+// with a message that says so and does not read like data loss, while
+// errors.Is(err, vault.ErrCorrupt) still holds for callers that branch.
+func TestWrongKEK(t *testing.T) {
+	ctx := t.Context()
+	b, err := vault.OpenEmbedded(ctx, vault.EmbeddedConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	kek, _ := vault.ParseKEK(vault.GenerateKEK())
+	other, _ := vault.ParseKEK(vault.GenerateKEK())
+	if _, err := vault.NewKeyring(ctx, b, kek); err != nil {
+		t.Fatal(err)
+	}
+	for name, err := range map[string]error{
+		"NewKeyring": func() error { _, err := vault.NewKeyring(ctx, b, other); return err }(),
+		"RewrapKEK":  vault.RewrapKEK(ctx, b, other, kek),
+	} {
+		if !errors.Is(err, vault.ErrCorrupt) {
+			t.Errorf("%s with another KEK: err = %v, want ErrCorrupt", name, err)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, "wrong KEK? (the data is intact") || strings.Contains(msg, "corrupt") {
+			t.Errorf("%s with another KEK: %q, want it to say wrong KEK, data intact, and not corrupt", name, msg)
 		}
 	}
 }

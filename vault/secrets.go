@@ -94,7 +94,7 @@ func NewKeyring(ctx context.Context, r Records, kek *KEK) (*Keyring, error) {
 			return err
 		}
 		if pt, err := kek.aead.Decrypt(v, ad); err != nil || string(pt) != wrapLabel {
-			return fmt.Errorf("vault: the stored secrets were wrapped under another key-encryption key; use the KEK this deployment was created with: %w", ErrCorrupt)
+			return wrongKEKError{}
 		}
 		return nil
 	})
@@ -235,7 +235,7 @@ func RewrapKEK(ctx context.Context, r Records, old, new *KEK) error {
 				ad := ko.ad(kindSeed, name)
 				pt, err := old.aead.Decrypt(v, ad)
 				if err != nil {
-					return fmt.Errorf("vault: KEK check %w: %w", errWrongKEK, ErrCorrupt)
+					return wrongKEKError{what: "the old KEK"}
 				}
 				ct, err := new.aead.Encrypt(pt, ad)
 				if err != nil {

@@ -40,11 +40,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.Var(&recipients, "recipient", "age recipient (age1… X25519 or age1pq1… hybrid) to encrypt to; repeatable")
 	recipientsFile := fs.String("recipients-file", os.Getenv("SEGEL_BACKUP_RECIPIENTS_FILE"), "file of age recipients, one a line (env SEGEL_BACKUP_RECIPIENTS_FILE)")
 	server := fs.String("server", "", "base URL of the running lpsed: ask it to sign a checkpoint of the whole log first")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 || *to == "" {
 		fmt.Fprintln(stderr, "lpsed: usage: lpsed backup [--data DIR | --postgres DSN] --to FILE --recipient age1… | --recipients-file FILE")

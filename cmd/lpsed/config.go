@@ -262,6 +262,9 @@ func version() string {
 		return "unknown"
 	}
 	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
 	for _, s := range bi.Settings {
 		switch s.Key {
 		case "vcs.revision":
@@ -280,11 +283,8 @@ func runKEK(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("lpsed kek", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "write the key to this new file (mode 0600) instead of stdout")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "lpsed: usage: lpsed kek [-o FILE]")

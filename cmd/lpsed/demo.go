@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,11 +19,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	bundle := fs.String("bundle", "", "write the tender's audit bundle to this new directory (for segel verify)")
 	data := fs.String("data", "", "data directory (default: a new temporary directory, removed afterwards)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if err := demoRun(ctx, *data, *bundle, stdout); err != nil {
 		fmt.Fprintf(stderr, "lpsed: demo: %v\n", err)

@@ -8,6 +8,7 @@
 //	lpsed restore --from FILE --identity KEYFILE --data NEWDIR
 //	                                                restore and verify a backup
 //	lpsed kek [-o FILE]                             make a new key-encryption key
+//	lpsed --version                                 print the version
 //
 // With no flags it serves on 127.0.0.1:8080 with the embedded backend
 // (SQLite and files) under ./segel-data and a local beacon. See
@@ -18,6 +19,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -39,6 +42,7 @@ const usage = `Usage:
                                            (needs the KEK: SEGEL_KEK or --kek-file)
     lpsed kek [-o FILE]                    print a new key-encryption key, or write it
                                            to a new FILE (mode 0600); --postgres needs one
+    lpsed --version                        print the version
 
 Exit codes: 0 success, 1 failure, 2 usage error.
 `
@@ -63,7 +67,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case "help":
 			fmt.Fprint(stdout, usage)
 			return 0
+		case "-version", "--version":
+			fmt.Fprintf(stdout, "lpsed %s\n", version())
+			return 0
 		}
 	}
 	return serve(ctx, args, stdout, stderr)
+}
+
+// parseFlags parses args into fs. A bad flag is reported on stderr with the
+// "lpsed:" prefix, then fs's usage, for exit code 2; -h prints the usage,
+// for exit code 0. ok is true when the command is to run.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(stderr)
+	if err == nil {
+		return 0, true
+	}
+	if !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stderr, "lpsed: %v\n", err)
+	}
+	if usage != nil {
+		usage()
+	} else {
+		fmt.Fprintf(stderr, "Usage of %s:\n", fs.Name())
+		fs.PrintDefaults()
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0, false
+	}
+	return 2, false
 }

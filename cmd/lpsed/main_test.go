@@ -92,3 +92,31 @@ func TestServe(t *testing.T) {
 		t.Fatalf("serve exited %d: %s", code, errOut.String())
 	}
 }
+
+// TestDiagnostics checks that lpsed's own diagnostics, flag errors
+// included, carry the "lpsed:" prefix, and that --version prints one line.
+func TestDiagnostics(t *testing.T) {
+	for _, args := range [][]string{
+		{"--no-such-flag"},
+		{"--addr"},
+		{"demo", "--no-such-flag"},
+		{"backup", "--no-such-flag"},
+		{"restore", "--no-such-flag"},
+		{"kek", "--no-such-flag"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), args, &out, &errOut); code != 2 {
+			t.Errorf("lpsed %s: exit %d, want 2", strings.Join(args, " "), code)
+		}
+		if first, _, _ := strings.Cut(errOut.String(), "\n"); !strings.HasPrefix(first, "lpsed: ") {
+			t.Errorf("lpsed %s: first line of stderr %q, want the lpsed: prefix", strings.Join(args, " "), first)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"--version"}, &out, &errOut); code != 0 {
+		t.Fatalf("lpsed --version: exit %d: %s", code, errOut.String())
+	}
+	if v := out.String(); !strings.HasPrefix(v, "lpsed ") || strings.Count(v, "\n") != 1 || len(v) < len("lpsed x\n") {
+		t.Errorf("lpsed --version printed %q, want one line \"lpsed VERSION\"", v)
+	}
+}

@@ -30,11 +30,8 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	postgres := fs.String("postgres", "", "DSN of a new, empty PostgreSQL database to restore a PostgreSQL backup into")
 	kekFile := fs.String("kek-file", os.Getenv("SEGEL_KEK_FILE"), "the deployment's key-encryption key, to verify the restore (env SEGEL_KEK_FILE; or SEGEL_KEK holding the key)")
 	name := fs.String("name", "lpse.local", "deployment name, used only if the backup has no signed checkpoint to take it from")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 || *from == "" || *identity == "" || (*data == "") == (*postgres == "") {
 		fmt.Fprintln(stderr, "lpsed: usage: lpsed restore --from FILE --identity KEYFILE (--data NEWDIR | --postgres DSN)")

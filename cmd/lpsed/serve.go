@@ -20,11 +20,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o options
 	o.flags(fs)
 	fs.Usage = func() { fmt.Fprint(stderr, usage, "\nFlags:\n"); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "lpsed: unexpected argument %q\n", fs.Arg(0))

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -86,7 +87,11 @@ func (b *beaconFlags) beacon(c timelock.Chain, round uint64) (timelock.Beacon, e
 				return nil, fmt.Errorf("invalid --beacon URL %q: want http:// or https://", u)
 			}
 		}
-		return timelock.NewHTTPBeacon(c, timelock.HTTPConfig{URLs: urls})
+		hb, err := timelock.NewHTTPBeacon(c, timelock.HTTPConfig{URLs: urls})
+		if err != nil {
+			return nil, err
+		}
+		return &diagnosedBeacon{Beacon: hb, urls: urls, client: &http.Client{Timeout: 10 * time.Second}}, nil
 	default:
 		return b.local.beacon()
 	}

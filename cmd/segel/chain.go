@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/segel-lpse/segel/timelock"
@@ -20,6 +22,9 @@ func loadChain(usage, name string) (timelock.Chain, error) {
 		return timelock.Quicknet, nil
 	}
 	b, err := readSmallFile(name, maxChainInfoSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return timelock.Chain{}, fmt.Errorf("--chain %s: no such file, and not a built-in chain: the built-in one is quicknet; a file must be a drand /info JSON document (lpsed serves one at /v1/chain, segel beacon info writes one)", name)
+	}
 	if err != nil {
 		return timelock.Chain{}, fmt.Errorf("failed to read chain info: %w", err)
 	}

@@ -109,7 +109,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"seal", "--chain", "quicknet", "--committee", "age1pq1x", offer}, exitUsage, "segel: give exactly one of --round and --time"},
 		{[]string{"seal", "--chain", "quicknet", "--round", "1", "--committee", "age1pq1x", offer, offer}, exitUsage, "segel: too many arguments"},
 		{[]string{"seal", "--chain", "quicknet", "--round", "1", "--committee", "age1pq1x", offer}, exitFailure, "segel: invalid committee recipient"},
-		{[]string{"seal", "--chain", "nosuch.json", "--round", "1", "--committee", "age1pq1x", offer}, exitFailure, "segel: failed to read chain info"},
+		{[]string{"seal", "--chain", "nosuch.json", "--round", "1", "--committee", "age1pq1x", offer}, exitFailure, "segel: --chain nosuch.json: no such file, and not a built-in chain"},
 		{[]string{"open", "--chain", "quicknet", offer}, exitUsage, "segel: missing -i KEYFILE"},
 		{[]string{"open", "--chain", "quicknet", "-i", "k", "--genesis", "1", "--signature", "00", offer}, exitUsage, "segel: --genesis and --period go with --local-beacon"},
 		{[]string{"open", "--chain", "quicknet", "-i", "k", "--signature", "00", "--local-beacon", "k", offer}, exitUsage, "segel: give exactly one of"},

@@ -4,7 +4,8 @@
 // verifies receipts, proof files and audit bundles offline, and runs a local
 // beacon.
 //
-// Run "segel --help" for the commands and "segel COMMAND --help" for each.
+// Run "segel --help" for the commands and "segel help COMMAND" for each;
+// "segel --version" prints the version.
 // Commands, exit codes and file formats are documented in doc/cli.md.
 package main
 
@@ -14,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/segel-lpse/segel/timelock"
 )
@@ -28,6 +30,8 @@ const usage = `Usage:
     segel tlock encrypt --chain CHAIN (--round R | --time T) [-a] [-o OUTPUT] [INPUT]
     segel tlock decrypt --chain CHAIN BEACON [-o OUTPUT] [INPUT]
     segel verify [--trusted KEYS] FILE|DIR
+    segel help [COMMAND]
+    segel --version
     segel beacon keygen [-o OUTPUT]
     segel beacon info --key KEYFILE [--genesis T] [--period D] [-o OUTPUT]
     segel beacon sign --key KEYFILE [--genesis T] [--period D] ROUND
@@ -44,7 +48,8 @@ BEACON is how a round's signature is obtained, one of:
                              a local beacon's key (its custodian only)
 
 INPUT defaults to standard input and OUTPUT to standard output; "-" names
-them explicitly. Run "segel COMMAND --help" for the details of a command.
+them explicitly. Run "segel help COMMAND" or "segel COMMAND --help" for the
+details of a command.
 
 Exit status:
     0  success
@@ -104,8 +109,25 @@ func run(ctx context.Context, args []string, e *env) int {
 		return exitUsage
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	case "help":
+		if len(args) > 2 {
+			return report(e, usageErrorf(usage, "help takes at most one COMMAND"))
+		}
+		if len(args) == 2 {
+			cmd, ok := commands()[args[1]]
+			if !ok {
+				return report(e, usageErrorf(usage, "unknown command %q", args[1]))
+			}
+			fmt.Fprint(e.stdout, cmd.usage)
+			return exitOK
+		}
 		fmt.Fprint(e.stdout, usage)
+		return exitOK
+	case "-h", "-help", "--help":
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
+	case "-version", "--version":
+		fmt.Fprintf(e.stdout, "segel %s\n", version())
 		return exitOK
 	}
 	cmd, ok := commands()[args[0]]
@@ -136,4 +158,26 @@ func report(e *env, err error) int {
 		fmt.Fprintf(e.stderr, "segel: %v\n", err)
 		return exitFailure
 	}
+}
+
+// version is the module version segel was built from, or "(devel)" with the
+// VCS revision (and "+modified" for a dirty tree) when built from a checkout.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	v := "(devel)"
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			v += " " + s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			v += "+modified"
+		}
+	}
+	return v
 }

@@ -52,6 +52,7 @@ func TestScript(t *testing.T) {
 			"mkfile":   cmdMkfile,
 			"exits":    cmdExits,
 			"corrupt":  cmdCorrupt,
+			"truncate": cmdTruncate,
 			"lpsed":    cmdLpsed,
 			"liar":     cmdLiar,
 		},
@@ -180,6 +181,16 @@ func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	b[len(b)-1] ^= 1
 	ts.Check(os.WriteFile(name, b, 0o666))
+}
+
+// cmdTruncate cuts a file to its first SIZE bytes.
+func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: truncate FILE SIZE")
+	}
+	n, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	ts.Check(os.Truncate(ts.MkAbs(args[0]), n))
 }
 
 // cmdExits runs a command like exec and checks its exit code:

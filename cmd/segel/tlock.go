@@ -166,8 +166,11 @@ func runTlockDecrypt(e *env, args []string) error {
 	}
 	defer closeIn()
 
-	stanzas, whole, err := timelock.ReadStanzas(dearmor(src))
-	if err != nil {
+	hr := &headReader{r: dearmor(src)}
+	stanzas, whole, err := timelock.ReadStanzas(hr)
+	if err != nil && hr.truncated(err) {
+		return fmt.Errorf("%s: the file is truncated: it ends inside the header (%d bytes)", inputName(in), hr.n)
+	} else if err != nil {
 		return fmt.Errorf("%s: not an age file: %w", inputName(in), err)
 	}
 	round, err := tlockRound(stanzas, c)
@@ -194,4 +197,30 @@ func runTlockDecrypt(e *env, args []string) error {
 		return fmt.Errorf("failed to decrypt: %w", err)
 	}
 	return o.commit()
+}
+
+// ageIntro is the first line of every age file.
+const ageIntro = "age-encryption.org/v1\n"
+
+// headReader counts what is read through it and keeps the first bytes, to
+// tell a file cut inside its header from one that is not an age file.
+type headReader struct {
+	r     io.Reader
+	n     int64
+	start []byte
+}
+
+func (h *headReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	if k := min(n, len(ageIntro)-len(h.start)); k > 0 {
+		h.start = append(h.start, p[:k]...)
+	}
+	h.n += int64(n)
+	return n, err
+}
+
+// truncated reports whether err, from reading the header, means the file
+// began as an age file and ended before its header did.
+func (h *headReader) truncated(err error) bool {
+	return (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && string(h.start) == ageIntro
 }

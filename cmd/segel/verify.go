@@ -29,7 +29,9 @@ verify checks, offline, against pinned public keys:
 It prints what it verified on standard output and exits 0 only if
 everything verifies.
 
-KEYS is the LPSE's keys file, obtained by other means than the bundle:
+KEYS is the LPSE's keys file, exactly what lpsed serves at /v1/keys
+(curl -o keys.txt https://LPSE/v1/keys), obtained by other means than the
+bundle and compared with the keys the LPSE publishes:
 
     segel-keys/v1
     log: lpse.example.go.id/log+1a2b3c4d+Ab…
