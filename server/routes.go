@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/segel-lpse/segel/registry"
+	"github.com/segel-lpse/segel/timelock/beaconhttp"
 )
 
 // A route is one endpoint of the API. The table below is the single
@@ -108,7 +109,7 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc(rt.method+" "+rt.path, s.observe(rt.path, s.guard(rt)))
 	}
 	if s.local != nil {
-		mux.Handle("GET /beacon/", http.StripPrefix("/beacon", s.local.Handler()))
+		mux.Handle("GET /beacon/", http.StripPrefix("/beacon", beaconhttp.Handler(s.local)))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Code: "no-route", Error: "no such endpoint: " + r.Method + " " + r.URL.Path + " (see /openapi.json)"})

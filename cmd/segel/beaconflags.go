@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segel-lpse/segel/timelock"
+	"github.com/segel-lpse/segel/timelock/beaconhttp"
 )
 
 // beaconFlags are the ways open and tlock decrypt get a round's signature.
@@ -86,7 +87,7 @@ func (b *beaconFlags) beacon(c timelock.Chain, round uint64) (timelock.Beacon, e
 				return nil, fmt.Errorf("invalid --beacon URL %q: want http:// or https://", u)
 			}
 		}
-		return timelock.NewHTTPBeacon(c, timelock.HTTPConfig{URLs: urls})
+		return beaconhttp.New(c, beaconhttp.Config{URLs: urls})
 	default:
 		return b.local.beacon()
 	}
