@@ -5,7 +5,8 @@
 //
 // The packages, from the bottom up:
 //
-//   - timelock: drand-compatible timelock encryption (tlock) and beacons
+//   - timelock: drand-compatible timelock encryption (tlock) and beacons;
+//     timelock/beaconhttp: drand's HTTP API, client and server
 //   - sealer: the sealed-offer format, time AND committee
 //   - auditlog: the transparency log, checkpoints, receipts, proof files
 //   - audit: opening and witness reports, the offline audit bundle

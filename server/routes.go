@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/segel-lpse/segel/registry"
+	"github.com/segel-lpse/segel/timelock/beaconhttp"
 )
 
 // A route is one endpoint of the API. The table below is the single
@@ -156,7 +157,7 @@ func (s *Server) served() []route {
 // serves them. Only these are routed to it, so what the mux serves and
 // what the document lists are the same.
 func (s *Server) beaconRoutes() []route {
-	h := http.StripPrefix("/beacon", s.local.Handler()).ServeHTTP
+	h := http.StripPrefix("/beacon", beaconhttp.Handler(s.local)).ServeHTTP
 	var rts []route
 	for _, prefix := range []string{"/beacon", "/beacon/" + s.Beacon.Chain().HashHex()} {
 		rts = append(rts,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/segel-lpse/segel/timelock"
+	"github.com/segel-lpse/segel/timelock/beaconhttp"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -23,11 +24,11 @@ func TestFastClockCannotOpenEarly(t *testing.T) {
 		// The beacon's own clock stands at the deadline; the engine's runs
 		// two hours ahead, past the opening round.
 		beaconNow := tn.Schedule.Deadline
-		relay := httptest.NewServer(e.beacon.Handler())
+		relay := httptest.NewServer(beaconhttp.Handler(e.beacon))
 		defer relay.Close()
 		e.set(beaconNow) // the local beacon behind the relay reads e.clock
 		fast := func() time.Time { return beaconNow.Add(2 * time.Hour) }
-		hb, err := timelock.NewHTTPBeacon(e.beacon.Chain(), timelock.HTTPConfig{URLs: []string{relay.URL}, Now: fast})
+		hb, err := beaconhttp.New(e.beacon.Chain(), beaconhttp.Config{URLs: []string{relay.URL}, Now: fast})
 		if err != nil {
 			t.Fatal(err)
 		}

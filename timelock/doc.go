@@ -18,7 +18,9 @@
 //   - point encodings are parsed strictly and beacon signatures are
 //     verified before every use.
 //
-// Beacons give round signatures: HTTPBeacon (drand relays), FixedBeacon
-// (recorded signatures, for tests and offline opening) and LocalBeacon (a
-// deployment's own key, serving drand's HTTP API).
+// Beacons give round signatures: FixedBeacon (recorded signatures, for
+// tests and offline opening) and LocalBeacon (a deployment's own key).
+// drand's HTTP API, both the client of drand relays and the server of a
+// LocalBeacon, is in package timelock/beaconhttp, so that timelock links no
+// HTTP: opening or verifying offline needs no network code.
 package timelock

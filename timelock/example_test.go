@@ -15,7 +15,7 @@ import (
 
 // A document locked to a round opens only once the round's beacon
 // signature exists. Here a local beacon with a controlled clock stands in
-// for drand; with quicknet, use timelock.Quicknet and an HTTPBeacon.
+// for drand; with quicknet, use timelock.Quicknet and a beaconhttp.Beacon.
 func Example() {
 	key, _ := timelock.GenerateLocalKey()
 	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)

@@ -14,8 +14,8 @@ import (
 // LocalBeacon is a beacon whose BLS key the deployment holds: quicknet's
 // scheme (key on G2, signatures on G1), its own genesis and period. It
 // publishes a round's signature only once the round's time has passed by
-// its clock, and its Handler serves drand's HTTP API so that HTTPBeacon
-// (and drand's own clients) can use it.
+// its clock. Package beaconhttp serves it over drand's HTTP API, so that
+// beaconhttp.Beacon (and drand's own clients) can use it.
 //
 // Whoever holds the key can sign future rounds and so open files early:
 // a local beacon moves trust from drand's threshold network to the key's
@@ -127,7 +127,6 @@ func (b *LocalBeacon) Signature(ctx context.Context, round uint64) ([]byte, erro
 	return sig, nil
 }
 
-// latest returns the newest published round.
-func (b *LocalBeacon) latest() uint64 {
-	return b.chain.CurrentRound(b.now())
-}
+// Now returns the time by the beacon's clock, which decides the rounds it
+// has published: those up to Chain().CurrentRound(Now()).
+func (b *LocalBeacon) Now() time.Time { return b.now() }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/segel-lpse/segel/server"
 	"github.com/segel-lpse/segel/timelock"
+	"github.com/segel-lpse/segel/timelock/beaconhttp"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -120,7 +121,7 @@ func (o *options) deployment(ctx context.Context, logger *slog.Logger) (*server.
 	switch o.beacon {
 	case "local":
 	case "quicknet":
-		cfg.Beacon, err = timelock.NewHTTPBeacon(timelock.Quicknet, timelock.HTTPConfig{URLs: strings.Split(o.relays, ",")})
+		cfg.Beacon, err = beaconhttp.New(timelock.Quicknet, beaconhttp.Config{URLs: strings.Split(o.relays, ",")})
 		if err != nil {
 			backend.Close()
 			return nil, nil, err

@@ -17,6 +17,7 @@ import (
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/server"
 	"github.com/segel-lpse/segel/timelock"
+	"github.com/segel-lpse/segel/timelock/beaconhttp"
 	"github.com/segel-lpse/segel/vault"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -60,7 +61,7 @@ func verifyDeployment(ctx context.Context, backend vault.Backend, kek *vault.KEK
 	err := backend.View(ctx, func(tx vault.Tx) error {
 		b, err := tx.Get("server_config", "local-beacon")
 		if errors.Is(err, vault.ErrNotFound) {
-			cfg.Beacon, err = timelock.NewHTTPBeacon(timelock.Quicknet, timelock.HTTPConfig{URLs: []string{"https://api.drand.sh"}})
+			cfg.Beacon, err = beaconhttp.New(timelock.Quicknet, beaconhttp.Config{URLs: []string{"https://api.drand.sh"}})
 			return err
 		} else if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/segel-lpse/segel/timelock"
+	"github.com/segel-lpse/segel/timelock/beaconhttp"
 )
 
 // beaconFlags are the ways open and tlock decrypt get a round's signature.
@@ -87,7 +88,7 @@ func (b *beaconFlags) beacon(c timelock.Chain, round uint64) (timelock.Beacon, e
 				return nil, fmt.Errorf("invalid --beacon URL %q: want http:// or https://", u)
 			}
 		}
-		hb, err := timelock.NewHTTPBeacon(c, timelock.HTTPConfig{URLs: urls})
+		hb, err := beaconhttp.New(c, beaconhttp.Config{URLs: urls})
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/segel-lpse/segel/timelock/beaconhttp"
 )
 
 const defaultBeaconAddr = "127.0.0.1:8081"
@@ -46,7 +48,7 @@ func runBeaconServe(e *env, args []string) error {
 		return fmt.Errorf("failed to listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           lb.Handler(),
+		Handler:           beaconhttp.Handler(lb),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,

@@ -1,4 +1,4 @@
-package timelock
+package beaconhttp_test
 
 import (
 	"bytes"
@@ -12,30 +12,76 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"filippo.io/age"
+	"github.com/segel-lpse/segel/timelock"
+	"github.com/segel-lpse/segel/timelock/beaconhttp"
 )
 
-func TestHTTPBeaconAgainstLocal(t *testing.T) {
+// testClock is a settable clock for beacons.
+type testClock struct{ t time.Time }
+
+func (c *testClock) now() time.Time { return c.t }
+
+// newTestBeacon returns a local beacon with a 3 s period and its clock,
+// set just before round 10.
+func newTestBeacon(t testing.TB) (*timelock.LocalBeacon, *testClock) {
+	t.Helper()
+	key, err := timelock.GenerateLocalKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{}
+	b, err := timelock.NewLocalBeacon(timelock.LocalConfig{Key: key, Genesis: time.Unix(1_750_000_000, 0), Period: 3 * time.Second, Now: clock.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.t = b.Chain().TimeOf(10).Add(-time.Second)
+	return b, clock
+}
+
+func seal(t testing.TB, c timelock.Chain, round uint64, msg []byte) []byte {
+	t.Helper()
+	r, err := timelock.NewRecipient(c, round)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestBeaconAgainstHandler(t *testing.T) {
 	b, clock := newTestBeacon(t)
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
-		b.Handler().ServeHTTP(w, r)
+		beaconhttp.Handler(b).ServeHTTP(w, r)
 	}))
 	defer srv.Close()
 
 	// The client's clock is ahead of the beacon's: it asks, and the
-	// beacon's refusal still makes it ErrTooEarly.
-	hb, err := NewHTTPBeacon(b.Chain(), HTTPConfig{URLs: []string{srv.URL}, Now: func() time.Time { return b.Chain().TimeOf(100) }})
+	// beacon's refusal still makes it timelock.ErrTooEarly.
+	hb, err := beaconhttp.New(b.Chain(), beaconhttp.Config{URLs: []string{srv.URL}, Now: func() time.Time { return b.Chain().TimeOf(100) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := hb.Signature(ctx, 10); !errors.Is(err, ErrTooEarly) {
-		t.Fatalf("Signature(10) before round 10: err = %v, want ErrTooEarly", err)
+	if _, err := hb.Signature(ctx, 10); !errors.Is(err, timelock.ErrTooEarly) {
+		t.Fatalf("Signature(10) before round 10: err = %v, want timelock.ErrTooEarly", err)
 	}
 	clock.t = b.Chain().TimeOf(10)
 	file := seal(t, b.Chain(), 10, []byte("offer"))
-	r, err := Open(ctx, bytes.NewReader(file), hb)
+	r, err := timelock.Open(ctx, bytes.NewReader(file), hb)
 	if err != nil {
 		t.Fatalf("Open via HTTP: %v", err)
 	}
@@ -57,7 +103,7 @@ func TestHTTPBeaconAgainstLocal(t *testing.T) {
 	}
 	info, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if c, err := ParseChainInfo(info); err != nil || !c.Equal(b.Chain()) {
+	if c, err := timelock.ParseChainInfo(info); err != nil || !c.Equal(b.Chain()) {
 		t.Errorf("/info: %v, %v", c, err)
 	}
 	// /public/latest answers the newest round.
@@ -72,16 +118,16 @@ func TestHTTPBeaconAgainstLocal(t *testing.T) {
 	}
 }
 
-// TestHTTPBeaconBadRelay checks that a relay serving a wrong signature is
+// TestBeaconBadRelay checks that a relay serving a wrong signature is
 // skipped for an honest one, and that with no honest relay nothing is
 // returned.
-func TestHTTPBeaconBadRelay(t *testing.T) {
+func TestBeaconBadRelay(t *testing.T) {
 	b, clock := newTestBeacon(t)
 	clock.t = b.Chain().TimeOf(50)
 	other, otherClock := newTestBeacon(t) // another key
 	otherClock.t = clock.t
 	roundOf := func(r *http.Request) uint64 {
-		n, err := ParseRound(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:])
+		n, err := timelock.ParseRound(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:])
 		if err != nil {
 			t.Errorf("bad request path %q", r.URL.Path)
 		}
@@ -101,10 +147,10 @@ func TestHTTPBeaconBadRelay(t *testing.T) {
 		fmt.Fprintf(w, `{"round":%d,"signature":"%x"}`, n, sig)
 	}))
 	defer wrongRound.Close()
-	honest := httptest.NewServer(b.Handler())
+	honest := httptest.NewServer(beaconhttp.Handler(b))
 	defer honest.Close()
 
-	hb, err := NewHTTPBeacon(b.Chain(), HTTPConfig{URLs: []string{liar.URL, wrongRound.URL, honest.URL}})
+	hb, err := beaconhttp.New(b.Chain(), beaconhttp.Config{URLs: []string{liar.URL, wrongRound.URL, honest.URL}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,24 +165,24 @@ func TestHTTPBeaconBadRelay(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	hb, err = NewHTTPBeacon(b.Chain(), HTTPConfig{URLs: []string{liar.URL, wrongRound.URL}})
+	hb, err = beaconhttp.New(b.Chain(), beaconhttp.Config{URLs: []string{liar.URL, wrongRound.URL}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = hb.Signature(context.Background(), 5)
-	if err == nil || !errors.Is(err, ErrBadSignature) {
-		t.Fatalf("with only lying relays: err = %v, want one wrapping ErrBadSignature", err)
+	if err == nil || !errors.Is(err, timelock.ErrBadSignature) {
+		t.Fatalf("with only lying relays: err = %v, want one wrapping timelock.ErrBadSignature", err)
 	}
 }
 
-func TestNewHTTPBeaconRefusesBadConfig(t *testing.T) {
-	if _, err := NewHTTPBeacon(Quicknet, HTTPConfig{}); err == nil {
+func TestNewRefusesBadConfig(t *testing.T) {
+	if _, err := beaconhttp.New(timelock.Quicknet, beaconhttp.Config{}); err == nil {
 		t.Error("no URLs accepted")
 	}
-	if _, err := NewHTTPBeacon(Quicknet, HTTPConfig{URLs: []string{"ftp://x"}}); err == nil {
+	if _, err := beaconhttp.New(timelock.Quicknet, beaconhttp.Config{URLs: []string{"ftp://x"}}); err == nil {
 		t.Error("ftp URL accepted")
 	}
-	if _, err := NewHTTPBeacon(Chain{}, HTTPConfig{URLs: []string{"https://x"}}); err == nil {
+	if _, err := beaconhttp.New(timelock.Chain{}, beaconhttp.Config{URLs: []string{"https://x"}}); err == nil {
 		t.Error("zero chain accepted")
 	}
 }
