@@ -156,13 +156,13 @@ func (r *Registry) AssignCommittee(ctx context.Context, by, tenderRef string, me
 	}
 	n := len(members)
 	if n < MinCommittee || n > MaxCommittee || n%2 == 0 {
-		return fmt.Errorf("registry: assign committee: %w: %d members; a committee has an odd number from %d to %d",
-			ErrBadCommittee, n, MinCommittee, MaxCommittee)
+		return invalid("committee", fmt.Sprintf("%d members; a committee has an odd number from %d to %d",
+			n, MinCommittee, MaxCommittee))
 	}
 	sorted := slices.Clone(members)
 	slices.Sort(sorted)
 	if len(slices.Compact(sorted)) != n {
-		return fmt.Errorf("registry: assign committee: %w: a member is named twice", ErrBadCommittee)
+		return invalid("committee", "a member is named twice")
 	}
 	return r.records.Update(ctx, func(tx vault.Tx) error {
 		now := r.clock()
@@ -190,7 +190,7 @@ func (r *Registry) Committee(ctx context.Context, tenderRef string) ([]string, e
 // checkRef accepts a tender reference: a tender id (canon.IsTenderID).
 func checkRef(s string) error {
 	if !canon.IsTenderID(s) {
-		return fmt.Errorf("registry: tender reference: %w; give 1 to %d letters, digits, '.', '_' or '-', starting with a letter or digit", ErrBadRef, canon.MaxTenderID)
+		return invalid("tender reference", fmt.Sprintf("give 1 to %d letters, digits, '.', '_' or '-', starting with a letter or digit", canon.MaxTenderID))
 	}
 	return nil
 }

@@ -19,8 +19,8 @@ const MaxReasonLength = 512
 // checkReason applies the entries.md "text" kind, with the registry's cap.
 func checkReason(field, s string) error {
 	bad := func(why string) error {
-		return fmt.Errorf("registry: %s: %w: %s; give 1 to %d bytes of plain text, without personal data",
-			field, ErrBadReason, why, MaxReasonLength)
+		return invalid(field, fmt.Sprintf("%s; give 1 to %d bytes of plain text, without personal data",
+			why, MaxReasonLength))
 	}
 	switch {
 	case s == "":

@@ -55,8 +55,7 @@ func (r *Registry) RequestBlacklist(ctx context.Context, by, userID, reason stri
 		case rec.Status != StatusActive:
 			return nil, fmt.Errorf("registry: request blacklist: %w: user %s is %s, not approved", ErrWrongState, userID, rec.Status)
 		case !req.Until.IsZero() && !req.Until.After(now):
-			return nil, fmt.Errorf("registry: request blacklist: until: %w: the period ends in the past; give a later time, or none for indefinite",
-				ErrBadPeriod)
+			return nil, invalid("until", "the period ends in the past; give a later time, or none for indefinite")
 		}
 		req.At = now
 		b, err := json.Marshal(req)
@@ -117,8 +116,8 @@ func (r *Registry) ApproveBlacklist(ctx context.Context, by, id string) error {
 			return nil, err
 		}
 		if !req.Until.IsZero() && !req.Until.After(now) {
-			return nil, fmt.Errorf("registry: approve blacklist %s: %w: the period asked for ended at %s; reject the request",
-				id, ErrBadPeriod, req.Until.Format(time.RFC3339))
+			return nil, invalid("until", fmt.Sprintf("the period asked for in blacklist request %s ended at %s; reject the request",
+				id, req.Until.Format(time.RFC3339)))
 		}
 		if err := rec.statusErr(now); err != nil {
 			return nil, fmt.Errorf("registry: approve blacklist %s: %w: %w", id, ErrWrongState, err)

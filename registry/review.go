@@ -45,7 +45,7 @@ func (r *Registry) VerifyDocument(ctx context.Context, by, userID string, kind D
 		}
 		i := slices.IndexFunc(rec.Documents, func(d DocumentInfo) bool { return d.Kind == kind })
 		if i < 0 {
-			return nil, fmt.Errorf("registry: verify document: %w: user %s has no %.40q document", ErrUnexpectedDocument, userID, kind)
+			return nil, invalid(fmt.Sprintf("document %.40q", kind), fmt.Sprintf("user %s has no such document", userID))
 		}
 		d := &rec.Documents[i]
 		if d.VerifiedBy != "" {

@@ -26,8 +26,8 @@ func ParseRole(s string) (Role, error) {
 		RolePAKPA, RoleAuditor, RoleVerifier, RoleAdmin:
 		return r, nil
 	}
-	return "", fmt.Errorf("registry: role %.64q: %w; use provider, pokja, pejabat-pengadaan, "+
-		"ppk, pa-kpa, auditor, verifier or admin", s, ErrUnknownRole)
+	return "", invalid("role", fmt.Sprintf("unknown role %.64q; use provider, pokja, pejabat-pengadaan, "+
+		"ppk, pa-kpa, auditor, verifier or admin", s))
 }
 
 // staff reports whether r is LPSE staff, who may never be assigned to a

@@ -32,8 +32,7 @@ func (r *Registry) Deactivate(ctx context.Context, by, userID string, s Sanction
 			return nil, err
 		}
 		if !s.Until.IsZero() && !s.Until.After(now) {
-			return nil, fmt.Errorf("registry: deactivate: until: %w: the period ends in the past; give a later time, or none for indefinite",
-				ErrBadPeriod)
+			return nil, invalid("until", "the period ends in the past; give a later time, or none for indefinite")
 		}
 		if err := rec.statusErr(now); err != nil {
 			return nil, fmt.Errorf("registry: deactivate: %w: %w", ErrWrongState, err)

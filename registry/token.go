@@ -40,7 +40,7 @@ type tokenRecord struct {
 // another token).
 func (r *Registry) IssueToken(ctx context.Context, by string, ttl time.Duration) (Token, error) {
 	if ttl <= 0 || ttl > MaxTokenTTL {
-		return Token{}, fmt.Errorf("registry: token lifetime %v: %w; give a positive duration up to %v", ttl, ErrBadPeriod, MaxTokenTTL)
+		return Token{}, invalid("token lifetime", fmt.Sprintf("%v; give a positive duration up to %v", ttl, MaxTokenTTL))
 	}
 	var secret [32]byte
 	rand.Read(secret[:])
