@@ -111,7 +111,7 @@ func (r *Registry) publish(ctx context.Context, keys []string) error {
 	}
 	if err != nil {
 		r.logger.ErrorContext(ctx, "registry: audit entries left in the outbox", "entries", len(keys), "err", err)
-		return fmt.Errorf("registry: %w (run FlushAudit): %w", ErrAuditLog, err)
+		return fmt.Errorf("%w (run FlushAudit): %w", ErrAuditLog, err)
 	}
 	return nil
 }

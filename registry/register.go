@@ -251,7 +251,7 @@ func checkEmpty(tx vault.Tx) error {
 	errFound := errors.New("found")
 	err := tx.Scan(tableUsers, "", func(string, []byte) error { return errFound })
 	if errors.Is(err, errFound) {
-		return fmt.Errorf("registry: bootstrap: %w: the registry already has accounts; register and ask an admin to approve", ErrWrongState)
+		return fmt.Errorf("%w: bootstrap: the registry already has accounts; register and ask an admin to approve", ErrWrongState)
 	}
 	return err
 }
@@ -311,11 +311,11 @@ func claim(tx vault.Tx, table, key, id string) (bool, error) {
 }
 
 func errDuplicateEmail() error {
-	return fmt.Errorf("registry: email: %w; log in, or reset the password of that account", ErrDuplicateEmail)
+	return fmt.Errorf("%w; log in, or reset the password of that account", ErrDuplicateEmail)
 }
 
 func errDuplicateNPWP() error {
-	return fmt.Errorf("registry: npwp: %w; a provider registers once — ask the LPSE if the account is not yours", ErrDuplicateNPWP)
+	return fmt.Errorf("%w; a provider registers once — ask the LPSE if the account is not yours", ErrDuplicateNPWP)
 }
 
 // insertUser writes a new account and its uniqueness and NIK indexes.
