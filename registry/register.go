@@ -181,9 +181,9 @@ func (r *Registry) Register(ctx context.Context, app Application) (User, error) 
 }
 
 // Bootstrap registers the first LPSE admin, active at once: an empty
-// registry has nobody who could approve it. It is refused with ErrWrongState
-// once any account exists. It logs user-registered and user-approved by the
-// admin itself.
+// registry has nobody who could approve it. It is refused with ErrInvalid
+// (field "role") for any other role, and with ErrWrongState once any account
+// exists. It logs user-registered and user-approved by the admin itself.
 func (r *Registry) Bootstrap(ctx context.Context, app Application) (User, error) {
 	if app.Role != RoleAdmin {
 		return User{}, invalid("role", fmt.Sprintf("the first account (bootstrap) must be an admin, not a %.64q", app.Role))

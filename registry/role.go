@@ -18,7 +18,7 @@ const (
 	RoleAdmin            Role = "admin"             // LPSE administrator
 )
 
-// ParseRole returns the role with id s, or ErrUnknownRole.
+// ParseRole returns the role with id s, or a [*FieldError] for field "role" (ErrInvalid).
 func ParseRole(s string) (Role, error) {
 	r := Role(s)
 	switch r {
