@@ -28,7 +28,7 @@ func (r *Registry) CanSubmit(ctx context.Context, userID string) error {
 			return err
 		}
 		if rec.Role != RoleProvider {
-			return fmt.Errorf("registry: submit: %w: user %s is a %s, not a provider", ErrRoleMismatch, userID, rec.Role)
+			return fmt.Errorf("%w: submit: user %s is a %s, not a provider", ErrRoleMismatch, userID, rec.Role)
 		}
 		return rec.statusErr(r.clock())
 	})
@@ -51,20 +51,19 @@ func (r *Registry) CheckAssignable(ctx context.Context, userID string, role Role
 func (r *Registry) assignable(tx vault.Tx, userID string, role Role, now time.Time) error {
 	if !role.in(RolePokja, RolePPK, RolePejabatPengadaan) {
 		if role.staff() {
-			return fmt.Errorf("registry: assign: %w: nobody is assigned as %s", ErrSeparationOfDuties, role)
+			return fmt.Errorf("%w: assign: nobody is assigned as %s", ErrSeparationOfDuties, role)
 		}
 		if _, err := ParseRole(string(role)); err != nil {
 			return err
 		}
-		return fmt.Errorf("registry: assign: %w: %s is not a procurement assignment; use pokja, ppk or pejabat-pengadaan",
-			ErrRoleMismatch, role)
+		return fmt.Errorf("%w: assign: %s is not a procurement assignment; use pokja, ppk or pejabat-pengadaan", ErrRoleMismatch, role)
 	}
 	rec, err := load(tx, userID)
 	if err != nil {
 		return err
 	}
 	if rec.Role.staff() {
-		return fmt.Errorf("registry: assign %s as %s: %w: the account is LPSE %s", userID, role, ErrSeparationOfDuties, rec.Role)
+		return fmt.Errorf("%w: assign %s as %s: the account is LPSE %s", ErrSeparationOfDuties, userID, role, rec.Role)
 	}
 	// The same person may hold another account; LPSE staff stay off
 	// committees whichever account they would use. The NIK index finds
@@ -78,8 +77,8 @@ func (r *Registry) assignable(tx vault.Tx, userID string, role Role, now time.Ti
 			return err
 		}
 		if o.statusErr(now) == nil {
-			return fmt.Errorf("registry: assign %s as %s: %w: the same person holds active LPSE %s account %s",
-				userID, role, ErrSeparationOfDuties, o.Role, other)
+			return fmt.Errorf("%w: assign %s as %s: the same person holds active LPSE %s account %s",
+				ErrSeparationOfDuties, userID, role, o.Role, other)
 		}
 		return nil
 	})
@@ -87,7 +86,7 @@ func (r *Registry) assignable(tx vault.Tx, userID string, role Role, now time.Ti
 		return err
 	}
 	if rec.Role != role {
-		return fmt.Errorf("registry: assign %s as %s: %w: the account is a %s", userID, role, ErrRoleMismatch, rec.Role)
+		return fmt.Errorf("%w: assign %s as %s: the account is a %s", ErrRoleMismatch, userID, role, rec.Role)
 	}
 	return rec.statusErr(now)
 }
@@ -130,8 +129,8 @@ func seated(tx vault.Tx, rec *record, now time.Time, action string) error {
 		}
 		for _, m := range c.Members {
 			if slices.Contains(pokja, m) {
-				return fmt.Errorf("registry: %s %s: %w: the same person's pokja account %s sits on the committee of tender %s; "+
-					"deactivate that account first", action, rec.ID, ErrSeparationOfDuties, m, tenderRef)
+				return fmt.Errorf("%w: %s %s: the same person's pokja account %s sits on the committee of tender %s; "+
+					"deactivate that account first", ErrSeparationOfDuties, action, rec.ID, m, tenderRef)
 			}
 		}
 		return nil
@@ -156,13 +155,13 @@ func (r *Registry) AssignCommittee(ctx context.Context, by, tenderRef string, me
 	}
 	n := len(members)
 	if n < MinCommittee || n > MaxCommittee || n%2 == 0 {
-		return fmt.Errorf("registry: assign committee: %w: %d members; a committee has an odd number from %d to %d",
-			ErrBadCommittee, n, MinCommittee, MaxCommittee)
+		return invalid("committee", fmt.Sprintf("%d members; a committee has an odd number from %d to %d",
+			n, MinCommittee, MaxCommittee))
 	}
 	sorted := slices.Clone(members)
 	slices.Sort(sorted)
 	if len(slices.Compact(sorted)) != n {
-		return fmt.Errorf("registry: assign committee: %w: a member is named twice", ErrBadCommittee)
+		return invalid("committee", "a member is named twice")
 	}
 	return r.records.Update(ctx, func(tx vault.Tx) error {
 		now := r.clock()
@@ -190,7 +189,7 @@ func (r *Registry) Committee(ctx context.Context, tenderRef string) ([]string, e
 // checkRef accepts a tender reference: a tender id (canon.IsTenderID).
 func checkRef(s string) error {
 	if !canon.IsTenderID(s) {
-		return fmt.Errorf("registry: tender reference: %w; give 1 to %d letters, digits, '.', '_' or '-', starting with a letter or digit", ErrBadRef, canon.MaxTenderID)
+		return invalid("tender reference", fmt.Sprintf("give 1 to %d letters, digits, '.', '_' or '-', starting with a letter or digit", canon.MaxTenderID))
 	}
 	return nil
 }

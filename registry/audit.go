@@ -19,8 +19,8 @@ const MaxReasonLength = 512
 // checkReason applies the entries.md "text" kind, with the registry's cap.
 func checkReason(field, s string) error {
 	bad := func(why string) error {
-		return fmt.Errorf("registry: %s: %w: %s; give 1 to %d bytes of plain text, without personal data",
-			field, ErrBadReason, why, MaxReasonLength)
+		return invalid(field, fmt.Sprintf("%s; give 1 to %d bytes of plain text, without personal data",
+			why, MaxReasonLength))
 	}
 	switch {
 	case s == "":
@@ -111,7 +111,7 @@ func (r *Registry) publish(ctx context.Context, keys []string) error {
 	}
 	if err != nil {
 		r.logger.ErrorContext(ctx, "registry: audit entries left in the outbox", "entries", len(keys), "err", err)
-		return fmt.Errorf("registry: %w (run FlushAudit): %w", ErrAuditLog, err)
+		return fmt.Errorf("%w (run FlushAudit): %w", ErrAuditLog, err)
 	}
 	return nil
 }

@@ -99,7 +99,7 @@ func TestTokens(t *testing.T) {
 		for _, ttl := range []time.Duration{0, -time.Second, MaxTokenTTL + 1} {
 			before := e.snapshot()
 			_, err := e.reg.IssueToken(ctx, p.ID, ttl)
-			e.refused("token lifetime "+ttl.String(), before, err, ErrBadPeriod)
+			e.refused("token lifetime "+ttl.String(), before, err, ErrInvalid)
 		}
 		pending, err := e.reg.Register(ctx, company(2))
 		e.must(err)

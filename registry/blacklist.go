@@ -50,13 +50,11 @@ func (r *Registry) RequestBlacklist(ctx context.Context, by, userID, reason stri
 		}
 		switch {
 		case rec.Role != RoleProvider:
-			return nil, fmt.Errorf("registry: request blacklist: %w: only providers are blacklisted; user %s is a %s",
-				ErrRoleMismatch, userID, rec.Role)
+			return nil, fmt.Errorf("%w: request blacklist: only providers are blacklisted; user %s is a %s", ErrRoleMismatch, userID, rec.Role)
 		case rec.Status != StatusActive:
-			return nil, fmt.Errorf("registry: request blacklist: %w: user %s is %s, not approved", ErrWrongState, userID, rec.Status)
+			return nil, fmt.Errorf("%w: request blacklist: user %s is %s, not approved", ErrWrongState, userID, rec.Status)
 		case !req.Until.IsZero() && !req.Until.After(now):
-			return nil, fmt.Errorf("registry: request blacklist: until: %w: the period ends in the past; give a later time, or none for indefinite",
-				ErrBadPeriod)
+			return nil, invalid("until", "the period ends in the past; give a later time, or none for indefinite")
 		}
 		req.At = now
 		b, err := json.Marshal(req)
@@ -117,11 +115,11 @@ func (r *Registry) ApproveBlacklist(ctx context.Context, by, id string) error {
 			return nil, err
 		}
 		if !req.Until.IsZero() && !req.Until.After(now) {
-			return nil, fmt.Errorf("registry: approve blacklist %s: %w: the period asked for ended at %s; reject the request",
-				id, ErrBadPeriod, req.Until.Format(time.RFC3339))
+			return nil, invalid("until", fmt.Sprintf("the period asked for in blacklist request %s ended at %s; reject the request",
+				id, req.Until.Format(time.RFC3339)))
 		}
 		if err := rec.statusErr(now); err != nil {
-			return nil, fmt.Errorf("registry: approve blacklist %s: %w: %w", id, ErrWrongState, err)
+			return nil, fmt.Errorf("%w: approve blacklist %s: %w", ErrWrongState, id, err)
 		}
 		req.Decision = &Decision{Approved: true, By: by, At: now}
 		if err := putJSON(tx, tableBlacklist, id, req); err != nil {
@@ -177,8 +175,8 @@ func (r *Registry) blacklistDecision(tx vault.Tx, by, id string, now time.Time, 
 		if d.Approved {
 			verb = "approved"
 		}
-		return nil, nil, fmt.Errorf("registry: %s: %w: request %s was %s by %s at %s; it is decided once",
-			action, ErrWrongState, id, verb, d.By, d.At.Format(time.RFC3339))
+		return nil, nil, fmt.Errorf("%w: %s: request %s was %s by %s at %s; it is decided once",
+			ErrWrongState, action, id, verb, d.By, d.At.Format(time.RFC3339))
 	}
 	rec, err := load(tx, req.User)
 	if err != nil {
@@ -189,8 +187,8 @@ func (r *Registry) blacklistDecision(tx vault.Tx, by, id string, now time.Time, 
 		return nil, nil, err
 	}
 	if samePerson(a, rec) || samePerson(a, requester) {
-		return nil, nil, fmt.Errorf("registry: %s: %w: the acting user is the same person (NIK) as the provider or the requester of %s",
-			action, ErrForbidden, id)
+		return nil, nil, fmt.Errorf("%w: %s: the acting user is the same person (NIK) as the provider or the requester of %s",
+			ErrForbidden, action, id)
 	}
 	return &req, rec, nil
 }

@@ -13,8 +13,10 @@
 // A [Registry] is built with [New] over vault.Records, an encrypted
 // [DocumentStore] (vault.Documents) and an [Appender] (*auditlog.Log). Every
 // action names the acting user and is refused with [ErrForbidden] when that
-// user's role may not take it. Every refusal is a distinct sentinel error,
-// wrapped with a message naming the field and what to do, and changes nothing.
+// user's role may not take it. A caller's mistake in an argument is a
+// [*FieldError] naming the field and what to do, matching [ErrInvalid]; other
+// refusals wrap a sentinel callers branch on (doc/spec/registry.md §9). No
+// refusal changes anything.
 //
 // The package never prints, reads the environment or keeps global state.
 package registry

@@ -20,7 +20,7 @@ const (
 func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("registry: email: %w: %s; enter an address like nama@perusahaan.co.id", ErrBadEmail, why)
+		return "", invalid("email", why+"; enter an address like nama@perusahaan.co.id")
 	}
 	if s == "" {
 		return bad("it is empty")

@@ -177,15 +177,15 @@ func ExampleRegistry_ApproveBlacklist() {
 func ExampleNormalizeNPWP() {
 	fmt.Println(registry.NormalizeNPWP("01.234.567.8-012.000"))
 	_, err := registry.NormalizeNPWP("01-234-567-8.012.000")
-	fmt.Println(errors.Is(err, registry.ErrBadNPWP))
+	fmt.Println(errors.Is(err, registry.ErrInvalid))
 	// Output:
 	// 012345678012000 <nil>
 	// true
 }
 
 func ExampleCheckNIK() {
-	fmt.Println(registry.CheckNIK("3273015708900002"))                                // a woman born 17 August 1990
-	fmt.Println(errors.Is(registry.CheckNIK("3171013102850001"), registry.ErrBadNIK)) // 31 February
+	fmt.Println(registry.CheckNIK("3273015708900002"))                                 // a woman born 17 August 1990
+	fmt.Println(errors.Is(registry.CheckNIK("3171013102850001"), registry.ErrInvalid)) // 31 February
 	// Output:
 	// <nil>
 	// true

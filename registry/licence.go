@@ -10,8 +10,7 @@ import (
 // letters, digits, '.', '/' and '-' with at least one non-digit.
 func checkLicence(s string) error {
 	bad := func(why string) error {
-		return fmt.Errorf("registry: licence: %w: %s; enter the 13-digit NIB from OSS, or the SIUP number",
-			ErrBadLicence, why)
+		return invalid("licence", why+"; enter the 13-digit NIB from OSS, or the SIUP number")
 	}
 	if allDigits(s) {
 		if len(s) != 13 {

@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -15,7 +14,7 @@ const nikLen = 16
 // serial. No separators are accepted.
 func CheckNIK(s string) error {
 	bad := func(why string) error {
-		return fmt.Errorf("registry: nik: %w: %s; enter the 16 digits printed on the KTP", ErrBadNIK, why)
+		return invalid("nik", why+"; enter the 16 digits printed on the KTP")
 	}
 	if len(s) != nikLen || !allDigits(s) {
 		return bad("it must be exactly 16 digits")

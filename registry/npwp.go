@@ -12,8 +12,8 @@ import (
 func NormalizeNPWP(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("registry: npwp: %w: %s; enter the 15-digit NPWP "+
-			"(12.345.678.9-012.345) or the 16-digit NPWP", ErrBadNPWP, why)
+		return "", invalid("npwp", why+"; enter the 15-digit NPWP "+
+			"(12.345.678.9-012.345) or the 16-digit NPWP")
 	}
 	if len(s) == 20 {
 		// 12.345.678.9-012.345: dots after digits 2, 5, 8 and 12, a hyphen after 9.

@@ -46,11 +46,11 @@ const (
 // checkPassword applies the length policy.
 func checkPassword(p string) error {
 	if !utf8.ValidString(p) {
-		return fmt.Errorf("registry: password: %w: it is not valid UTF-8", ErrWeakPassword)
+		return invalid("password", "it is not valid UTF-8")
 	}
 	if n := utf8.RuneCountInString(p); n < MinPasswordLength || n > MaxPasswordLength {
-		return fmt.Errorf("registry: password: %w: it has %d characters; choose %d to %d (a passphrase of several words works well)",
-			ErrWeakPassword, n, MinPasswordLength, MaxPasswordLength)
+		return invalid("password", fmt.Sprintf("it has %d characters; choose %d to %d (a passphrase of several words works well)",
+			n, MinPasswordLength, MaxPasswordLength))
 	}
 	return nil
 }

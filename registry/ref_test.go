@@ -17,8 +17,8 @@ func TestCheckRef(t *testing.T) {
 	}
 	for _, ref := range []string{"", "T-1/x", "T-1/", "/T-1", "../x", "-T", "T 1", strings.Repeat("9", 65)} {
 		err := checkRef(ref)
-		if !errors.Is(err, ErrBadRef) || !strings.Contains(err.Error(), "give 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit") {
-			t.Errorf("checkRef(%q): err = %v, want ErrBadRef saying the allowed form", ref, err)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "give 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit") {
+			t.Errorf("checkRef(%q): err = %v, want ErrInvalid saying the allowed form", ref, err)
 		}
 	}
 }

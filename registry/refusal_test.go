@@ -25,29 +25,29 @@ func TestRegisterRefusals(t *testing.T) {
 			{"duplicate email", edit(func(a *Application) { a.Email = "DIREKTUR1@cv-contoh.co.id " }), ErrDuplicateEmail},
 			{"duplicate NPWP", edit(func(a *Application) { a.Provider.NPWP = "012345671012000" }), ErrDuplicateNPWP},
 			{"duplicate NPWP, 16 digits", edit(func(a *Application) { a.Provider.NPWP = "0012345671012000" }), nil},
-			{"malformed email", edit(func(a *Application) { a.Email = "direktur@@contoh.co.id" }), ErrBadEmail},
-			{"malformed NIK: 15 digits", edit(func(a *Application) { a.NIK = "317101120385000" }), ErrBadNIK},
-			{"malformed NIK: 31 February", edit(func(a *Application) { a.NIK = "3171013102850001" }), ErrBadNIK},
-			{"malformed NIK: serial 0000", edit(func(a *Application) { a.NIK = "3171011203850000" }), ErrBadNIK},
-			{"malformed NPWP", edit(func(a *Application) { a.Provider.NPWP = "01-234-567-8.012.000" }), ErrBadNPWP},
-			{"malformed licence", edit(func(a *Application) { a.Provider.Licence = "912000123456" }), ErrBadLicence},
-			{"weak password", edit(func(a *Application) { a.Password = "rahasia123" }), ErrWeakPassword},
-			{"unknown role", edit(func(a *Application) { a.Role = "superuser" }), ErrUnknownRole},
-			{"unknown provider kind", edit(func(a *Application) { a.Provider.Kind = "koperasi" }), ErrUnknownRole},
-			{"provider without details", edit(func(a *Application) { a.Provider = nil }), ErrMissingField},
+			{"malformed email", edit(func(a *Application) { a.Email = "direktur@@contoh.co.id" }), ErrInvalid},
+			{"malformed NIK: 15 digits", edit(func(a *Application) { a.NIK = "317101120385000" }), ErrInvalid},
+			{"malformed NIK: 31 February", edit(func(a *Application) { a.NIK = "3171013102850001" }), ErrInvalid},
+			{"malformed NIK: serial 0000", edit(func(a *Application) { a.NIK = "3171011203850000" }), ErrInvalid},
+			{"malformed NPWP", edit(func(a *Application) { a.Provider.NPWP = "01-234-567-8.012.000" }), ErrInvalid},
+			{"malformed licence", edit(func(a *Application) { a.Provider.Licence = "912000123456" }), ErrInvalid},
+			{"weak password", edit(func(a *Application) { a.Password = "rahasia123" }), ErrInvalid},
+			{"unknown role", edit(func(a *Application) { a.Role = "superuser" }), ErrInvalid},
+			{"unknown provider kind", edit(func(a *Application) { a.Provider.Kind = "koperasi" }), ErrInvalid},
+			{"provider without details", edit(func(a *Application) { a.Provider = nil }), ErrInvalid},
 			{"official with provider details", func() Application {
 				a := official(RolePPK, 1)
 				a.Provider = company(1).Provider
 				return a
-			}(), ErrRoleMismatch},
-			{"empty name", edit(func(a *Application) { a.Name = " " }), ErrBadName},
-			{"missing document", edit(func(a *Application) { a.Documents = a.Documents[:3] }), ErrMissingDocument},
-			{"document twice", edit(func(a *Application) { a.Documents = append(a.Documents, doc(DocKTP, "again")) }), ErrUnexpectedDocument},
-			{"unknown document kind", edit(func(a *Application) { a.Documents = append(a.Documents, doc("foto", "x")) }), ErrUnexpectedDocument},
-			{"akta from an individual", edit(func(a *Application) { a.Provider.Kind = Individual }), ErrUnexpectedDocument},
-			{"surat tugas from a provider", edit(func(a *Application) { a.Documents = append(a.Documents, doc(DocSuratTugas, "x")) }), ErrUnexpectedDocument},
-			{"empty document", edit(func(a *Application) { a.Documents[3] = doc(DocIzinUsaha, "") }), ErrEmptyDocument},
-			{"nil document", edit(func(a *Application) { a.Documents[3] = Document{Kind: DocIzinUsaha} }), ErrEmptyDocument},
+			}(), ErrInvalid},
+			{"empty name", edit(func(a *Application) { a.Name = " " }), ErrInvalid},
+			{"missing document", edit(func(a *Application) { a.Documents = a.Documents[:3] }), ErrInvalid},
+			{"document twice", edit(func(a *Application) { a.Documents = append(a.Documents, doc(DocKTP, "again")) }), ErrInvalid},
+			{"unknown document kind", edit(func(a *Application) { a.Documents = append(a.Documents, doc("foto", "x")) }), ErrInvalid},
+			{"akta from an individual", edit(func(a *Application) { a.Provider.Kind = Individual }), ErrInvalid},
+			{"surat tugas from a provider", edit(func(a *Application) { a.Documents = append(a.Documents, doc(DocSuratTugas, "x")) }), ErrInvalid},
+			{"empty document", edit(func(a *Application) { a.Documents[3] = doc(DocIzinUsaha, "") }), ErrInvalid},
+			{"nil document", edit(func(a *Application) { a.Documents[3] = Document{Kind: DocIzinUsaha} }), ErrInvalid},
 			{"oversized document", edit(func(a *Application) { a.Documents[3] = doc(DocIzinUsaha, strings.Repeat("x", 1025)) }), ErrDocumentTooLarge},
 			{"bootstrap twice", official(RoleAdmin, 3), ErrWrongState},
 		}
@@ -63,6 +63,10 @@ func TestRegisterRefusals(t *testing.T) {
 				_, err = e.reg.Register(e.ctx, c.app)
 			}
 			e.refused(c.name, before, err, c.want)
+			var fe *FieldError
+			if c.want == ErrInvalid && (!errors.As(err, &fe) || fe.Field == "" || err.Error() != "registry: "+fe.Field+": "+fe.Reason) {
+				t.Errorf("%s: %v is not a *FieldError reading \"registry: FIELD: REASON\"", c.name, err)
+			}
 		}
 	})
 }
@@ -118,12 +122,12 @@ func TestAuthorityRefusals(t *testing.T) {
 		check("verifier approves LPSE staff", ErrForbidden, func() error { return e.reg.Approve(ctx, c.verifier.ID, staff.ID) })
 		check("verifier rejects LPSE staff", ErrForbidden, func() error { return e.reg.Reject(ctx, c.verifier.ID, staff.ID, "tidak sah") })
 		check("pokja opens a document", ErrForbidden, func() error { _, err := e.reg.OpenDocument(ctx, c.pokja.ID, p.ID, DocKTP); return err })
-		check("verify a kind not registered", ErrUnexpectedDocument, func() error { return e.reg.VerifyDocument(ctx, c.verifier.ID, p.ID, DocAktaPerubahan) })
+		check("verify a kind not registered", ErrInvalid, func() error { return e.reg.VerifyDocument(ctx, c.verifier.ID, p.ID, DocAktaPerubahan) })
 		check("verify for an unknown user", ErrUnknownUser, func() error { return e.reg.VerifyDocument(ctx, c.verifier.ID, "u-nobody", DocKTP) })
 		check("approve an active account", ErrWrongState, func() error { return e.reg.Approve(ctx, c.verifier.ID, q.ID) })
-		check("reject without a reason", ErrBadReason, func() error { return e.reg.Reject(ctx, c.verifier.ID, p.ID, "") })
-		check("reject with a line break", ErrBadReason, func() error { return e.reg.Reject(ctx, c.verifier.ID, p.ID, "a\nb") })
-		check("reject with a long reason", ErrBadReason, func() error {
+		check("reject without a reason", ErrInvalid, func() error { return e.reg.Reject(ctx, c.verifier.ID, p.ID, "") })
+		check("reject with a line break", ErrInvalid, func() error { return e.reg.Reject(ctx, c.verifier.ID, p.ID, "a\nb") })
+		check("reject with a long reason", ErrInvalid, func() error {
 			return e.reg.Reject(ctx, c.verifier.ID, p.ID, strings.Repeat("x", MaxReasonLength+1))
 		})
 		e.must(e.reg.VerifyDocument(ctx, c.verifier.ID, p.ID, DocKTP))
@@ -140,15 +144,15 @@ func TestAuthorityRefusals(t *testing.T) {
 		})
 		check("deactivate oneself", ErrForbidden, func() error { return e.reg.Deactivate(ctx, c.admin.ID, c.admin.ID, s) })
 		check("deactivate a pending account", ErrWrongState, func() error { return e.reg.Deactivate(ctx, c.admin.ID, p.ID, s) })
-		check("deactivate until the past", ErrBadPeriod, func() error {
+		check("deactivate until the past", ErrInvalid, func() error {
 			return e.reg.Deactivate(ctx, c.admin.ID, q.ID, Sanction{Reason: "x", Until: e.clock.Now().Add(-time.Second)})
 		})
-		check("deactivate without a reason", ErrBadReason, func() error { return e.reg.Deactivate(ctx, c.admin.ID, q.ID, Sanction{}) })
+		check("deactivate without a reason", ErrInvalid, func() error { return e.reg.Deactivate(ctx, c.admin.ID, q.ID, Sanction{}) })
 		check("reactivate an active account", ErrWrongState, func() error { return e.reg.Reactivate(ctx, c.admin.ID, q.ID, "x") })
 		e.must(e.reg.Deactivate(ctx, c.admin.ID, q.ID, s))
 		check("deactivate twice", ErrWrongState, func() error { return e.reg.Deactivate(ctx, c.admin.ID, q.ID, s) })
 		check("pokja reactivates", ErrForbidden, func() error { return e.reg.Reactivate(ctx, c.pokja.ID, q.ID, "x") })
-		check("reactivate without a reason", ErrBadReason, func() error { return e.reg.Reactivate(ctx, c.admin.ID, q.ID, " x") })
+		check("reactivate without a reason", ErrInvalid, func() error { return e.reg.Reactivate(ctx, c.admin.ID, q.ID, " x") })
 		check("deactivated provider is not assignable", ErrRoleMismatch, func() error { return e.reg.CheckAssignable(ctx, q.ID, RolePokja) })
 		check("CanSubmit of an official", ErrRoleMismatch, func() error { return e.reg.CanSubmit(ctx, c.pokja.ID) })
 		check("CanSubmit of an unknown user", ErrUnknownUser, func() error { return e.reg.CanSubmit(ctx, "u-nobody") })
@@ -194,8 +198,8 @@ func TestDocumentRefusalWording(t *testing.T) {
 		{RoleProvider, Individual, "; an individual provider must attach ["},
 	} {
 		_, err := r.readDocuments(c.role, c.kind, nil)
-		if !errors.Is(err, ErrMissingDocument) || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s %s without documents: %v, want ErrMissingDocument with %q", c.kind, c.role, err, c.want)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %s without documents: %v, want ErrInvalid with %q", c.kind, c.role, err, c.want)
 		}
 	}
 }

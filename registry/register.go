@@ -106,13 +106,13 @@ func (r *Registry) check(app Application) (*record, []scan, error) {
 	var pkind ProviderKind
 	switch {
 	case role == RoleProvider && app.Provider == nil:
-		return nil, nil, fmt.Errorf("registry: provider: %w: a provider must give its kind, NPWP and licence", ErrMissingField)
+		return nil, nil, invalid("provider", "missing; a provider must give its kind, NPWP and licence")
 	case role != RoleProvider && app.Provider != nil:
-		return nil, nil, fmt.Errorf("registry: provider: %w: only a provider gives provider details, not a %s", ErrRoleMismatch, role)
+		return nil, nil, invalid("provider", fmt.Sprintf("only a provider gives provider details, not a %s", role))
 	case role == RoleProvider:
 		p := *app.Provider
 		if p.Kind != Company && p.Kind != Individual {
-			return nil, nil, fmt.Errorf("registry: provider kind %.40q: %w; use company or individual", p.Kind, ErrUnknownRole)
+			return nil, nil, invalid("provider kind", fmt.Sprintf("unknown kind %.40q; use company or individual", p.Kind))
 		}
 		if p.NPWP, err = NormalizeNPWP(p.NPWP); err != nil {
 			return nil, nil, err
@@ -138,30 +138,30 @@ func (r *Registry) readDocuments(role Role, kind ProviderKind, docs []Document) 
 	var scans []scan
 	for _, d := range docs {
 		if !slices.Contains(required, d.Kind) && !slices.Contains(optional, d.Kind) {
-			return nil, fmt.Errorf("registry: document %.40q: %w for %s; give %v, optionally %v",
-				d.Kind, ErrUnexpectedDocument, applicant(role, kind), required, optional)
+			return nil, invalid(fmt.Sprintf("document %.40q", d.Kind), fmt.Sprintf("not expected for %s; give %v, optionally %v",
+				applicant(role, kind), required, optional))
 		}
 		if slices.ContainsFunc(scans, func(s scan) bool { return s.kind == d.Kind }) {
-			return nil, fmt.Errorf("registry: document %s: %w: it is given twice; give each kind once", d.Kind, ErrUnexpectedDocument)
+			return nil, invalid("document "+string(d.Kind), "it is given twice; give each kind once")
 		}
 		if d.Body == nil {
-			return nil, fmt.Errorf("registry: document %s: %w; attach the scan", d.Kind, ErrEmptyDocument)
+			return nil, invalid("document "+string(d.Kind), "it is empty; attach the scan")
 		}
 		body, err := io.ReadAll(io.LimitReader(d.Body, r.maxDoc+1))
 		switch {
 		case err != nil:
 			return nil, fmt.Errorf("registry: document %s: reading: %w", d.Kind, err)
 		case len(body) == 0:
-			return nil, fmt.Errorf("registry: document %s: %w; attach the scan", d.Kind, ErrEmptyDocument)
+			return nil, invalid("document "+string(d.Kind), "it is empty; attach the scan")
 		case int64(len(body)) > r.maxDoc:
-			return nil, fmt.Errorf("registry: document %s: %w: more than %d bytes; scan at a lower resolution",
-				d.Kind, ErrDocumentTooLarge, r.maxDoc)
+			return nil, &FieldError{Field: "document " + string(d.Kind), Err: ErrDocumentTooLarge,
+				Reason: fmt.Sprintf("more than %d bytes; scan at a lower resolution", r.maxDoc)}
 		}
 		scans = append(scans, scan{d.Kind, body})
 	}
 	for _, k := range required {
 		if !slices.ContainsFunc(scans, func(s scan) bool { return s.kind == k }) {
-			return nil, fmt.Errorf("registry: document %s: %w; %s must attach %v", k, ErrMissingDocument, applicant(role, kind), required)
+			return nil, invalid("document "+string(k), fmt.Sprintf("missing; %s must attach %v", applicant(role, kind), required))
 		}
 	}
 	slices.SortFunc(scans, func(a, b scan) int { return strings.Compare(string(a.kind), string(b.kind)) })
@@ -174,7 +174,7 @@ func checkName(s string) error {
 	ok := s != "" && len(s) <= 200 && utf8.ValidString(s) &&
 		!strings.ContainsFunc(s, unicode.IsControl)
 	if !ok {
-		return fmt.Errorf("registry: name: %w; give 1 to 200 characters on one line", ErrBadName)
+		return invalid("name", "give 1 to 200 characters on one line")
 	}
 	return nil
 }
@@ -194,12 +194,12 @@ func (r *Registry) Register(ctx context.Context, app Application) (User, error) 
 }
 
 // Bootstrap registers the first LPSE admin, active at once: an empty
-// registry has nobody who could approve it. It is refused with ErrWrongState
-// once any account exists. It logs user-registered and user-approved by the
-// admin itself.
+// registry has nobody who could approve it. It is refused with ErrInvalid
+// (field "role") for any other role, and with ErrWrongState once any account
+// exists. It logs user-registered and user-approved by the admin itself.
 func (r *Registry) Bootstrap(ctx context.Context, app Application) (User, error) {
 	if app.Role != RoleAdmin {
-		return User{}, fmt.Errorf("registry: bootstrap: %w: the first account must be an admin", ErrRoleMismatch)
+		return User{}, invalid("role", fmt.Sprintf("the first account (bootstrap) must be an admin, not a %.64q", app.Role))
 	}
 	return r.register(ctx, app, true)
 }
@@ -225,7 +225,8 @@ func (r *Registry) register(ctx context.Context, app Application, bootstrap bool
 	for _, s := range scans {
 		info, err := r.docs.Put(ctx, bytes.NewReader(s.body), r.maxDoc, documentAD(rec.ID, s.kind))
 		if errors.Is(err, vault.ErrTooLarge) {
-			err = fmt.Errorf("registry: document %s: %w", s.kind, ErrDocumentTooLarge)
+			return User{}, &FieldError{Field: "document " + string(s.kind), Err: ErrDocumentTooLarge,
+				Reason: fmt.Sprintf("more than %d bytes; scan at a lower resolution", r.maxDoc)}
 		}
 		if err != nil {
 			return User{}, fmt.Errorf("registry: storing document %s: %w", s.kind, err)
@@ -263,7 +264,7 @@ func checkEmpty(tx vault.Tx) error {
 	errFound := errors.New("found")
 	err := tx.Scan(tableUsers, "", func(string, []byte) error { return errFound })
 	if errors.Is(err, errFound) {
-		return fmt.Errorf("registry: bootstrap: %w: the registry already has accounts; register and ask an admin to approve", ErrWrongState)
+		return fmt.Errorf("%w: bootstrap: the registry already has accounts; register and ask an admin to approve", ErrWrongState)
 	}
 	return err
 }
@@ -323,11 +324,11 @@ func claim(tx vault.Tx, table, key, id string) (bool, error) {
 }
 
 func errDuplicateEmail() error {
-	return fmt.Errorf("registry: email: %w; log in to that account, or register with another email", ErrDuplicateEmail)
+	return fmt.Errorf("%w; log in to that account, or register with another email", ErrDuplicateEmail)
 }
 
 func errDuplicateNPWP() error {
-	return fmt.Errorf("registry: npwp: %w; a provider registers once — ask the LPSE if the account is not yours", ErrDuplicateNPWP)
+	return fmt.Errorf("%w; a provider registers once — ask the LPSE if the account is not yours", ErrDuplicateNPWP)
 }
 
 // insertUser writes a new account and its uniqueness and NIK indexes.

@@ -24,11 +24,11 @@ func (r *Registry) review(tx vault.Tx, by, userID string, now time.Time, action 
 		return nil, err
 	}
 	if samePerson(a, rec) {
-		return nil, fmt.Errorf("registry: %s: %w: user %s is the reviewer's own account or another of the same person (NIK); "+
-			"another reviewer must decide", action, ErrForbidden, userID)
+		return nil, fmt.Errorf("%w: %s: user %s is the reviewer's own account or another of the same person (NIK); "+
+			"another reviewer must decide", ErrForbidden, action, userID)
 	}
 	if rec.Status != StatusPending {
-		return nil, fmt.Errorf("registry: %s: %w: user %s is %s, not pending", action, ErrWrongState, userID, rec.Status)
+		return nil, fmt.Errorf("%w: %s: user %s is %s, not pending", ErrWrongState, action, userID, rec.Status)
 	}
 	return rec, nil
 }
@@ -45,12 +45,11 @@ func (r *Registry) VerifyDocument(ctx context.Context, by, userID string, kind D
 		}
 		i := slices.IndexFunc(rec.Documents, func(d DocumentInfo) bool { return d.Kind == kind })
 		if i < 0 {
-			return nil, fmt.Errorf("registry: verify document: %w: user %s has no %.40q document", ErrUnexpectedDocument, userID, kind)
+			return nil, invalid(fmt.Sprintf("document %.40q", kind), fmt.Sprintf("user %s has no such document", userID))
 		}
 		d := &rec.Documents[i]
 		if d.VerifiedBy != "" {
-			return nil, fmt.Errorf("registry: verify document: %w: %s of %s was verified by %s at %s",
-				ErrWrongState, kind, userID, d.VerifiedBy, d.VerifiedAt.Format(time.RFC3339))
+			return nil, fmt.Errorf("%w: verify document: %s of %s was verified by %s at %s", ErrWrongState, kind, userID, d.VerifiedBy, d.VerifiedAt.Format(time.RFC3339))
 		}
 		d.VerifiedBy, d.VerifiedAt = by, now
 		if err := store(tx, rec); err != nil {
@@ -74,8 +73,7 @@ func (r *Registry) Approve(ctx context.Context, by, userID string) error {
 		}
 		for _, d := range rec.Documents {
 			if d.VerifiedBy == "" {
-				return nil, fmt.Errorf("registry: approve: %w: %s of %s; verify it against the original first",
-					ErrDocumentsUnverified, d.Kind, userID)
+				return nil, fmt.Errorf("%w: approve: %s of %s; verify it against the original first", ErrDocumentsUnverified, d.Kind, userID)
 			}
 		}
 		if rec.Role.staff() {

@@ -18,7 +18,7 @@ const (
 	RoleAdmin            Role = "admin"             // LPSE administrator
 )
 
-// ParseRole returns the role with id s, or ErrUnknownRole.
+// ParseRole returns the role with id s, or a [*FieldError] for field "role" (ErrInvalid).
 func ParseRole(s string) (Role, error) {
 	r := Role(s)
 	switch r {
@@ -26,8 +26,8 @@ func ParseRole(s string) (Role, error) {
 		RolePAKPA, RoleAuditor, RoleVerifier, RoleAdmin:
 		return r, nil
 	}
-	return "", fmt.Errorf("registry: role %.64q: %w; use provider, pokja, pejabat-pengadaan, "+
-		"ppk, pa-kpa, auditor, verifier or admin", s, ErrUnknownRole)
+	return "", invalid("role", fmt.Sprintf("unknown role %.64q; use provider, pokja, pejabat-pengadaan, "+
+		"ppk, pa-kpa, auditor, verifier or admin", s))
 }
 
 // staff reports whether r is LPSE staff, who may never be assigned to a

@@ -23,7 +23,7 @@ func (r *Registry) Deactivate(ctx context.Context, by, userID string, s Sanction
 		return err
 	}
 	if s.Blacklist || s.Request != "" {
-		return fmt.Errorf("registry: deactivate: %w: a blacklisting is requested by a PA/KPA, PPK or pokja "+
+		return fmt.Errorf("%w: deactivate: a blacklisting is requested by a PA/KPA, PPK or pokja "+
 			"(RequestBlacklist) and decided by a verifier or admin (ApproveBlacklist)", ErrForbidden)
 	}
 	return r.decide(ctx, func(tx vault.Tx, now time.Time) ([][]byte, error) {
@@ -32,11 +32,10 @@ func (r *Registry) Deactivate(ctx context.Context, by, userID string, s Sanction
 			return nil, err
 		}
 		if !s.Until.IsZero() && !s.Until.After(now) {
-			return nil, fmt.Errorf("registry: deactivate: until: %w: the period ends in the past; give a later time, or none for indefinite",
-				ErrBadPeriod)
+			return nil, invalid("until", "the period ends in the past; give a later time, or none for indefinite")
 		}
 		if err := rec.statusErr(now); err != nil {
-			return nil, fmt.Errorf("registry: deactivate: %w: %w", ErrWrongState, err)
+			return nil, fmt.Errorf("%w: deactivate: %w", ErrWrongState, err)
 		}
 		e, err := sanction(tx, rec, Sanction{Reason: s.Reason, By: by, At: now, Until: s.Until})
 		return [][]byte{e}, err
@@ -56,8 +55,8 @@ func (r *Registry) sanctioned(tx vault.Tx, by, userID string, now time.Time, act
 		return nil, err
 	}
 	if samePerson(a, rec) {
-		return nil, fmt.Errorf("registry: %s: %w: user %s is the acting user or another account of the same person (NIK)",
-			action, ErrForbidden, userID)
+		return nil, fmt.Errorf("%w: %s: user %s is the acting user or another account of the same person (NIK)",
+			ErrForbidden, action, userID)
 	}
 	return rec, nil
 }
@@ -102,7 +101,7 @@ func (r *Registry) Reactivate(ctx context.Context, by, userID, reason string) er
 			return nil, err
 		}
 		if !rec.inForce(now) {
-			return nil, fmt.Errorf("registry: reactivate: %w: user %s is not deactivated", ErrWrongState, userID)
+			return nil, fmt.Errorf("%w: reactivate: user %s is not deactivated", ErrWrongState, userID)
 		}
 		if rec.Role.staff() {
 			if err := seated(tx, rec, now, "reactivate"); err != nil {

@@ -128,8 +128,8 @@ func TestBlacklistRequests(t *testing.T) {
 		check("against an official", ErrRoleMismatch, file(c.pokja.ID, ppk.ID, "x", until))
 		check("against a pending provider", ErrWrongState, file(c.pokja.ID, pending.ID, "x", until))
 		check("against nobody", ErrUnknownUser, file(c.pokja.ID, "u-nobody", "x", until))
-		check("without a reason", ErrBadReason, file(c.pokja.ID, q.ID, "", until))
-		check("until the past", ErrBadPeriod, file(c.pokja.ID, q.ID, "x", e.clock.Now().Add(-time.Second)))
+		check("without a reason", ErrInvalid, file(c.pokja.ID, q.ID, "", until))
+		check("until the past", ErrInvalid, file(c.pokja.ID, q.ID, "x", e.clock.Now().Add(-time.Second)))
 
 		n := len(e.log.all())
 		req, err := e.reg.RequestBlacklist(ctx, c.pokja.ID, q.ID, "dokumen palsu pada tender 10012345000", until)
@@ -152,7 +152,7 @@ func TestBlacklistRequests(t *testing.T) {
 		check("the requester approves", ErrForbidden, func() error { return e.reg.ApproveBlacklist(ctx, c.pokja.ID, req.ID) })
 		check("a PA/KPA approves", ErrForbidden, func() error { return e.reg.ApproveBlacklist(ctx, c.pa.ID, req.ID) })
 		check("approve an unknown request", vault.ErrNotFound, func() error { return e.reg.ApproveBlacklist(ctx, c.verifier.ID, "b-nothing") })
-		check("reject without a reason", ErrBadReason, func() error { return e.reg.RejectBlacklist(ctx, c.verifier.ID, req.ID, "") })
+		check("reject without a reason", ErrInvalid, func() error { return e.reg.RejectBlacklist(ctx, c.verifier.ID, req.ID, "") })
 
 		e.must(e.reg.ApproveBlacklist(ctx, c.verifier.ID, req.ID))
 		if err := e.reg.CanSubmit(ctx, q.ID); !errors.Is(err, ErrBlacklisted) {

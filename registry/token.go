@@ -40,7 +40,7 @@ type tokenRecord struct {
 // another token).
 func (r *Registry) IssueToken(ctx context.Context, by string, ttl time.Duration) (Token, error) {
 	if ttl <= 0 || ttl > MaxTokenTTL {
-		return Token{}, fmt.Errorf("registry: token lifetime %v: %w; give a positive duration up to %v", ttl, ErrBadPeriod, MaxTokenTTL)
+		return Token{}, invalid("token lifetime", fmt.Sprintf("%v; give a positive duration up to %v", ttl, MaxTokenTTL))
 	}
 	var secret [32]byte
 	rand.Read(secret[:])
@@ -77,7 +77,7 @@ func (r *Registry) RevokeToken(ctx context.Context, by, tokenID string) error {
 		var t tokenRecord
 		err := getJSON(tx, tableTokens, tokenID, &t)
 		if errors.Is(err, vault.ErrNotFound) {
-			return fmt.Errorf("registry: revoke token %.40q: %w: no such token", tokenID, ErrBadToken)
+			return fmt.Errorf("%w: revoke token %.40q: no such token", ErrBadToken, tokenID)
 		}
 		if err != nil {
 			return err
@@ -102,7 +102,7 @@ func (r *Registry) Authenticate(ctx context.Context, secret string) (User, error
 	id, enc, ok := strings.Cut(secret, ".")
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(enc)
 	if !ok || len(secret) > 128 || !strings.HasPrefix(id, "t-") || err != nil || len(raw) != 32 {
-		return User{}, fmt.Errorf("registry: authenticate: %w: not a registry token", ErrBadToken)
+		return User{}, fmt.Errorf("%w: authenticate: not a registry token", ErrBadToken)
 	}
 	sum := sha256.Sum256(raw)
 	var u User
@@ -111,16 +111,16 @@ func (r *Registry) Authenticate(ctx context.Context, secret string) (User, error
 		var t tokenRecord
 		err := getJSON(tx, tableTokens, id, &t)
 		if errors.Is(err, vault.ErrNotFound) || err == nil && subtle.ConstantTimeCompare(sum[:], t.Hash) != 1 {
-			return fmt.Errorf("registry: authenticate: %w: unknown token", ErrBadToken)
+			return fmt.Errorf("%w: authenticate: unknown token", ErrBadToken)
 		}
 		if err != nil {
 			return err
 		}
 		if !t.Revoked.IsZero() {
-			return fmt.Errorf("registry: authenticate: %w at %s; log in again", ErrTokenRevoked, t.Revoked.Format(time.RFC3339))
+			return fmt.Errorf("%w at %s; log in again", ErrTokenRevoked, t.Revoked.Format(time.RFC3339))
 		}
 		if !now.Before(t.Expires) {
-			return fmt.Errorf("registry: authenticate: %w at %s; log in again", ErrTokenExpired, t.Expires.Format(time.RFC3339))
+			return fmt.Errorf("%w at %s; log in again", ErrTokenExpired, t.Expires.Format(time.RFC3339))
 		}
 		rec, err := load(tx, t.UserID)
 		if err != nil {

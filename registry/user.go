@@ -118,9 +118,9 @@ func (rec *record) view(now time.Time) User {
 func (rec *record) statusErr(now time.Time) error {
 	switch {
 	case rec.Status == StatusPending:
-		return fmt.Errorf("registry: user %s: %w; bring the original documents to the LPSE for verification", rec.ID, ErrNotVerified)
+		return fmt.Errorf("%w: user %s; bring the original documents to the LPSE for verification", ErrNotVerified, rec.ID)
 	case rec.Status == StatusRejected:
-		return fmt.Errorf("registry: user %s: %w; register again with corrected documents", rec.ID, ErrRejected)
+		return fmt.Errorf("%w: user %s; register again with corrected documents", ErrRejected, rec.ID)
 	case rec.inForce(now):
 		until := "indefinitely"
 		if !rec.Sanction.Until.IsZero() {
@@ -130,7 +130,7 @@ func (rec *record) statusErr(now time.Time) error {
 		if rec.Sanction.Blacklist {
 			err = ErrBlacklisted
 		}
-		return fmt.Errorf("registry: user %s: %w %s: %s", rec.ID, err, until, rec.Sanction.Reason)
+		return fmt.Errorf("%w %s: user %s: %s", err, until, rec.ID, rec.Sanction.Reason)
 	}
 	return nil
 }
@@ -145,7 +145,7 @@ func load(tx vault.Tx, id string) (*record, error) {
 	var rec record
 	err := getJSON(tx, tableUsers, id, &rec)
 	if errors.Is(err, vault.ErrNotFound) {
-		return nil, fmt.Errorf("registry: user %.80q: %w", id, ErrUnknownUser)
+		return nil, fmt.Errorf("%w: user %.80q", ErrUnknownUser, id)
 	}
 	if err != nil {
 		return nil, err
@@ -161,16 +161,16 @@ func store(tx vault.Tx, rec *record) error { return putJSON(tx, tableUsers, rec.
 func (r *Registry) actor(tx vault.Tx, by string, now time.Time, action string, roles ...Role) (*record, error) {
 	rec, err := load(tx, by)
 	if errors.Is(err, ErrUnknownUser) {
-		return nil, fmt.Errorf("registry: %s: %w: acting user %.80q does not exist", action, ErrForbidden, by)
+		return nil, fmt.Errorf("%w: %s: acting user %.80q does not exist", ErrForbidden, action, by)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if err := rec.statusErr(now); err != nil {
-		return nil, fmt.Errorf("registry: %s: %w: acting user is not active: %w", action, ErrForbidden, err)
+		return nil, fmt.Errorf("%w: %s: acting user is not active: %w", ErrForbidden, action, err)
 	}
 	if !rec.Role.in(roles...) {
-		return nil, fmt.Errorf("registry: %s: %w: a %s may not do this; it takes a %v", action, ErrForbidden, rec.Role, roles)
+		return nil, fmt.Errorf("%w: %s: a %s may not do this; it takes a %v", ErrForbidden, action, rec.Role, roles)
 	}
 	return rec, nil
 }
@@ -199,7 +199,7 @@ func (r *Registry) CheckRole(ctx context.Context, userID string, roles ...Role) 
 			return err
 		}
 		if !rec.Role.in(roles...) {
-			return fmt.Errorf("registry: user %s: %w: the account is a %s, not %v", userID, ErrRoleMismatch, rec.Role, roles)
+			return fmt.Errorf("%w: user %s: the account is a %s, not %v", ErrRoleMismatch, userID, rec.Role, roles)
 		}
 		return rec.statusErr(r.clock())
 	})

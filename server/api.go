@@ -77,27 +77,13 @@ func errorStatus(err error) (int, string) {
 		{errBodyTooLarge, http.StatusRequestEntityTooLarge, "too-large"},
 		{errRateLimited, http.StatusTooManyRequests, "rate-limited"},
 		{tender.ErrInvalid, http.StatusBadRequest, "invalid"},
+		{registry.ErrInvalid, http.StatusBadRequest, "invalid"},
 	} {
 		if errors.Is(err, c.target) {
 			return c.status, c.code
 		}
 	}
-	if isRegistryInput(err) {
-		return http.StatusBadRequest, "invalid"
-	}
 	return http.StatusInternalServerError, "internal"
-}
-
-func isRegistryInput(err error) bool {
-	for _, e := range []error{registry.ErrBadEmail, registry.ErrBadNIK, registry.ErrBadNPWP, registry.ErrBadLicence,
-		registry.ErrBadName, registry.ErrBadReason, registry.ErrBadPeriod, registry.ErrBadCommittee, registry.ErrBadRef,
-		registry.ErrMissingField, registry.ErrWeakPassword, registry.ErrUnknownRole, registry.ErrMissingDocument,
-		registry.ErrUnexpectedDocument, registry.ErrEmptyDocument} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
 }
 
 func isTooEarly(err error) bool { return errors.Is(err, timelock.ErrTooEarly) }
