@@ -16,7 +16,7 @@ import (
 // (ErrNotVerified, ErrRejected, ErrDeactivated, ErrBlacklisted) after a right
 // password for an account that is not active.
 func (r *Registry) Login(ctx context.Context, email, password string) (User, error) {
-	badCreds := fmt.Errorf("registry: login: %w; check both", ErrBadCredentials)
+	badCreds := fmt.Errorf("%w; check both", ErrBadCredentials)
 	norm, err := NormalizeEmail(email)
 	if err != nil || len(password) > 4*MaxPasswordLength {
 		verifyPassword(password, r.dummy)
