@@ -45,7 +45,7 @@ var rules = []rule{
 	{pattern: "./auditlog", deps: []string{"net/http", "database/sql", "log", "log/slog", "flag", module + "/"},
 		allow: []string{module + "/auditlog", module + "/internal/canon"}},
 	{pattern: "./audit", imports: []string{"database/sql", "log", "log/slog", "flag"},
-		deps: []string{"net/http", module + "/"}, allow: []string{module + "/audit", module + "/auditlog", module + "/sealer", module + "/timelock", module + "/internal/canon"}},
+		deps: []string{"net/http", module + "/"}, allow: []string{module + "/audit", module + "/auditlog", module + "/sealer", module + "/timelock", module + "/internal/canon", module + "/internal/sigcache"}},
 	{pattern: "./registry", deps: []string{"net/http", module + "/tender", module + "/cmd"}},
 	{pattern: "./tender", imports: []string{"net/http"}, deps: []string{module + "/registry"}},
 	{pattern: "./client", deps: append([]string{module + "/vault", module + "/tender", module + "/registry", module + "/server"}, drivers...)},

@@ -1,12 +1,12 @@
 package timelock
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
+
+	"github.com/segel-lpse/segel/internal/sigcache"
 )
 
 // Beacon gives the signatures of a chain's rounds. Signature returns an
@@ -26,36 +26,13 @@ func (c Chain) VerifySignature(round uint64, sig []byte) error {
 	return err
 }
 
-// sigCache remembers signatures that verified, so a round costs one
-// pairing check however many files are opened with it.
-type sigCache struct {
-	mu   sync.Mutex
-	sigs map[uint64][]byte
-}
-
-func (s *sigCache) get(round uint64) ([]byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sig, ok := s.sigs[round]
-	return bytes.Clone(sig), ok
-}
-
-func (s *sigCache) put(round uint64, sig []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sigs == nil {
-		s.sigs = make(map[uint64][]byte)
-	}
-	s.sigs[round] = bytes.Clone(sig)
-}
-
 // FixedBeacon serves recorded signatures, for tests and for opening files
 // offline with a signature obtained elsewhere. Every signature is verified
 // when added.
 type FixedBeacon struct {
 	chain Chain
 	now   func() time.Time
-	sigs  sigCache
+	sigs  sigcache.Cache
 }
 
 // NewFixedBeacon returns a beacon for c holding sigs (round → signature),
@@ -83,7 +60,7 @@ func (b *FixedBeacon) Add(round uint64, sig []byte) error {
 	if err := b.chain.VerifySignature(round, sig); err != nil {
 		return err
 	}
-	b.sigs.put(round, sig)
+	b.sigs.Put(round, sig)
 	return nil
 }
 
@@ -92,7 +69,7 @@ func (b *FixedBeacon) Chain() Chain { return b.chain }
 
 // Signature implements Beacon.
 func (b *FixedBeacon) Signature(ctx context.Context, round uint64) ([]byte, error) {
-	if sig, ok := b.sigs.get(round); ok {
+	if sig, ok := b.sigs.Get(round); ok {
 		return sig, nil
 	}
 	if t := b.chain.TimeOf(round); b.now().Before(t) {

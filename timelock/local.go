@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cloudflare/circl/sign/bls"
+	"github.com/segel-lpse/segel/internal/sigcache"
 )
 
 // LocalBeacon is a beacon whose BLS key the deployment holds: quicknet's
@@ -25,7 +26,7 @@ type LocalBeacon struct {
 	chain Chain
 	key   *bls.PrivateKey[bls.KeyG2SigG1]
 	now   func() time.Time
-	sigs  sigCache
+	sigs  sigcache.Cache
 }
 
 // LocalKeySize is the size of a local beacon's secret key.
@@ -119,11 +120,11 @@ func (b *LocalBeacon) Signature(ctx context.Context, round uint64) ([]byte, erro
 	if t := b.chain.TimeOf(round); b.now().Before(t) {
 		return nil, fmt.Errorf("%w: round %d is at %s", ErrTooEarly, round, t.Format(time.RFC3339))
 	}
-	if sig, ok := b.sigs.get(round); ok {
+	if sig, ok := b.sigs.Get(round); ok {
 		return sig, nil
 	}
 	sig := bls.Sign(b.key, roundIdentity(round))
-	b.sigs.put(round, sig)
+	b.sigs.Put(round, sig)
 	return sig, nil
 }
 

@@ -11,7 +11,6 @@
 package beaconhttp
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -21,10 +20,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/sigcache"
 	"github.com/segel-lpse/segel/timelock"
 )
 
@@ -48,7 +47,7 @@ type Beacon struct {
 	client *http.Client
 	now    func() time.Time
 	next   atomic.Uint32
-	sigs   sigCache
+	sigs   sigcache.Cache
 }
 
 // Config configures a Beacon.
@@ -98,7 +97,7 @@ func (b *Beacon) Chain() timelock.Chain { return b.chain }
 
 // Signature implements timelock.Beacon.
 func (b *Beacon) Signature(ctx context.Context, round uint64) ([]byte, error) {
-	if sig, ok := b.sigs.get(round); ok {
+	if sig, ok := b.sigs.Get(round); ok {
 		return sig, nil
 	}
 	if t := b.chain.TimeOf(round); b.now().Before(t) {
@@ -110,7 +109,7 @@ func (b *Beacon) Signature(ctx context.Context, round uint64) ([]byte, error) {
 		u := b.urls[(start+i)%len(b.urls)]
 		sig, err := b.fetch(ctx, u, round)
 		if err == nil {
-			b.sigs.put(round, sig)
+			b.sigs.Put(round, sig)
 			return sig, nil
 		}
 		errs = append(errs, err)
@@ -168,27 +167,4 @@ func (b *Beacon) fetch(ctx context.Context, base string, round uint64) ([]byte, 
 		return nil, fmt.Errorf("%s: %w", base, err)
 	}
 	return sig, nil
-}
-
-// sigCache remembers signatures that verified, so a round costs one
-// request and one pairing check however many files are opened with it.
-type sigCache struct {
-	mu   sync.Mutex
-	sigs map[uint64][]byte
-}
-
-func (s *sigCache) get(round uint64) ([]byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sig, ok := s.sigs[round]
-	return bytes.Clone(sig), ok
-}
-
-func (s *sigCache) put(round uint64, sig []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.sigs == nil {
-		s.sigs = make(map[uint64][]byte)
-	}
-	s.sigs[round] = bytes.Clone(sig)
 }
