@@ -137,12 +137,23 @@ func newKey(t testing.TB, name string) (note.Signer, note.Verifier, string) {
 // submission window is testStart..+2h and whose opening is at +2h30m.
 func (e *env) announce(t testing.TB) *Tender {
 	t.Helper()
-	doc, err := e.backend.Put(e.ctx, bytes.NewReader([]byte("Dokumen pemilihan: pembangunan jembatan")), 1<<20)
+	tn, err := e.announceAs("", "Pembangunan Jembatan Kali Code", "Dokumen pemilihan: pembangunan jembatan")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tn, err := e.engine.Announce(e.ctx, "pokja-1", Announcement{
-		Title:        "Pembangunan Jembatan Kali Code",
+	return tn
+}
+
+// announceAs is announce with the tender id (generated if empty), title
+// and document text given.
+func (e *env) announceAs(id, title, document string) (*Tender, error) {
+	doc, err := e.backend.Put(e.ctx, bytes.NewReader([]byte(document)), 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	return e.engine.Announce(e.ctx, "pokja-1", Announcement{
+		ID:           id,
+		Title:        title,
 		Document:     doc.Digest,
 		Committee:    []string{"pokja-1", "pokja-2", "pokja-3"},
 		CommitteeKey: e.committee.Recipient().String(),
@@ -155,10 +166,6 @@ func (e *env) announce(t testing.TB) *Tender {
 			ObjectionDays:    3,
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tn
 }
 
 // sealFor seals doc as a bidder would, to tender tn.

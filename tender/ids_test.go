@@ -15,25 +15,7 @@ import (
 
 // announceID is env.announce with the tender id given.
 func (e *env) announceID(id string) (*Tender, error) {
-	doc, err := e.backend.Put(e.ctx, strings.NewReader("Dokumen pemilihan "+id), 1<<20)
-	if err != nil {
-		return nil, err
-	}
-	return e.engine.Announce(e.ctx, "pokja-1", Announcement{
-		ID:           id,
-		Title:        "Tender " + id,
-		Document:     doc.Digest,
-		Committee:    []string{"pokja-1", "pokja-2", "pokja-3"},
-		CommitteeKey: e.committee.Recipient().String(),
-		Schedule: Schedule{
-			RegistrationEnd:  testStart.Add(90 * time.Minute),
-			ClarificationEnd: testStart.Add(60 * time.Minute),
-			SubmissionStart:  testStart,
-			Deadline:         testStart.Add(2 * time.Hour),
-			Opening:          testStart.Add(150 * time.Minute),
-			ObjectionDays:    3,
-		},
-	})
+	return e.announceAs(id, "Tender "+id, "Dokumen pemilihan "+id)
 }
 
 // TestTenderIDsRefused checks that an id that could reach into another
