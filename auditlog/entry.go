@@ -52,6 +52,21 @@ func (e Entry) Marshal() ([]byte, error) {
 	return b, nil
 }
 
+// MarshalEntry returns the canonical encoding of the entry of type typ whose
+// fields are given as key, value pairs in the order doc/spec/entries.md §3
+// lists them. It is Entry{Type: typ, Fields: …}.Marshal for callers that
+// log an event; errors wrap ErrMalformed (or ErrEntryTooLarge).
+func MarshalEntry(typ string, kv ...string) ([]byte, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("%w: entry %s: %d arguments, want key, value pairs", ErrMalformed, typ, len(kv))
+	}
+	e := Entry{Type: typ, Fields: make([]Field, 0, len(kv)/2)}
+	for i := 0; i < len(kv); i += 2 {
+		e.Fields = append(e.Fields, Field{Key: kv[i], Value: kv[i+1]})
+	}
+	return e.Marshal()
+}
+
 // ParseEntry parses a canonical entry. Errors wrap ErrMalformed.
 func ParseEntry(b []byte) (Entry, error) {
 	if len(b) > MaxEntrySize {
