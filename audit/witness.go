@@ -217,8 +217,8 @@ func (r *WitnessReport) check() error {
 	if !slices.Contains(steps, r.Step) {
 		return fmt.Errorf("unknown step %q", r.Step)
 	}
-	if r.Fault != FaultFile && r.Fault != FaultSystem {
-		return fmt.Errorf("fault %q must be file or system", r.Fault)
+	if err := canon.KindFault.Check(r.Fault); err != nil {
+		return fmt.Errorf("%v, not %.20q", err, r.Fault)
 	}
 	if err := canon.KindText.Check(r.Detail); err != nil {
 		return fmt.Errorf("detail: %v", err)
