@@ -137,7 +137,7 @@ func (b *Bundle) Prove(ctx context.Context, l *auditlog.Log) error {
 // checkpointSize returns the tree size a signed checkpoint states, without
 // verifying it.
 func checkpointSize(signed []byte) (int64, error) {
-	text, err := noteText(signed)
+	text, err := canon.NoteText(signed, ErrMalformed)
 	if err != nil {
 		return 0, err
 	}
@@ -214,15 +214,15 @@ func parseBundleFile(b []byte) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("first line is not %q: not a version 1 audit bundle", strings.TrimSpace(bundleHeader))
 	}
-	l := lines{rest}
-	tender, err := l.next("tender")
+	l := canon.Lines{Text: rest}
+	tender, err := l.Next("tender")
 	if err != nil {
 		return "", err
 	}
-	if err := l.end(); err != nil {
+	if err := l.End(); err != nil {
 		return "", err
 	}
-	if err := checkID(tender); err != nil {
+	if err := canon.KindID.Check(tender); err != nil {
 		return "", fmt.Errorf("tender: %v", err)
 	}
 	return tender, nil

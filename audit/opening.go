@@ -85,7 +85,7 @@ func (r *OpeningReport) Sign(s note.Signer) ([]byte, error) {
 // VerifyOpeningReport verifies a signed opening report against the pinned
 // report key and returns it. Errors wrap ErrMalformed or ErrSignature.
 func VerifyOpeningReport(signed []byte, reportKey note.Verifier) (*OpeningReport, error) {
-	text, err := openNote(signed, MaxOpeningReportSize, reportKey)
+	text, err := canon.OpenNote(signed, MaxOpeningReportSize, reportKey, ErrSignature, ErrMalformed)
 	if err != nil {
 		return nil, fmt.Errorf("opening report: %w", err)
 	}
@@ -111,17 +111,17 @@ func parseOpening(text []byte) (*OpeningReport, error) {
 	if !ok {
 		return nil, fmt.Errorf("first line is not %q", strings.TrimSpace(openingHeader))
 	}
-	l := lines{rest}
+	l := canon.Lines{Text: rest}
 	r := new(OpeningReport)
 	var err error
 	var v string
-	if r.Tender, err = l.next("tender"); err != nil {
+	if r.Tender, err = l.Next("tender"); err != nil {
 		return nil, err
 	}
-	if r.Chain, err = l.next("chain"); err != nil {
+	if r.Chain, err = l.Next("chain"); err != nil {
 		return nil, err
 	}
-	if v, err = l.next("round"); err != nil {
+	if v, err = l.Next("round"); err != nil {
 		return nil, err
 	}
 	round, err := canon.ParseUint(v)
@@ -129,23 +129,19 @@ func parseOpening(text []byte) (*OpeningReport, error) {
 		return nil, fmt.Errorf("round: %v", err)
 	}
 	r.Round = uint64(round)
-	if v, err = l.next("signature"); err != nil {
+	if v, err = l.Next("signature"); err != nil {
 		return nil, err
 	}
-	if err := checkHex(v); err != nil {
+	if r.Signature, err = canon.ParseHex(v); err != nil {
 		return nil, fmt.Errorf("signature: %v", err)
 	}
-	r.Signature = make([]byte, len(v)/2)
-	for i := range r.Signature {
-		r.Signature[i] = unhex(v[2*i])<<4 | unhex(v[2*i+1])
-	}
-	if v, err = l.next("time"); err != nil {
+	if v, err = l.Next("time"); err != nil {
 		return nil, err
 	}
 	if r.Time, err = canon.ParseTime(v); err != nil {
 		return nil, err
 	}
-	if v, err = l.next("offers"); err != nil {
+	if v, err = l.Next("offers"); err != nil {
 		return nil, err
 	}
 	n, err := canon.ParseUint(v)
@@ -154,12 +150,12 @@ func parseOpening(text []byte) (*OpeningReport, error) {
 	}
 	// Each offer line is at least 150 bytes: a count larger than the text
 	// could hold is refused before allocating for it.
-	if n > int64(len(l.text))/150 {
+	if n > int64(len(l.Text))/150 {
 		return nil, fmt.Errorf("offers: %d lines announced, the text is too short", n)
 	}
 	r.Offers = make([]OpenedOffer, 0, n)
 	for range n {
-		if v, err = l.next("offer"); err != nil {
+		if v, err = l.Next("offer"); err != nil {
 			return nil, err
 		}
 		o, err := parseOfferLine(v)
@@ -168,7 +164,7 @@ func parseOpening(text []byte) (*OpeningReport, error) {
 		}
 		r.Offers = append(r.Offers, o)
 	}
-	if err := l.end(); err != nil {
+	if err := l.End(); err != nil {
 		return nil, err
 	}
 	if err := r.check(); err != nil {
@@ -188,14 +184,14 @@ func parseOfferLine(v string) (OpenedOffer, error) {
 		return o, fmt.Errorf("offer index: %v", err)
 	}
 	o.Bidder = f[1]
-	if o.SHA256, err = parseSHA256(f[2]); err != nil {
+	if o.SHA256, err = canon.ParseSHA256(f[2]); err != nil {
 		return o, fmt.Errorf("offer: %v", err)
 	}
 	if o.Size, err = canon.ParseUint(f[3]); err != nil {
 		return o, fmt.Errorf("offer size: %v", err)
 	}
 	o.Outcome = f[4]
-	if o.Digest, err = parseSHA256(f[5]); err != nil {
+	if o.Digest, err = canon.ParseSHA256(f[5]); err != nil {
 		return o, fmt.Errorf("offer: %v", err)
 	}
 	return o, nil
@@ -203,24 +199,24 @@ func parseOfferLine(v string) (OpenedOffer, error) {
 
 // check validates every field of r.
 func (r *OpeningReport) check() error {
-	if err := checkID(r.Tender); err != nil {
+	if err := canon.KindID.Check(r.Tender); err != nil {
 		return fmt.Errorf("tender: %v", err)
 	}
-	if len(r.Chain) != 64 || !canon.IsLowerHex(r.Chain) {
-		return fmt.Errorf("chain must be 64 lowercase hex digits")
+	if err := canon.KindSHA256.Check(r.Chain); err != nil {
+		return fmt.Errorf("chain: %v", err)
 	}
 	if r.Round > 1<<63-1 {
 		return fmt.Errorf("round out of range")
 	}
-	if len(r.Signature) == 0 || 2*len(r.Signature) > maxHexLen {
-		return fmt.Errorf("signature must be 1 to %d bytes", maxHexLen/2)
+	if len(r.Signature) == 0 || 2*len(r.Signature) > canon.MaxHex {
+		return fmt.Errorf("signature must be 1 to %d bytes", canon.MaxHex/2)
 	}
 	if y := r.Time.UTC().Year(); y < 0 || y > 9999 {
 		return fmt.Errorf("time out of range")
 	}
 	bidders := make(map[string]bool, len(r.Offers))
 	for i, o := range r.Offers {
-		if err := checkID(o.Bidder); err != nil {
+		if err := canon.KindID.Check(o.Bidder); err != nil {
 			return fmt.Errorf("offer bidder: %v", err)
 		}
 		if o.Index < 0 || o.Size < 0 {

@@ -110,11 +110,7 @@ func mustSigner(tb testing.TB, name string) (note.Signer, string) {
 
 func entry(tb testing.TB, typ string, kv ...string) []byte {
 	tb.Helper()
-	e := auditlog.Entry{Type: typ}
-	for i := 0; i < len(kv); i += 2 {
-		e.Fields = append(e.Fields, auditlog.Field{Key: kv[i], Value: kv[i+1]})
-	}
-	b, err := e.Marshal()
+	b, err := auditlog.MarshalEntry(typ, kv...)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -47,8 +47,8 @@ func NewTrusted(logKey, receiptKey, reportKey, chainHash string) (*Trusted, erro
 	if t.Log.Name() == t.Receipt.Name() || t.Log.Name() == t.Report.Name() || t.Receipt.Name() == t.Report.Name() {
 		return nil, fmt.Errorf("%w: keys: log, receipt and report keys must have distinct names", ErrMalformed)
 	}
-	if len(chainHash) != 64 || !canon.IsLowerHex(chainHash) {
-		return nil, fmt.Errorf("%w: keys: chain must be 64 lowercase hex digits", ErrMalformed)
+	if err := canon.KindSHA256.Check(chainHash); err != nil {
+		return nil, fmt.Errorf("%w: keys: chain: %v", ErrMalformed, err)
 	}
 	t.Chain = chainHash
 	return &t, nil
@@ -67,16 +67,16 @@ func ParseTrusted(text []byte) (*Trusted, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: keys: first line is not %q", ErrMalformed, strings.TrimSpace(keysHeader))
 	}
-	l := lines{rest}
+	l := canon.Lines{Text: rest}
 	var vals [4]string
 	for i, k := range []string{"log", "receipt", "report", "chain"} {
-		v, err := l.next(k)
+		v, err := l.Next(k)
 		if err != nil {
 			return nil, fmt.Errorf("%w: keys: %v", ErrMalformed, err)
 		}
 		vals[i] = v
 	}
-	if err := l.end(); err != nil {
+	if err := l.End(); err != nil {
 		return nil, fmt.Errorf("%w: keys: %v", ErrMalformed, err)
 	}
 	return NewTrusted(vals[0], vals[1], vals[2], vals[3])

@@ -10,10 +10,12 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"strconv"
 
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/sealer"
 )
 
@@ -70,7 +72,7 @@ type verifier struct {
 }
 
 func (v *verifier) version() error {
-	if err := checkID(v.b.Tender); err != nil {
+	if err := canon.KindID.Check(v.b.Tender); err != nil {
 		return fail(fileBundle, "version", ErrMalformed, "tender: %v", err)
 	}
 	return nil
@@ -372,7 +374,7 @@ func (v *verifier) sealed() error {
 		if err != nil {
 			return fail(file, "sealed", ErrMalformed, "%v", err)
 		}
-		if hex.EncodeToString(sum) != e.Value("sha256") || formatUint(size) != e.Value("size") {
+		if hex.EncodeToString(sum) != e.Value("sha256") || strconv.FormatInt(size, 10) != e.Value("size") {
 			return fail(file, "sealed", ErrMismatch, "SHA-256 %x and size %d differ from offer-received entry %d", sum, size, i)
 		}
 		w := v.witnesses[i]

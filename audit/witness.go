@@ -109,7 +109,7 @@ func (r *WitnessReport) Sign(s note.Signer) ([]byte, error) {
 // VerifyWitnessReport verifies a signed witness report against the pinned
 // report key and returns it. Errors wrap ErrMalformed or ErrSignature.
 func VerifyWitnessReport(signed []byte, reportKey note.Verifier) (*WitnessReport, error) {
-	text, err := openNote(signed, MaxWitnessReportSize, reportKey)
+	text, err := canon.OpenNote(signed, MaxWitnessReportSize, reportKey, ErrSignature, ErrMalformed)
 	if err != nil {
 		return nil, fmt.Errorf("witness report: %w", err)
 	}
@@ -135,58 +135,58 @@ func parseWitness(text []byte) (*WitnessReport, error) {
 	if !ok {
 		return nil, fmt.Errorf("first line is not %q", strings.TrimSpace(witnessHeader))
 	}
-	l := lines{rest}
+	l := canon.Lines{Text: rest}
 	r := new(WitnessReport)
 	var err error
 	var v string
-	if r.Tender, err = l.next("tender"); err != nil {
+	if r.Tender, err = l.Next("tender"); err != nil {
 		return nil, err
 	}
-	if r.Bidder, err = l.next("bidder"); err != nil {
+	if r.Bidder, err = l.Next("bidder"); err != nil {
 		return nil, err
 	}
-	if v, err = l.next("sha256"); err != nil {
+	if v, err = l.Next("sha256"); err != nil {
 		return nil, err
 	}
-	if r.SHA256, err = parseSHA256(v); err != nil {
+	if r.SHA256, err = canon.ParseSHA256(v); err != nil {
 		return nil, err
 	}
-	if v, err = l.next("size"); err != nil {
+	if v, err = l.Next("size"); err != nil {
 		return nil, err
 	}
 	if r.Size, err = canon.ParseUint(v); err != nil {
 		return nil, fmt.Errorf("size: %v", err)
 	}
-	if v, err = l.next("index"); err != nil {
+	if v, err = l.Next("index"); err != nil {
 		return nil, err
 	}
 	if r.Index, err = canon.ParseUint(v); err != nil {
 		return nil, fmt.Errorf("index: %v", err)
 	}
-	for l.peek("stanza") && len(r.Stanzas) <= maxStanzas {
-		v, _ = l.next("stanza")
+	for l.Peek("stanza") && len(r.Stanzas) <= maxStanzas {
+		v, _ = l.Next("stanza")
 		r.Stanzas = append(r.Stanzas, v)
 	}
-	if r.Step, err = l.next("step"); err != nil {
+	if r.Step, err = l.Next("step"); err != nil {
 		return nil, err
 	}
-	if r.Fault, err = l.next("fault"); err != nil {
+	if r.Fault, err = l.Next("fault"); err != nil {
 		return nil, err
 	}
-	if r.Detail, err = l.next("detail"); err != nil {
+	if r.Detail, err = l.Next("detail"); err != nil {
 		return nil, err
 	}
-	if v, err = l.next("time"); err != nil {
+	if v, err = l.Next("time"); err != nil {
 		return nil, err
 	}
 	if r.Time, err = canon.ParseTime(v); err != nil {
 		return nil, err
 	}
-	for l.peek("witness") && len(r.Witnesses) <= maxWitnesses {
-		v, _ = l.next("witness")
+	for l.Peek("witness") && len(r.Witnesses) <= maxWitnesses {
+		v, _ = l.Next("witness")
 		r.Witnesses = append(r.Witnesses, v)
 	}
-	if err := l.end(); err != nil {
+	if err := l.End(); err != nil {
 		return nil, err
 	}
 	if err := r.check(); err != nil {
@@ -197,10 +197,10 @@ func parseWitness(text []byte) (*WitnessReport, error) {
 
 // check validates every field of r.
 func (r *WitnessReport) check() error {
-	if err := checkID(r.Tender); err != nil {
+	if err := canon.KindID.Check(r.Tender); err != nil {
 		return fmt.Errorf("tender: %v", err)
 	}
-	if err := checkID(r.Bidder); err != nil {
+	if err := canon.KindID.Check(r.Bidder); err != nil {
 		return fmt.Errorf("bidder: %v", err)
 	}
 	if r.Size < 0 || r.Index < 0 {
@@ -217,10 +217,10 @@ func (r *WitnessReport) check() error {
 	if !slices.Contains(steps, r.Step) {
 		return fmt.Errorf("unknown step %q", r.Step)
 	}
-	if r.Fault != FaultFile && r.Fault != FaultSystem {
-		return fmt.Errorf("fault %q must be file or system", r.Fault)
+	if err := canon.KindFault.Check(r.Fault); err != nil {
+		return fmt.Errorf("%v, not %.20q", err, r.Fault)
 	}
-	if err := checkText(r.Detail); err != nil {
+	if err := canon.KindText.Check(r.Detail); err != nil {
 		return fmt.Errorf("detail: %v", err)
 	}
 	if y := r.Time.UTC().Year(); y < 0 || y > 9999 {
@@ -230,7 +230,7 @@ func (r *WitnessReport) check() error {
 		return fmt.Errorf("1 to %d witness lines required", maxWitnesses)
 	}
 	for i, w := range r.Witnesses {
-		if err := checkID(w); err != nil {
+		if err := canon.KindID.Check(w); err != nil {
 			return fmt.Errorf("witness: %v", err)
 		}
 		if i > 0 && r.Witnesses[i-1] >= w {

@@ -36,7 +36,7 @@ type Checkpoint struct {
 // other keys (such as witness cosignatures) are ignored. Errors wrap
 // ErrMalformed or ErrSignature.
 func VerifyCheckpoint(signed []byte, logKey note.Verifier) (Checkpoint, error) {
-	text, err := openNote(signed, MaxCheckpointSize, logKey)
+	text, err := canon.OpenNote(signed, MaxCheckpointSize, logKey, ErrSignature, ErrMalformed)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("checkpoint: %w", err)
 	}

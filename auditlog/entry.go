@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/segel-lpse/segel/internal/canon"
 )
 
 // entryHeader starts every version 1 entry (doc/spec/entries.md §1).
@@ -50,6 +52,21 @@ func (e Entry) Marshal() ([]byte, error) {
 	return b, nil
 }
 
+// MarshalEntry returns the canonical encoding of the entry of type typ whose
+// fields are given as key, value pairs in the order doc/spec/entries.md §3
+// lists them. It is Entry{Type: typ, Fields: …}.Marshal for callers that
+// log an event; errors wrap ErrMalformed (or ErrEntryTooLarge).
+func MarshalEntry(typ string, kv ...string) ([]byte, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("%w: entry %s: %d arguments, want key, value pairs", ErrMalformed, typ, len(kv))
+	}
+	e := Entry{Type: typ, Fields: make([]Field, 0, len(kv)/2)}
+	for i := 0; i < len(kv); i += 2 {
+		e.Fields = append(e.Fields, Field{Key: kv[i], Value: kv[i+1]})
+	}
+	return e.Marshal()
+}
+
 // ParseEntry parses a canonical entry. Errors wrap ErrMalformed.
 func ParseEntry(b []byte) (Entry, error) {
 	if len(b) > MaxEntrySize {
@@ -80,56 +97,56 @@ func ParseEntry(b []byte) (Entry, error) {
 // entryTypes lists the fields of every entry type, in order
 // (doc/spec/entries.md §3).
 var entryTypes = map[string][]fieldSpec{
-	"user-registered":  {{"user", kindID}, {"role", kindID}, {"documents", kindSHA256}, {"time", kindTime}},
-	"user-verified":    {{"user", kindID}, {"by", kindID}, {"documents", kindSHA256}, {"time", kindTime}},
-	"user-approved":    {{"user", kindID}, {"by", kindID}, {"time", kindTime}},
-	"user-rejected":    {{"user", kindID}, {"by", kindID}, {"reason", kindText}, {"time", kindTime}},
-	"user-deactivated": {{"user", kindID}, {"by", kindID}, {"reason", kindText}, {"time", kindTime}},
-	"user-reactivated": {{"user", kindID}, {"by", kindID}, {"reason", kindText}, {"time", kindTime}},
+	"user-registered":  {{"user", canon.KindID}, {"role", canon.KindID}, {"documents", canon.KindSHA256}, {"time", canon.KindTime}},
+	"user-verified":    {{"user", canon.KindID}, {"by", canon.KindID}, {"documents", canon.KindSHA256}, {"time", canon.KindTime}},
+	"user-approved":    {{"user", canon.KindID}, {"by", canon.KindID}, {"time", canon.KindTime}},
+	"user-rejected":    {{"user", canon.KindID}, {"by", canon.KindID}, {"reason", canon.KindText}, {"time", canon.KindTime}},
+	"user-deactivated": {{"user", canon.KindID}, {"by", canon.KindID}, {"reason", canon.KindText}, {"time", canon.KindTime}},
+	"user-reactivated": {{"user", canon.KindID}, {"by", canon.KindID}, {"reason", canon.KindText}, {"time", canon.KindTime}},
 	"tender-announced": {
-		{"tender", kindID}, {"document", kindSHA256}, {"deadline", kindTime}, {"opening", kindTime},
-		{"round", kindUint}, {"chain", kindSHA256}, {"committee-key", kindID}, {"time", kindTime},
+		{"tender", canon.KindID}, {"document", canon.KindSHA256}, {"deadline", canon.KindTime}, {"opening", canon.KindTime},
+		{"round", canon.KindUint}, {"chain", canon.KindSHA256}, {"committee-key", canon.KindID}, {"time", canon.KindTime},
 	},
 	"tender-amended": {
-		{"tender", kindID}, {"amendment", kindUint}, {"document", kindSHA256}, {"deadline", kindTime},
-		{"opening", kindTime}, {"round", kindUint}, {"chain", kindSHA256}, {"committee-key", kindID},
-		{"time", kindTime},
+		{"tender", canon.KindID}, {"amendment", canon.KindUint}, {"document", canon.KindSHA256}, {"deadline", canon.KindTime},
+		{"opening", canon.KindTime}, {"round", canon.KindUint}, {"chain", canon.KindSHA256}, {"committee-key", canon.KindID},
+		{"time", canon.KindTime},
 	},
-	"offer-committed":       {{"tender", kindID}, {"bidder", kindID}, {"sha256", kindSHA256}, {"size", kindUint}, {"time", kindTime}},
+	"offer-committed":       {{"tender", canon.KindID}, {"bidder", canon.KindID}, {"sha256", canon.KindSHA256}, {"size", canon.KindUint}, {"time", canon.KindTime}},
 	"offer-received":        offerReceivedFields,
-	"offer-superseded":      {{"tender", kindID}, {"bidder", kindID}, {"sha256", kindSHA256}, {"by", kindSHA256}, {"time", kindTime}},
-	"submission-closed":     {{"tender", kindID}, {"offers", kindUint}, {"time", kindTime}},
-	"beacon-signature-used": {{"tender", kindID}, {"chain", kindSHA256}, {"round", kindUint}, {"signature", kindHex}, {"time", kindTime}},
-	"offer-opened":          {{"tender", kindID}, {"bidder", kindID}, {"sha256", kindSHA256}, {"plaintext", kindSHA256}, {"time", kindTime}},
+	"offer-superseded":      {{"tender", canon.KindID}, {"bidder", canon.KindID}, {"sha256", canon.KindSHA256}, {"by", canon.KindSHA256}, {"time", canon.KindTime}},
+	"submission-closed":     {{"tender", canon.KindID}, {"offers", canon.KindUint}, {"time", canon.KindTime}},
+	"beacon-signature-used": {{"tender", canon.KindID}, {"chain", canon.KindSHA256}, {"round", canon.KindUint}, {"signature", canon.KindHex}, {"time", canon.KindTime}},
+	"offer-opened":          {{"tender", canon.KindID}, {"bidder", canon.KindID}, {"sha256", canon.KindSHA256}, {"plaintext", canon.KindSHA256}, {"time", canon.KindTime}},
 	"offer-failed": {
-		{"tender", kindID}, {"bidder", kindID}, {"sha256", kindSHA256}, {"report", kindSHA256},
-		{"fault", kindFault}, {"time", kindTime},
+		{"tender", canon.KindID}, {"bidder", canon.KindID}, {"sha256", canon.KindSHA256}, {"report", canon.KindSHA256},
+		{"fault", canon.KindFault}, {"time", canon.KindTime},
 	},
-	"opening-report":   {{"tender", kindID}, {"report", kindSHA256}, {"opened", kindUint}, {"failed", kindUint}, {"time", kindTime}},
-	"result-announced": {{"tender", kindID}, {"winner", kindID}, {"result", kindSHA256}, {"time", kindTime}},
-	"tender-cancelled": {{"tender", kindID}, {"by", kindID}, {"reason", kindText}, {"time", kindTime}},
+	"opening-report":   {{"tender", canon.KindID}, {"report", canon.KindSHA256}, {"opened", canon.KindUint}, {"failed", canon.KindUint}, {"time", canon.KindTime}},
+	"result-announced": {{"tender", canon.KindID}, {"winner", canon.KindID}, {"result", canon.KindSHA256}, {"time", canon.KindTime}},
+	"tender-cancelled": {{"tender", canon.KindID}, {"by", canon.KindID}, {"reason", canon.KindText}, {"time", canon.KindTime}},
 
 	// Around the core (doc/spec/entries.md §3.2).
-	"plan-announced":         {{"plan", kindID}, {"by", kindID}, {"document", kindSHA256}, {"time", kindTime}},
-	"participant-registered": {{"tender", kindID}, {"bidder", kindID}, {"time", kindTime}},
-	"question-asked":         {{"tender", kindID}, {"by", kindID}, {"question", kindSHA256}, {"time", kindTime}},
-	"question-answered":      {{"tender", kindID}, {"by", kindID}, {"question", kindSHA256}, {"answer", kindSHA256}, {"time", kindTime}},
-	"objection-filed":        {{"tender", kindID}, {"by", kindID}, {"objection", kindSHA256}, {"time", kindTime}},
-	"objection-answered":     {{"tender", kindID}, {"by", kindID}, {"objection", kindSHA256}, {"answer", kindSHA256}, {"time", kindTime}},
-	"tender-awarded":         {{"tender", kindID}, {"winner", kindID}, {"by", kindID}, {"document", kindSHA256}, {"time", kindTime}},
-	"notice-published":       {{"notice", kindID}, {"kind", kindID}, {"by", kindID}, {"document", kindSHA256}, {"time", kindTime}},
-	"complaint-filed":        {{"complaint", kindID}, {"by", kindID}, {"document", kindSHA256}, {"time", kindTime}},
-	"complaint-updated":      {{"complaint", kindID}, {"by", kindID}, {"status", kindID}, {"document", kindSHA256}, {"time", kindTime}},
+	"plan-announced":         {{"plan", canon.KindID}, {"by", canon.KindID}, {"document", canon.KindSHA256}, {"time", canon.KindTime}},
+	"participant-registered": {{"tender", canon.KindID}, {"bidder", canon.KindID}, {"time", canon.KindTime}},
+	"question-asked":         {{"tender", canon.KindID}, {"by", canon.KindID}, {"question", canon.KindSHA256}, {"time", canon.KindTime}},
+	"question-answered":      {{"tender", canon.KindID}, {"by", canon.KindID}, {"question", canon.KindSHA256}, {"answer", canon.KindSHA256}, {"time", canon.KindTime}},
+	"objection-filed":        {{"tender", canon.KindID}, {"by", canon.KindID}, {"objection", canon.KindSHA256}, {"time", canon.KindTime}},
+	"objection-answered":     {{"tender", canon.KindID}, {"by", canon.KindID}, {"objection", canon.KindSHA256}, {"answer", canon.KindSHA256}, {"time", canon.KindTime}},
+	"tender-awarded":         {{"tender", canon.KindID}, {"winner", canon.KindID}, {"by", canon.KindID}, {"document", canon.KindSHA256}, {"time", canon.KindTime}},
+	"notice-published":       {{"notice", canon.KindID}, {"kind", canon.KindID}, {"by", canon.KindID}, {"document", canon.KindSHA256}, {"time", canon.KindTime}},
+	"complaint-filed":        {{"complaint", canon.KindID}, {"by", canon.KindID}, {"document", canon.KindSHA256}, {"time", canon.KindTime}},
+	"complaint-updated":      {{"complaint", canon.KindID}, {"by", canon.KindID}, {"status", canon.KindID}, {"document", canon.KindSHA256}, {"time", canon.KindTime}},
 
 	// Blacklist requests (doc/spec/entries.md §3.3).
-	"blacklist-requested": {{"request", kindID}, {"user", kindID}, {"by", kindID}, {"reason", kindText}, {"time", kindTime}},
-	"blacklist-approved":  {{"request", kindID}, {"user", kindID}, {"by", kindID}, {"time", kindTime}},
-	"blacklist-rejected":  {{"request", kindID}, {"user", kindID}, {"by", kindID}, {"reason", kindText}, {"time", kindTime}},
+	"blacklist-requested": {{"request", canon.KindID}, {"user", canon.KindID}, {"by", canon.KindID}, {"reason", canon.KindText}, {"time", canon.KindTime}},
+	"blacklist-approved":  {{"request", canon.KindID}, {"user", canon.KindID}, {"by", canon.KindID}, {"time", canon.KindTime}},
+	"blacklist-rejected":  {{"request", canon.KindID}, {"user", canon.KindID}, {"by", canon.KindID}, {"reason", canon.KindText}, {"time", canon.KindTime}},
 }
 
 // typeOfferReceived is the type of the entry that a receipt refers to.
 const typeOfferReceived = "offer-received"
 
 var offerReceivedFields = []fieldSpec{
-	{"tender", kindID}, {"bidder", kindID}, {"sha256", kindSHA256}, {"size", kindUint}, {"received", kindTime},
+	{"tender", canon.KindID}, {"bidder", canon.KindID}, {"sha256", canon.KindSHA256}, {"size", canon.KindUint}, {"received", canon.KindTime},
 }

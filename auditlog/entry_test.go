@@ -213,3 +213,25 @@ func TestEntrySizeLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestMarshalEntry checks that MarshalEntry encodes what Entry.Marshal does
+// for every valid entry, and refuses a key without its value.
+func TestMarshalEntry(t *testing.T) {
+	for _, s := range validEntries {
+		e, err := auditlog.ParseEntry([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kv []string
+		for _, f := range e.Fields {
+			kv = append(kv, f.Key, f.Value)
+		}
+		got, err := auditlog.MarshalEntry(e.Type, kv...)
+		if err != nil || string(got) != s {
+			t.Errorf("MarshalEntry(%s) = %q, %v; want %q", e.Type, got, err, s)
+		}
+		if _, err := auditlog.MarshalEntry(e.Type, kv[:len(kv)-1]...); !errors.Is(err, auditlog.ErrMalformed) {
+			t.Errorf("MarshalEntry(%s) without the last value = %v, want ErrMalformed", e.Type, err)
+		}
+	}
+}

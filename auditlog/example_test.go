@@ -209,3 +209,23 @@ func ExampleEntry_Marshal() {
 	// fault: file
 	// time: 2026-11-26T03:00:00Z
 }
+
+func ExampleMarshalEntry() {
+	b, err := auditlog.MarshalEntry("submission-closed",
+		"tender", "10012345000", "offers", "7", "time", "2026-11-26T03:00:00Z")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(string(b))
+
+	// Fields out of the order of doc/spec/entries.md §3 are refused.
+	_, err = auditlog.MarshalEntry("submission-closed",
+		"tender", "10012345000", "time", "2026-11-26T03:00:00Z", "offers", "7")
+	fmt.Println(err)
+	// Output:
+	// segel-entry/v1 submission-closed
+	// tender: 10012345000
+	// offers: 7
+	// time: 2026-11-26T03:00:00Z
+	// auditlog: malformed input: entry submission-closed: field 1 is "time", want "offers"
+}

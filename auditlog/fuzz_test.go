@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -84,7 +86,7 @@ func fuzzSeeds(t testing.TB) (checkpoint, receipt, entry, proofFile []byte, keys
 
 func FuzzParseCheckpoint(f *testing.F) {
 	signed, _, _, _, keys := fuzzSeeds(f)
-	text, _ := unverifiedText(signed)
+	text, _ := canon.NoteText(signed, ErrMalformed)
 	f.Add(text)
 	f.Add(signed)
 	f.Add([]byte("o\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\next\n"))
@@ -127,7 +129,7 @@ func FuzzParseEntry(f *testing.F) {
 
 func FuzzParseReceipt(f *testing.F) {
 	_, signed, _, _, keys := fuzzSeeds(f)
-	text, _ := unverifiedText(signed)
+	text, _ := canon.NoteText(signed, ErrMalformed)
 	f.Add(text)
 	f.Add(signed)
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -8,6 +8,8 @@ import (
 	"math/bits"
 	"sync"
 
+	"github.com/segel-lpse/segel/internal/canon"
+
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -126,7 +128,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 // parseSignedCheckpoint parses the text of a checkpoint without verifying its
 // signatures: used only on the log's own storage.
 func parseSignedCheckpoint(signed []byte) (Checkpoint, error) {
-	text, err := unverifiedText(signed)
+	text, err := canon.NoteText(signed, ErrMalformed)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("checkpoint: %w", err)
 	}
@@ -476,7 +478,7 @@ func (l *Log) ProveConsistency(ctx context.Context, older, newer int64) (tlog.Tr
 // signing a new checkpoint if that one does not cover the receipt's entry.
 // It does not verify the receipt's signature: VerifyProofFile does.
 func (l *Log) ProofFile(ctx context.Context, receipt []byte) ([]byte, error) {
-	text, err := unverifiedText(receipt)
+	text, err := canon.NoteText(receipt, ErrMalformed)
 	if err != nil {
 		return nil, fmt.Errorf("auditlog: receipt: %w", err)
 	}

@@ -35,13 +35,13 @@ type Receipt struct {
 }
 
 var receiptFields = []fieldSpec{
-	{"origin", kindText}, // checked with checkOrigin as well
-	{"index", kindUint},
-	{"tender", kindID},
-	{"bidder", kindID},
-	{"sha256", kindSHA256},
-	{"size", kindUint},
-	{"received", kindTime},
+	{"origin", canon.KindText}, // checked with checkOrigin as well
+	{"index", canon.KindUint},
+	{"tender", canon.KindID},
+	{"bidder", canon.KindID},
+	{"sha256", canon.KindSHA256},
+	{"size", canon.KindUint},
+	{"received", canon.KindTime},
 }
 
 // Entry returns the offer-received entry that r refers to: the entry to
@@ -75,7 +75,7 @@ func SignReceipt(r Receipt, s note.Signer) ([]byte, error) {
 // VerifyReceipt verifies a signed receipt against the pinned receipt key and
 // returns it. Errors wrap ErrMalformed or ErrSignature.
 func VerifyReceipt(msg []byte, receiptKey note.Verifier) (Receipt, error) {
-	text, err := openNote(msg, MaxReceiptSize, receiptKey)
+	text, err := canon.OpenNote(msg, MaxReceiptSize, receiptKey, ErrSignature, ErrMalformed)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("receipt: %w", err)
 	}

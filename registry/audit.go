@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -16,29 +15,17 @@ import (
 // in bytes. Reasons are logged and public (doc/spec/registry.md §7).
 const MaxReasonLength = 512
 
-// checkReason applies the entries.md "text" kind, with the registry's cap.
+// checkReason applies the entries.md "text" kind (canon.KindText), with
+// the registry's tighter cap: a deactivation's reason is logged after a
+// prefix ("violation until …: "), and the whole must still be text.
 func checkReason(field, s string) error {
-	bad := func(why string) error {
-		return invalid(field, fmt.Sprintf("%s; give 1 to %d bytes of plain text, without personal data",
-			why, MaxReasonLength))
+	err := canon.KindText.Check(s)
+	if len(s) > MaxReasonLength {
+		err = fmt.Errorf("text is %d bytes, more than %d", len(s), MaxReasonLength)
 	}
-	switch {
-	case s == "":
-		return bad("it is empty")
-	case len(s) > MaxReasonLength:
-		return bad(fmt.Sprintf("it has %d bytes", len(s)))
-	case !utf8.ValidString(s):
-		return bad("it is not valid UTF-8")
-	}
-	for _, c := range s {
-		if unicode.IsControl(c) {
-			return bad("it contains a control character or line break")
-		}
-	}
-	first, _ := utf8.DecodeRuneInString(s)
-	last, _ := utf8.DecodeLastRuneInString(s)
-	if unicode.IsSpace(first) || unicode.IsSpace(last) {
-		return bad("it starts or ends with white space")
+	if err != nil {
+		return invalid(field, fmt.Sprintf("%v; give 1 to %d bytes of plain text, without personal data",
+			err, MaxReasonLength))
 	}
 	return nil
 }
@@ -46,19 +33,12 @@ func checkReason(field, s string) error {
 // entry marshals one log entry of doc/spec/entries.md. The fields are given
 // as key, value pairs in the order of the spec.
 func entry(typ string, kv ...string) ([]byte, error) {
-	e := auditlog.Entry{Type: typ}
-	for i := 0; i+1 < len(kv); i += 2 {
-		e.Fields = append(e.Fields, auditlog.Field{Key: kv[i], Value: kv[i+1]})
-	}
-	b, err := e.Marshal()
+	b, err := auditlog.MarshalEntry(typ, kv...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: building %s entry: %w", typ, err)
 	}
 	return b, nil
 }
-
-// logTime formats t as entries.md's "time" kind.
-func logTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // outbox puts entries in the outbox inside the decision's transaction and
 // returns their keys, for publish after commit.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -65,7 +66,7 @@ func (r *Registry) RequestBlacklist(ctx context.Context, by, userID, reason stri
 			return nil, err
 		}
 		e, err := entry("blacklist-requested", "request", req.ID, "user", userID, "by", by,
-			"reason", "until "+logUntil(req.Until)+": "+reason, "time", logTime(now))
+			"reason", "until "+logUntil(req.Until)+": "+reason, "time", canon.FormatTime(now))
 		return [][]byte{e}, err
 	})
 	if err != nil && !errors.Is(err, ErrAuditLog) {
@@ -125,7 +126,7 @@ func (r *Registry) ApproveBlacklist(ctx context.Context, by, id string) error {
 		if err := putJSON(tx, tableBlacklist, id, req); err != nil {
 			return nil, err
 		}
-		approved, err := entry("blacklist-approved", "request", id, "user", req.User, "by", by, "time", logTime(now))
+		approved, err := entry("blacklist-approved", "request", id, "user", req.User, "by", by, "time", canon.FormatTime(now))
 		if err != nil {
 			return nil, err
 		}
@@ -149,7 +150,7 @@ func (r *Registry) RejectBlacklist(ctx context.Context, by, id, reason string) e
 		if err := putJSON(tx, tableBlacklist, id, req); err != nil {
 			return nil, err
 		}
-		e, err := entry("blacklist-rejected", "request", id, "user", req.User, "by", by, "reason", reason, "time", logTime(now))
+		e, err := entry("blacklist-rejected", "request", id, "user", req.User, "by", by, "reason", reason, "time", canon.FormatTime(now))
 		return [][]byte{e}, err
 	})
 }

@@ -192,3 +192,25 @@ func TestParseRole(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckReason checks the reason rule: the entries' text kind, with the
+// registry's cap of MaxReasonLength bytes named in every refusal.
+func TestCheckReason(t *testing.T) {
+	for _, s := range []string{"x", "dokumen palsu", "pelanggaran — pasal 9", strings.Repeat("x", MaxReasonLength)} {
+		if err := checkReason("reason", s); err != nil {
+			t.Errorf("checkReason(%.40q) = %v", s, err)
+		}
+	}
+	for _, s := range []string{"", " x", "x ", "a\nb", "a\tb", "\xff", "x\u00a0",
+		strings.Repeat("x", MaxReasonLength+1), strings.Repeat("x", 1025)} {
+		err := checkReason("reason", s)
+		var fe *FieldError
+		if !errors.Is(err, ErrInvalid) || !errors.As(err, &fe) || fe.Field != "reason" {
+			t.Errorf("checkReason(%.40q) = %v, want a FieldError for reason", s, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), "give 1 to 512 bytes") || strings.Contains(err.Error(), "1024") {
+			t.Errorf("checkReason(%.40q) = %q: the refusal should give the registry's cap, 512 bytes, only", s, err)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -249,11 +250,11 @@ func (r *Registry) register(ctx context.Context, app Application, bootstrap bool
 		}
 		u = rec.view(now)
 		reg, err := entry("user-registered", "user", rec.ID, "role", string(rec.Role),
-			"documents", hex.EncodeToString(bundleDigest(rec.Documents)), "time", logTime(now))
+			"documents", hex.EncodeToString(bundleDigest(rec.Documents)), "time", canon.FormatTime(now))
 		if err != nil || !bootstrap {
 			return [][]byte{reg}, err
 		}
-		appr, err := entry("user-approved", "user", rec.ID, "by", rec.ID, "time", logTime(now))
+		appr, err := entry("user-approved", "user", rec.ID, "by", rec.ID, "time", canon.FormatTime(now))
 		return [][]byte{reg, appr}, err
 	})
 	return u, err

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -56,7 +57,7 @@ func (r *Registry) VerifyDocument(ctx context.Context, by, userID string, kind D
 			return nil, err
 		}
 		e, err := entry("user-verified", "user", userID, "by", by,
-			"documents", hex.EncodeToString(d.Digest[:]), "time", logTime(now))
+			"documents", hex.EncodeToString(d.Digest[:]), "time", canon.FormatTime(now))
 		return [][]byte{e}, err
 	})
 }
@@ -86,7 +87,7 @@ func (r *Registry) Approve(ctx context.Context, by, userID string) error {
 		if err := store(tx, rec); err != nil {
 			return nil, err
 		}
-		e, err := entry("user-approved", "user", userID, "by", by, "time", logTime(now))
+		e, err := entry("user-approved", "user", userID, "by", by, "time", canon.FormatTime(now))
 		return [][]byte{e}, err
 	})
 }
@@ -108,7 +109,7 @@ func (r *Registry) Reject(ctx context.Context, by, userID, reason string) error 
 		if err := store(tx, rec); err != nil {
 			return nil, err
 		}
-		e, err := entry("user-rejected", "user", userID, "by", by, "reason", reason, "time", logTime(now))
+		e, err := entry("user-rejected", "user", userID, "by", by, "reason", reason, "time", canon.FormatTime(now))
 		return [][]byte{e}, err
 	})
 }

@@ -1,6 +1,9 @@
 package registry
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // A Role is the one role of an account (doc/spec/registry.md §1). Its string
 // is the role id recorded in the audit log.
@@ -18,12 +21,13 @@ const (
 	RoleAdmin            Role = "admin"             // LPSE administrator
 )
 
+// roles lists every role, in the order of doc/spec/registry.md §1.
+var roles = []Role{RoleProvider, RolePokja, RolePejabatPengadaan, RolePPK,
+	RolePAKPA, RoleAuditor, RoleVerifier, RoleAdmin}
+
 // ParseRole returns the role with id s, or a [*FieldError] for field "role" (ErrInvalid).
 func ParseRole(s string) (Role, error) {
-	r := Role(s)
-	switch r {
-	case RoleProvider, RolePokja, RolePejabatPengadaan, RolePPK,
-		RolePAKPA, RoleAuditor, RoleVerifier, RoleAdmin:
+	if r := Role(s); slices.Contains(roles, r) {
 		return r, nil
 	}
 	return "", invalid("role", fmt.Sprintf("unknown role %.64q; use provider, pokja, pejabat-pengadaan, "+

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -75,7 +76,7 @@ func sanction(tx vault.Tx, rec *record, s Sanction) ([]byte, error) {
 		kind = "blacklist"
 	}
 	return entry("user-deactivated", "user", rec.ID, "by", s.By,
-		"reason", kind+" until "+logUntil(s.Until)+": "+s.Reason, "time", logTime(s.At))
+		"reason", kind+" until "+logUntil(s.Until)+": "+s.Reason, "time", canon.FormatTime(s.At))
 }
 
 // logUntil formats the end of a period for a logged reason.
@@ -83,7 +84,7 @@ func logUntil(t time.Time) string {
 	if t.IsZero() {
 		return "indefinite"
 	}
-	return logTime(t)
+	return canon.FormatTime(t)
 }
 
 // Reactivate ends the sanction in force on an account before its period ends,
@@ -112,7 +113,7 @@ func (r *Registry) Reactivate(ctx context.Context, by, userID, reason string) er
 		if err := store(tx, rec); err != nil {
 			return nil, err
 		}
-		e, err := entry("user-reactivated", "user", userID, "by", by, "reason", reason, "time", logTime(now))
+		e, err := entry("user-reactivated", "user", userID, "by", by, "reason", reason, "time", canon.FormatTime(now))
 		return [][]byte{e}, err
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -191,10 +192,10 @@ func TestBlacklistRequests(t *testing.T) {
 			got = append(got, en.Type+" "+en.Value("request")+" "+en.Value("user")+" by="+en.Value("by")+" "+en.Value("reason"))
 		}
 		wantLog := []string{
-			"blacklist-requested " + req.ID + " " + q.ID + " by=" + c.pokja.ID + " until " + logTime(until) + ": dokumen palsu pada tender 10012345000",
+			"blacklist-requested " + req.ID + " " + q.ID + " by=" + c.pokja.ID + " until " + canon.FormatTime(until) + ": dokumen palsu pada tender 10012345000",
 			"blacklist-requested " + req2.ID + " " + q2.ID + " by=" + ppk.ID + " until indefinite: wanprestasi",
 			"blacklist-approved " + req.ID + " " + q.ID + " by=" + c.verifier.ID + " ",
-			"user-deactivated  " + q.ID + " by=" + c.verifier.ID + " blacklist until " + logTime(until) + ": dokumen palsu pada tender 10012345000",
+			"user-deactivated  " + q.ID + " by=" + c.verifier.ID + " blacklist until " + canon.FormatTime(until) + ": dokumen palsu pada tender 10012345000",
 			"blacklist-rejected " + req2.ID + " " + q2.ID + " by=" + c.admin.ID + " bukti tidak cukup",
 			"blacklist-requested " + req3.ID + " " + q.ID + " by=" + c.pa.ID + " until indefinite: wanprestasi lain",
 		}

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/internal/canon"
 )
 
 // Close ends the submission window of tender id once its deadline has
@@ -60,7 +60,7 @@ func (e *Engine) Close(ctx context.Context, id string) (*Tender, error) {
 		return nil, err
 	}
 	if closedAt < 0 {
-		ent, err := entry("submission-closed", "tender", id, "offers", uintEntry(len(offers)), "time", tsEntry(now))
+		ent, err := entry("submission-closed", "tender", id, "offers", uintEntry(len(offers)), "time", canon.FormatTime(now))
 		if err != nil {
 			return nil, err
 		}
@@ -147,17 +147,17 @@ func (e *Engine) replay(ctx context.Context, t *Tender) ([]Offer, int64, error) 
 func offerFromEntry(ent auditlog.Entry, index int64) (Offer, error) {
 	o := Offer{Bidder: ent.Value("bidder"), LogIndex: index, Committed: ent.Type == "offer-committed", Delivered: ent.Type == "offer-received"}
 	var err error
-	if o.SHA256, err = parseDigest(ent.Value("sha256")); err != nil {
+	if o.SHA256, err = canon.ParseSHA256(ent.Value("sha256")); err != nil {
 		return o, fmt.Errorf("tender: log entry %d: %w", index, err)
 	}
-	if _, err := fmt.Sscan(ent.Value("size"), &o.Size); err != nil {
+	if o.Size, err = canon.ParseUint(ent.Value("size")); err != nil {
 		return o, fmt.Errorf("tender: log entry %d: size: %w", index, err)
 	}
 	when := ent.Value("received")
 	if o.Committed {
 		when = ent.Value("time")
 	}
-	if o.Received, err = time.Parse(time.RFC3339Nano, when); err != nil {
+	if o.Received, err = canon.ParseTime(when); err != nil {
 		return o, fmt.Errorf("tender: log entry %d: %w", index, err)
 	}
 	return o, nil

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/internal/canon"
 )
 
 // TestAboutTender checks the replay's pre-filter against the parser: it
@@ -15,7 +16,7 @@ func TestAboutTender(t *testing.T) {
 	var entries [][]byte
 	for _, id := range ids {
 		for _, bidder := range []string{"penyedia-1", "T-1"} {
-			ent, err := entry("participant-registered", "tender", id, "bidder", bidder, "time", tsEntry(testStart))
+			ent, err := entry("participant-registered", "tender", id, "bidder", bidder, "time", canon.FormatTime(testStart))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -143,12 +143,12 @@ func (t *Tender) announcedEntry(typ string, now time.Time) ([]byte, error) {
 	}
 	kv = append(kv,
 		"document", hexEntry(t.Document[:]),
-		"deadline", tsEntry(t.Schedule.Deadline),
-		"opening", tsEntry(t.Schedule.Opening),
+		"deadline", canon.FormatTime(t.Schedule.Deadline),
+		"opening", canon.FormatTime(t.Schedule.Opening),
 		"round", uintEntry(t.Round),
 		"chain", t.ChainHash,
 		"committee-key", sealer.KeyID(key),
-		"time", tsEntry(now))
+		"time", canon.FormatTime(now))
 	return entry(typ, kv...)
 }
 
@@ -233,7 +233,7 @@ func (e *Engine) Cancel(ctx context.Context, actor, id, reason string) (*Tender,
 	if err := e.CheckCommittee(ctx, actor, t); err != nil {
 		return nil, err
 	}
-	ent, err := entry("tender-cancelled", "tender", id, "by", actor, "reason", reason, "time", tsEntry(e.now()))
+	ent, err := entry("tender-cancelled", "tender", id, "by", actor, "reason", reason, "time", canon.FormatTime(e.now()))
 	if err != nil {
 		return nil, err
 	}

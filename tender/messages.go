@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -76,7 +77,7 @@ func (e *Engine) Ask(ctx context.Context, provider, id string, kind Kind, text s
 	if err != nil {
 		return nil, err
 	}
-	ent, err := entry(typ, "tender", id, "by", provider, field, hexEntry(doc[:]), "time", tsEntry(now))
+	ent, err := entry(typ, "tender", id, "by", provider, field, hexEntry(doc[:]), "time", canon.FormatTime(now))
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +128,7 @@ func (e *Engine) Reply(ctx context.Context, actor, id string, kind Kind, message
 	if kind == KindObjection {
 		typ, field = "objection-answered", "objection"
 	}
-	ent, err := entry(typ, "tender", id, "by", actor, field, hexEntry(message[:]), "answer", hexEntry(doc[:]), "time", tsEntry(now))
+	ent, err := entry(typ, "tender", id, "by", actor, field, hexEntry(message[:]), "answer", hexEntry(doc[:]), "time", canon.FormatTime(now))
 	if err != nil {
 		return nil, err
 	}

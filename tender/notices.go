@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -67,7 +68,7 @@ func (e *Engine) PublishNotice(ctx context.Context, actor string, kind NoticeKin
 	}
 	now := e.now()
 	n := &Notice{ID: newID("N", now), Kind: kind, Title: title, By: actor, Document: doc, Time: now}
-	ent, err := entry("notice-published", "notice", n.ID, "kind", string(kind), "by", actor, "document", hexEntry(doc[:]), "time", tsEntry(now))
+	ent, err := entry("notice-published", "notice", n.ID, "kind", string(kind), "by", actor, "document", hexEntry(doc[:]), "time", canon.FormatTime(now))
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func (e *Engine) FileComplaint(ctx context.Context, user, subject, text string) 
 	}
 	now := e.now()
 	c := &Complaint{ID: newID("C", now), By: user, Subject: subject, Document: doc, Filed: now, Status: ComplaintOpen}
-	ent, err := entry("complaint-filed", "complaint", c.ID, "by", user, "document", hexEntry(doc[:]), "time", tsEntry(now))
+	ent, err := entry("complaint-filed", "complaint", c.ID, "by", user, "document", hexEntry(doc[:]), "time", canon.FormatTime(now))
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +204,7 @@ func (e *Engine) UpdateComplaint(ctx context.Context, staff, id string, status C
 		return nil, err
 	}
 	now := e.now()
-	ent, err := entry("complaint-updated", "complaint", id, "by", staff, "status", string(status), "document", hexEntry(doc[:]), "time", tsEntry(now))
+	ent, err := entry("complaint-updated", "complaint", id, "by", staff, "status", string(status), "document", hexEntry(doc[:]), "time", canon.FormatTime(now))
 	if err != nil {
 		return nil, err
 	}

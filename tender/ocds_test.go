@@ -16,6 +16,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -462,8 +463,8 @@ func TestOCDSValidatorRejects(t *testing.T) {
 	tn := &Tender{ID: "T-1", Title: "Jembatan", State: StateOpened, Announced: testStart,
 		Schedule: Schedule{SubmissionStart: testStart, ClarificationEnd: testStart.Add(time.Hour), Deadline: testStart.Add(2 * time.Hour), Opening: testStart.Add(3 * time.Hour)},
 		Closing:  &Closing{Time: testStart.Add(2 * time.Hour), Offers: []Offer{{Bidder: "penyedia-1", Received: testStart.Add(time.Minute), LogIndex: 7}}}}
-	ann, err := entry("tender-announced", "tender", "T-1", "document", hexEntry(make([]byte, 32)), "deadline", tsEntry(tn.Schedule.Deadline),
-		"opening", tsEntry(tn.Schedule.Opening), "round", "1", "chain", hexEntry(make([]byte, 32)), "committee-key", "k1", "time", tsEntry(testStart))
+	ann, err := entry("tender-announced", "tender", "T-1", "document", hexEntry(make([]byte, 32)), "deadline", canon.FormatTime(tn.Schedule.Deadline),
+		"opening", canon.FormatTime(tn.Schedule.Opening), "round", "1", "chain", hexEntry(make([]byte, 32)), "committee-key", "k1", "time", canon.FormatTime(testStart))
 	if err != nil {
 		t.Fatal(err)
 	}

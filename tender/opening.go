@@ -17,8 +17,8 @@ import (
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/sealer"
-	"golang.org/x/mod/sumdb/note"
 )
 
 // Sink receives the plaintexts of opened offers: the committee's storage.
@@ -144,7 +144,7 @@ func (e *Engine) ceremony(ctx context.Context, t *Tender, p *Transition, sig []b
 	}
 	if beacon < 0 {
 		ent, err := entry("beacon-signature-used", "tender", id, "chain", t.ChainHash,
-			"round", uintEntry(t.Round), "signature", hexEntry(sig), "time", tsEntry(e.now()))
+			"round", uintEntry(t.Round), "signature", hexEntry(sig), "time", canon.FormatTime(e.now()))
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +179,7 @@ func (e *Engine) ceremony(ctx context.Context, t *Tender, p *Transition, sig []b
 		if res.fail == nil {
 			line.Outcome, line.Digest = audit.OutcomeOpened, res.plaintext
 			ent, err := entry("offer-opened", "tender", id, "bidder", o.Bidder, "sha256", hexEntry(o.SHA256[:]),
-				"plaintext", hexEntry(res.plaintext[:]), "time", tsEntry(now))
+				"plaintext", hexEntry(res.plaintext[:]), "time", canon.FormatTime(now))
 			if err != nil {
 				return nil, err
 			}
@@ -199,7 +199,7 @@ func (e *Engine) ceremony(ctx context.Context, t *Tender, p *Transition, sig []b
 			out.Witness[o.Bidder] = signed
 			line.Outcome, line.Digest = audit.OutcomeFailed, digest
 			ent, err := entry("offer-failed", "tender", id, "bidder", o.Bidder, "sha256", hexEntry(o.SHA256[:]),
-				"report", hexEntry(digest[:]), "fault", res.fail.fault, "time", tsEntry(now))
+				"report", hexEntry(digest[:]), "fault", res.fail.fault, "time", canon.FormatTime(now))
 			if err != nil {
 				return nil, err
 			}
@@ -220,7 +220,7 @@ func (e *Engine) ceremony(ctx context.Context, t *Tender, p *Transition, sig []b
 	failed := len(out.Witness)
 	opened := len(report.Offers) - failed
 	ent, err := entry("opening-report", "tender", id, "report", hexEntry(digest[:]),
-		"opened", uintEntry(opened), "failed", uintEntry(failed), "time", tsEntry(report.Time))
+		"opened", uintEntry(opened), "failed", uintEntry(failed), "time", canon.FormatTime(report.Time))
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +271,7 @@ func (e *Engine) openingLogged(ctx context.Context, t *Tender) (int64, *auditlog
 // finishOpening finishes an opening whose report entry was logged before
 // it was interrupted, from the signed reports in Blobs.
 func (e *Engine) finishOpening(ctx context.Context, t *Tender, p *Transition, logged *auditlog.Entry) (*Opening, error) {
-	digest, err := parseDigest(logged.Value("report"))
+	digest, err := canon.ParseSHA256(logged.Value("report"))
 	if err != nil {
 		return nil, fmt.Errorf("tender: opening-report entry: %w", err)
 	}
@@ -281,15 +281,11 @@ func (e *Engine) finishOpening(ctx context.Context, t *Tender, p *Transition, lo
 	}
 	// The engine holds no verifier of its own signatures: the report is
 	// the one it stored under the logged digest.
-	var text string
-	if _, err := note.Open(signed, note.VerifierList()); err != nil {
-		var un *note.UnverifiedNoteError
-		if !errors.As(err, &un) {
-			return nil, fmt.Errorf("tender: stored opening report: %w", err)
-		}
-		text = un.Note.Text
+	text, err := canon.NoteText(signed, audit.ErrMalformed)
+	if err != nil {
+		return nil, fmt.Errorf("tender: stored opening report: %w", err)
 	}
-	report, err := audit.ParseOpeningReport([]byte(text))
+	report, err := audit.ParseOpeningReport(text)
 	if err != nil {
 		return nil, fmt.Errorf("tender: stored opening report: %w", err)
 	}

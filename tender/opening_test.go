@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -185,7 +186,39 @@ func TestOpeningCeremony(t *testing.T) {
 		if err != nil || aw.State != StateAwarded {
 			t.Fatalf("award: %v, state %v", err, aw)
 		}
+		e.checkLoggedText(t, tn.ID, "result-announced", "result", "Pemenang: penyedia-1, Rp 901.000.000")
+		e.checkLoggedText(t, tn.ID, "tender-awarded", "document", "SPPBJ no. 7/2026")
 	})
+}
+
+// checkLoggedText checks what doc/spec/entries.md says of `result` and of
+// `document` in tender-awarded: the SHA-256 of the text exactly as given,
+// which the vault holds under that digest.
+func (e *env) checkLoggedText(t *testing.T, id, typ, field, text string) {
+	t.Helper()
+	entries, err := e.log.Entries(e.ctx, 0, e.log.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256([]byte(text))
+	found := false
+	for _, b := range entries {
+		ent, err := auditlog.ParseEntry(b)
+		if err != nil || ent.Type != typ || ent.Value("tender") != id {
+			continue
+		}
+		found = true
+		if got := ent.Value(field); got != hex.EncodeToString(want[:]) {
+			t.Errorf("%s %s = %s, want SHA-256 of %q", typ, field, got, text)
+		}
+	}
+	if !found {
+		t.Fatalf("no %s entry for %s", typ, id)
+	}
+	stored, err := e.engine.readBlob(e.ctx, want)
+	if err != nil || string(stored) != text {
+		t.Errorf("vault holds %q, %v under the digest of %s %s; want %q", stored, err, typ, field, text)
+	}
 }
 
 // flipBodyByte flips byte pos of the offer stanza's body, re-encoding the

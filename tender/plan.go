@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -48,7 +49,7 @@ func (e *Engine) AnnouncePlan(ctx context.Context, actor, id, title string, budg
 		return nil, err
 	}
 	sum := sha256.Sum256([]byte(text))
-	ent, err := entry("plan-announced", "plan", id, "by", actor, "document", hexEntry(sum[:]), "time", tsEntry(now))
+	ent, err := entry("plan-announced", "plan", id, "by", actor, "document", hexEntry(sum[:]), "time", canon.FormatTime(now))
 	if err != nil {
 		return nil, fmt.Errorf("plan %.70q: %w", id, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/segel-lpse/segel/internal/canon"
 )
 
 // Result is the announced result of a tender and what followed it.
@@ -44,7 +46,7 @@ func (e *Engine) AnnounceResult(ctx context.Context, actor, id, winner, text str
 		return nil, err
 	}
 	now := e.now()
-	ent, err := entry("result-announced", "tender", id, "winner", winner, "result", hexEntry(doc[:]), "time", tsEntry(now))
+	ent, err := entry("result-announced", "tender", id, "winner", winner, "result", hexEntry(doc[:]), "time", canon.FormatTime(now))
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +91,7 @@ func (e *Engine) Award(ctx context.Context, actor, id, text string) (*Tender, er
 	if err != nil {
 		return nil, err
 	}
-	ent, err := entry("tender-awarded", "tender", id, "winner", t.Result.Winner, "by", actor, "document", hexEntry(doc[:]), "time", tsEntry(now))
+	ent, err := entry("tender-awarded", "tender", id, "winner", t.Result.Winner, "by", actor, "document", hexEntry(doc[:]), "time", canon.FormatTime(now))
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/vault"
 )
@@ -38,7 +39,7 @@ func (e *Engine) Register(ctx context.Context, provider, id string) error {
 	if ok, err := e.isRegistered(ctx, id, provider); err != nil || ok {
 		return err // registering twice is not an error
 	}
-	ent, err := entry("participant-registered", "tender", id, "bidder", provider, "time", tsEntry(now))
+	ent, err := entry("participant-registered", "tender", id, "bidder", provider, "time", canon.FormatTime(now))
 	if err != nil {
 		return err
 	}
@@ -291,7 +292,7 @@ func (e *Engine) logOffer(ctx context.Context, id string, o Offer, rec []byte) (
 		return nil, 0, fmt.Errorf("%w: at %s (log index %d)", ErrDuplicate, ts(prev.Received), prev.LogIndex)
 	case prev != nil:
 		sup, err := entry("offer-superseded", "tender", id, "bidder", o.Bidder,
-			"sha256", hexEntry(prev.SHA256[:]), "by", hexEntry(o.SHA256[:]), "time", tsEntry(o.Received))
+			"sha256", hexEntry(prev.SHA256[:]), "by", hexEntry(o.SHA256[:]), "time", canon.FormatTime(o.Received))
 		if err != nil {
 			return nil, 0, err
 		}
@@ -485,7 +486,7 @@ func (e *Engine) Commit(ctx context.Context, bidder, id string, digest [32]byte,
 		return nil, fmt.Errorf("%w: a committed offer has 1 to %d bytes, not %d", ErrTooLarge, e.cfg.MaxOfferSize, size)
 	}
 	rec, err := entry("offer-committed", "tender", id, "bidder", bidder, "sha256", hexEntry(digest[:]),
-		"size", uintEntry(size), "time", tsEntry(now))
+		"size", uintEntry(size), "time", canon.FormatTime(now))
 	if err != nil {
 		return nil, err
 	}

@@ -1,19 +1,114 @@
-// Package canon holds the canonical text encodings shared by Segel's
-// signed formats (doc/spec/entries.md §2): value kinds, and the strict
-// opening of signed notes. auditlog and audit both parse with it, so a
-// value or a signature means the same bytes in every format.
+// Package canon holds the one copy of the canonical text rules shared by
+// Segel's signed formats: the value kinds of doc/spec/entries.md §2, the
+// "key: value" line syntax of entries, receipts, reports and bundle files,
+// and the strict opening of signed notes. auditlog, audit, registry and
+// tender all use it, so a value, a line or a signature means the same
+// bytes in every format.
 package canon
 
 import (
-	"bytes"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
-
-	"golang.org/x/mod/sumdb/note"
+	"unicode"
+	"unicode/utf8"
 )
+
+// A Kind is a value kind of doc/spec/entries.md §2.
+type Kind int
+
+// The value kinds, in the order of doc/spec/entries.md §2.
+const (
+	KindID     Kind = iota // 1–64 bytes of A–Z a–z 0–9 . _ / -, first a letter or digit
+	KindUint               // canonical decimal in [0, 2^63-1]
+	KindTime               // RFC 3339 in UTC, as FormatTime prints it
+	KindSHA256             // 64 lowercase hex digits
+	KindHex                // lowercase hex, even length, 2 to MaxHex digits
+	KindText               // 1 to MaxText bytes of UTF-8, no control characters, trimmed
+	KindFault              // "file" or "system"
+)
+
+// Kinds lists every kind, in the order of doc/spec/entries.md §2.
+var Kinds = []Kind{KindID, KindUint, KindTime, KindSHA256, KindHex, KindText, KindFault}
+
+var kindNames = [...]string{"id", "uint", "time", "sha256", "hex", "text", "fault"}
+
+// String returns the kind's name in doc/spec/entries.md §2, such as "sha256".
+func (k Kind) String() string {
+	if k < 0 || int(k) >= len(kindNames) {
+		return "kind(" + strconv.Itoa(int(k)) + ")"
+	}
+	return kindNames[k]
+}
+
+// Limits of the value kinds, in bytes.
+const (
+	MaxID   = 64
+	MaxHex  = 1024
+	MaxText = 1024
+)
+
+// Check reports whether v is the canonical encoding of a value of kind k.
+// The error says what is wrong, without repeating v.
+func (k Kind) Check(v string) error {
+	switch k {
+	case KindID:
+		if len(v) == 0 || len(v) > MaxID || !IsAlnum(v[0]) {
+			return fmt.Errorf("id must be 1 to %d bytes starting with a letter or digit", MaxID)
+		}
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; !IsAlnum(c) && c != '.' && c != '_' && c != '/' && c != '-' {
+				return fmt.Errorf("id contains %q", c)
+			}
+		}
+	case KindUint:
+		_, err := ParseUint(v)
+		return err
+	case KindTime:
+		_, err := ParseTime(v)
+		return err
+	case KindSHA256:
+		if len(v) != 64 || !IsLowerHex(v) {
+			return fmt.Errorf("sha256 must be 64 lowercase hex digits")
+		}
+	case KindHex:
+		if len(v) == 0 || len(v) > MaxHex || len(v)%2 != 0 || !IsLowerHex(v) {
+			return fmt.Errorf("hex must be an even number (2 to %d) of lowercase hex digits", MaxHex)
+		}
+	case KindText:
+		return checkText(v)
+	case KindFault:
+		if v != "file" && v != "system" {
+			return fmt.Errorf("fault must be file or system")
+		}
+	default:
+		panic("canon: unknown value kind " + k.String())
+	}
+	return nil
+}
+
+func checkText(v string) error {
+	switch {
+	case v == "":
+		return fmt.Errorf("text is empty")
+	case len(v) > MaxText:
+		return fmt.Errorf("text is %d bytes, more than %d", len(v), MaxText)
+	case !utf8.ValidString(v):
+		return fmt.Errorf("text is not valid UTF-8")
+	}
+	for _, c := range v {
+		if unicode.IsControl(c) {
+			return fmt.Errorf("text contains a control character or line break")
+		}
+	}
+	first, _ := utf8.DecodeRuneInString(v)
+	last, _ := utf8.DecodeLastRuneInString(v)
+	if unicode.IsSpace(first) || unicode.IsSpace(last) {
+		return fmt.Errorf("text starts or ends with white space")
+	}
+	return nil
+}
 
 // IsAlnum reports whether c is an ASCII letter or digit.
 func IsAlnum(c byte) bool {
@@ -21,7 +116,7 @@ func IsAlnum(c byte) bool {
 }
 
 // MaxTenderID is the length limit of a tender id, in bytes.
-const MaxTenderID = 64
+const MaxTenderID = MaxID
 
 // IsTenderID reports whether s is a tender id: 1 to MaxTenderID ASCII
 // letters, digits, '.', '_' or '-', the first a letter or digit
@@ -49,6 +144,39 @@ func IsLowerHex(s string) bool {
 		}
 	}
 	return true
+}
+
+// ParseSHA256 parses a value of kind sha256: 64 lowercase hex digits.
+func ParseSHA256(s string) ([32]byte, error) {
+	var h [32]byte
+	if err := KindSHA256.Check(s); err != nil {
+		return h, err
+	}
+	decodeHex(h[:], s)
+	return h, nil
+}
+
+// ParseHex parses a value of kind hex.
+func ParseHex(s string) ([]byte, error) {
+	if err := KindHex.Check(s); err != nil {
+		return nil, err
+	}
+	b := make([]byte, len(s)/2)
+	decodeHex(b, s)
+	return b, nil
+}
+
+// decodeHex decodes s, lowercase hex of length 2*len(dst), into dst.
+func decodeHex(dst []byte, s string) {
+	unhex := func(c byte) byte {
+		if c <= '9' {
+			return c - '0'
+		}
+		return c - 'a' + 10
+	}
+	for i := range dst {
+		dst[i] = unhex(s[2*i])<<4 | unhex(s[2*i+1])
+	}
 }
 
 // ParseUint parses a canonical decimal in [0, 2^63-1]: digits only, no
@@ -87,72 +215,4 @@ func ParseTime(s string) (time.Time, error) {
 func IsCanonicalBase64(s string) bool {
 	b, err := base64.StdEncoding.Strict().DecodeString(s)
 	return err == nil && base64.StdEncoding.EncodeToString(b) == s
-}
-
-// A NoteError says why OpenNote refused a note: a bad signature
-// (Signature) or a malformed note. Callers wrap it in their own sentinels.
-type NoteError struct {
-	Signature bool
-	Msg       string
-}
-
-func (e *NoteError) Error() string { return e.Msg }
-
-func malformed(format string, args ...any) error {
-	return &NoteError{Msg: "signed note: " + fmt.Sprintf(format, args...)}
-}
-
-// OpenNote verifies msg, a signed note of at most max bytes, against the
-// one pinned key v and returns its text. note.Open decodes signatures with
-// lenient base64 (non-zero padding bits pass), so the same signature would
-// have several encodings; OpenNote accepts only the canonical one, so that
-// every byte of a signed note matters. Errors are *NoteError.
-func OpenNote(msg []byte, max int, v note.Verifier) (string, error) {
-	if v == nil {
-		return "", &NoteError{Signature: true, Msg: "no key to verify against"}
-	}
-	if len(msg) > max {
-		return "", malformed("%d bytes, more than %d", len(msg), max)
-	}
-	split := bytes.LastIndex(msg, []byte("\n\n"))
-	if split < 0 {
-		return "", malformed("no signature block")
-	}
-	for sigs := msg[split+2:]; len(sigs) > 0; {
-		line, rest, ok := bytes.Cut(sigs, []byte("\n"))
-		if !ok {
-			return "", malformed("does not end with a newline")
-		}
-		sigs = rest
-		fields := bytes.Split(line, []byte(" "))
-		if len(fields) != 3 || string(fields[0]) != "—" {
-			return "", malformed("malformed signature line")
-		}
-		if !IsCanonicalBase64(string(fields[2])) {
-			return "", malformed("signature is not canonical base64")
-		}
-	}
-	n, err := note.Open(msg, note.VerifierList(v))
-	if err != nil {
-		var unverified *note.UnverifiedNoteError
-		var invalid *note.InvalidSignatureError
-		switch {
-		case errors.As(err, &unverified):
-			return "", &NoteError{Signature: true, Msg: "no signature by " + v.Name()}
-		case errors.As(err, &invalid):
-			return "", &NoteError{Signature: true, Msg: "invalid signature by " + v.Name()}
-		}
-		return "", malformed("%v", err)
-	}
-	return n.Text, nil
-}
-
-// NoteText returns the text of a signed note without verifying it: only
-// for notes the caller produced itself, never for verification.
-func NoteText(msg []byte) ([]byte, error) {
-	i := bytes.LastIndex(msg, []byte("\n\n"))
-	if i < 0 {
-		return nil, malformed("no signature block")
-	}
-	return msg[:i+1], nil
 }
