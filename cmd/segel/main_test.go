@@ -28,6 +28,7 @@ func TestMain(m *testing.M) {
 				stdin:  os.Stdin,
 				stdout: os.Stdout,
 				stderr: os.Stderr,
+				getenv: os.Getenv,
 			}))
 		},
 	})
@@ -55,6 +56,8 @@ func TestScript(t *testing.T) {
 			"truncate": cmdTruncate,
 			"lpsed":    cmdLpsed,
 			"liar":     cmdLiar,
+			"cutproxy": cmdCutProxy,
+			"waitfile": cmdWaitFile,
 		},
 	})
 }
