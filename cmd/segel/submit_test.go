@@ -171,12 +171,15 @@ func TestWatchTransport(t *testing.T) {
 			case <-release:
 			case <-r.Context().Done():
 			}
-		case "/slow-answer":
-			io.Copy(io.Discard, r.Body)
+		case "/no-answer":
 			select {
 			case <-release:
-			case <-time.After(time.Second):
+			case <-r.Context().Done():
 			}
+		case "/slow-answer": // takes the body, thinks, answers
+			io.Copy(io.Discard, r.Body)
+			time.Sleep(500 * time.Millisecond)
+			w.Write([]byte("ok"))
 		case "/trickle":
 			for range 6 {
 				w.Write([]byte("x"))
@@ -199,12 +202,19 @@ func TestWatchTransport(t *testing.T) {
 	if sent == 0 || sent == big.Size() {
 		t.Errorf("%d bytes counted as sent", sent)
 	}
-	resp, err := hc.Post(srv.URL+"/slow-answer", "text/plain", strings.NewReader("chunk"))
+	resp, err := hc.Get(srv.URL + "/no-answer")
 	if err == nil {
 		resp.Body.Close()
 	}
 	if !errors.Is(err, errStalled) {
 		t.Errorf("an answer that does not come: %v, want errStalled", err)
+	}
+	// A body all sent may wait longer for its answer.
+	resp, err = hc.Post(srv.URL+"/slow-answer", "text/plain", strings.NewReader("the whole chunk"))
+	if err != nil {
+		t.Errorf("an answer that comes late after the whole body: %v", err)
+	} else {
+		resp.Body.Close()
 	}
 	resp, err = hc.Get(srv.URL + "/trickle")
 	if err != nil {

@@ -16,7 +16,10 @@ var errStalled = errors.New("the connection stalled")
 
 // watchTransport abandons a request when, for idle, no byte of its body
 // was taken and no byte of its answer arrived; and tells sent, if not nil,
-// how many body bytes were taken, for a progress bar.
+// how many body bytes were taken, for a progress bar. Once a body is all
+// sent the server may take its time to answer (a finish checks and stores
+// the whole offer): the base transport's ResponseHeaderTimeout bounds
+// that wait instead.
 type watchTransport struct {
 	base http.RoundTripper
 	idle time.Duration
@@ -73,6 +76,9 @@ func (b *watchedBody) Read(p []byte) (int, error) {
 		if b.sent != nil {
 			b.sent(n)
 		}
+	}
+	if err == io.EOF {
+		b.w.timer.Stop() // sent: the answer's wait is the transport's
 	}
 	return n, err
 }
