@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -179,10 +180,12 @@ func (c *Client) SendUpload(ctx context.Context, u *Upload, sealed io.ReaderAt, 
 }
 
 // Retryable reports whether a failed call may succeed if made again
-// later: a broken connection or timeout, an answer cut short, a server or
+// later: a broken connection or a timeout (a *url.Error or net.Error from
+// the transport), an answer cut short (io.ErrUnexpectedEOF), a server or
 // proxy failure (5xx), a rate limit (429), or CodeBusy. Refusals of the
 // request itself (4xx: late, forbidden, not found, …), a canceled
-// context, an oversized answer and certificate errors are not.
+// context, an oversized answer, certificate errors and errors that are
+// not the network's (ErrUnsafeTarget, a malformed answer) are not.
 func Retryable(err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
@@ -198,7 +201,9 @@ func Retryable(err error) bool {
 		errors.As(err, &unknownCA), errors.As(err, &invalid), errors.As(err, &host), errors.As(err, &verify):
 		return false
 	}
-	return true
+	var ue *url.Error
+	var ne net.Error
+	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // CodeBusy answers a bidder's request while another of its requests is

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -217,6 +218,10 @@ func TestRetryable(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", &url.Error{Op: "Put", URL: "http://x", Err: errors.New("connection reset by peer")}), true},
 		{&url.Error{Op: "Get", URL: "https://x", Err: context.Canceled}, false},
 		{client.ErrResponseTooLarge, false},
+		{fmt.Errorf("reading the answer: %w", io.ErrUnexpectedEOF), true},
+		{&net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}, true},
+		{fmt.Errorf("%w: tender T-1 names round 1", client.ErrUnsafeTarget), false},
+		{errors.New("client: decoding the answer: invalid character"), false},
 		{nil, false},
 	} {
 		if got := client.Retryable(c.err); got != c.want {

@@ -210,7 +210,7 @@ func (s *submission) run(token string) error {
 	if s.cl, err = newLPSEClient(s.lpse, s.chain, token, s.bar); err != nil {
 		return err
 	}
-	target, err := targetOf(ctx, s.cl, s.lpse, s.tender)
+	target, err := targetOf(ctx, s.cl, s.lpse, s.tender, s.retry)
 	if err != nil {
 		return err
 	}

@@ -18,12 +18,22 @@ func tenderTarget(ctx context.Context, lpse, id string, c timelock.Chain) (seale
 	if err != nil {
 		return sealer.Target{}, err
 	}
-	return targetOf(ctx, cl, lpse, id)
+	return targetOf(ctx, cl, lpse, id, nil)
 }
 
-// targetOf is tenderTarget with a client.
-func targetOf(ctx context.Context, cl *client.Client, lpse, id string) (sealer.Target, error) {
-	t, err := cl.Target(ctx, id)
+// targetOf is tenderTarget with a client, retrying with r if not nil.
+func targetOf(ctx context.Context, cl *client.Client, lpse, id string, r *retrier) (sealer.Target, error) {
+	var t sealer.Target
+	get := func() (err error) {
+		t, err = cl.Target(ctx, id)
+		return err
+	}
+	var err error
+	if r != nil {
+		err = r.do("fetching tender "+id, get)
+	} else {
+		err = get()
+	}
 	if errors.Is(err, client.ErrUnsafeTarget) {
 		return sealer.Target{}, err
 	} else if err != nil {

@@ -11,8 +11,15 @@ import (
 
 // errStalled ends a request that made no progress for a while: on a link
 // that stops moving without breaking, TCP alone can take a quarter of an
-// hour to give up.
-var errStalled = errors.New("the connection stalled")
+// hour to give up. It is a net.Error timeout, which client.Retryable
+// retries.
+var errStalled error = stallError{}
+
+type stallError struct{}
+
+func (stallError) Error() string   { return "the connection stalled" }
+func (stallError) Timeout() bool   { return true }
+func (stallError) Temporary() bool { return true }
 
 // watchTransport abandons a request when, for idle, no byte of its body
 // was taken and no byte of its answer arrived; and tells sent, if not nil,
