@@ -404,6 +404,10 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 			only: []string{"provider", "provider2", "admin", "verifier", "pa-kpa", "pokja", "pokja2", "pokja3", "pokja-outsider", "ppk"},
 			req:  jsonReq("/v1/complaints", `{"subject":"Tidak bisa unggah","text":"Unggahan gagal."}`)},
 		"POST /v1/complaints/{complaint}": {roles: "verifier admin", req: jsonReq("/v1/complaints/C-20260101-none", `{"status":"in-progress","response":"ditangani"}`)},
+
+		// A receipt, for its bidder; for the committee after closing (409
+		// before), never for another bidder nor another committee.
+		"GET /v1/tenders/{tender}/offers/{bidder}/receipt": {roles: "provider pokja", only: append([]string{"provider"}, committee...), req: get(t + "/offers/" + p1 + "/receipt")},
 	}
 }
 
@@ -545,6 +549,8 @@ func TestNoRouteServesSealedOffers(t *testing.T) {
 		"GET /v1/uploads/{upload}":                          "progress of the caller's own upload, no bytes; another bidder's is not found",
 		"PUT /v1/uploads/{upload}":                          "takes a chunk of the caller's own upload; answers with progress",
 		"POST /v1/uploads/{upload}/finish":                  "submits the caller's own upload; answers with its receipt",
+		// No bytes of the offer: its receipt.
+		"GET /v1/tenders/{tender}/offers/{bidder}/receipt": "the bidder's own current receipt; the committee's after closing",
 	}
 	// GET routes that hand out bytes of an offer must be the committee's.
 	servesBytes := map[string]bool{"GET /v1/tenders/{tender}/offers/{bidder}/document": true}

@@ -83,6 +83,7 @@ func (s *Server) table() []route {
 		{"POST", "/v1/tenders/{tender}/open", pokja, "Run the opening ceremony with the committee's key (never stored).", jsonBody, s.postOpen},
 		{"GET", "/v1/tenders/{tender}/opening-report", nil, "The signed opening report.", "", s.getOpeningReport},
 		{"GET", "/v1/tenders/{tender}/witness/{bidder}", nil, "The signed witness report of an offer that failed to open.", "", s.getWitness},
+		{"GET", "/v1/tenders/{tender}/offers/{bidder}/receipt", []registry.Role{registry.RoleProvider, registry.RolePokja}, "The signed receipt of a bidder's current offer (text/plain, byte-exact), for the bidder itself ({bidder} may be \"me\") and, once submission has closed, the tender's committee.", "", s.getOfferReceipt},
 		{"GET", "/v1/tenders/{tender}/offers/{bidder}/document", pokja, "The opened offer document, for the tender's committee.", "", s.getOfferDocument},
 		{"GET", "/v1/tenders/{tender}/bundle", nil, "The tender's audit bundle, as a tar archive.", "", s.getBundle},
 		{"GET", "/v1/tenders/{tender}/messages/{kind}", nil, "The questions or objections of a tender, with answers.", "", s.getMessages},

@@ -133,3 +133,28 @@ func (f *roundFlag) Set(s string) error {
 	f.round, f.set = r, true
 	return nil
 }
+
+// sizeFlag is a flag.Value holding a byte count: a number of bytes, or a
+// number with KiB or MiB (K and M too).
+type sizeFlag struct{ n int64 }
+
+func (f *sizeFlag) String() string { return strconv.FormatInt(f.n, 10) }
+
+func (f *sizeFlag) Set(s string) error {
+	num, mult := s, int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"K", 1 << 10}, {"M", 1 << 20}} {
+		if v, ok := strings.CutSuffix(s, u.suffix); ok {
+			num, mult = v, u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || strings.HasPrefix(num, "+") || n > (1<<40)/mult {
+		return fmt.Errorf("invalid size %q: want a positive number of bytes, or of KiB or MiB, such as 1MiB", s)
+	}
+	f.n = n * mult
+	return nil
+}

@@ -25,9 +25,12 @@ import (
 
 // cmdLpsed starts a real lpsed (server.Build on the embedded backend, its
 // own local beacon) with one tender open for an hour, as demo.Setup
-// announces it. It sets $LPSE to its URL and $TENDER to the tender's id,
-// and writes the chain info it publishes to lpse-chain.json, as an
-// LPSE's bidders would keep it.
+// announces it, with one bidder registered for it. It sets $LPSE to its
+// URL, $TENDER to the tender's id, $BIDDER to the bidder's id and
+// $BIDDER_TOKEN to its API token; and it
+// writes, as an LPSE's bidders would keep them, the chain info it
+// publishes to lpse-chain.json, its keys (/v1/keys) to lpse-keys.txt, and
+// the bidder's API token to bidder.token.
 func cmdLpsed(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: lpsed")
@@ -46,8 +49,17 @@ func cmdLpsed(ts *testscript.TestScript, neg bool, args []string) {
 	chain, err := client.New(srv.URL).Chain(ctx)
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs("lpse-chain.json"), chain.MarshalInfo(), 0o644))
+	resp, err := http.Get(srv.URL + "/v1/keys")
+	ts.Check(err)
+	keys, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs("lpse-keys.txt"), keys, 0o644))
+	ts.Check(os.WriteFile(ts.MkAbs("bidder.token"), []byte(tn.Bidders[0].Token()+"\n"), 0o600))
 	ts.Setenv("LPSE", srv.URL)
 	ts.Setenv("TENDER", tn.ID)
+	ts.Setenv("BIDDER", tn.Bidders[0].ID)
+	ts.Setenv("BIDDER_TOKEN", tn.Bidders[0].Token())
 }
 
 // cmdLiar serves $LPSE through a proxy that rewrites the tender it

@@ -1,8 +1,9 @@
 // Command segel is the bidder, committee and auditor tool of Segel: it makes
 // committee keys, seals offers to a tender's opening time and committee,
-// inspects and opens them, makes and opens plain drand-compatible tlock files,
-// verifies receipts, proof files and audit bundles offline, and runs a local
-// beacon.
+// submits them to an LPSE (resumably) and fetches their receipts and proof
+// files, inspects and opens them, makes and opens plain drand-compatible
+// tlock files, verifies receipts, proof files and audit bundles offline, and
+// runs a local beacon.
 //
 // Run "segel --help" for the commands and "segel help COMMAND" for each;
 // "segel --version" prints the version.
@@ -25,6 +26,9 @@ const usage = `Usage:
     segel keygen -y [INPUT]
     segel seal --chain CHAIN (--round R | --time T) --committee RECIPIENT [-o OUTPUT] [INPUT]
     segel seal --lpse URL --tender ID [--chain CHAIN] [-o OUTPUT] [INPUT]
+    segel submit --lpse URL --tender ID --trusted KEYS [--chain CHAIN] [-o PREFIX] (DOCUMENT | --sealed FILE)
+    segel receipt --lpse URL --tender ID --trusted KEYS [--bidder ID] [-o OUTPUT]
+    segel proof --lpse URL --trusted KEYS [-o OUTPUT] [RECEIPT]
     segel inspect --chain CHAIN [INPUT]
     segel open --chain CHAIN -i KEYFILE BEACON [-o OUTPUT] [INPUT]
     segel tlock encrypt --chain CHAIN (--round R | --time T) [-a] [-o OUTPUT] [INPUT]
@@ -47,6 +51,9 @@ BEACON is how a round's signature is obtained, one of:
     --local-beacon KEYFILE [--genesis T] [--period D]
                              a local beacon's key (its custodian only)
 
+submit and receipt take the API token from --token-file FILE or the
+SEGEL_TOKEN environment variable, never from the command line.
+
 INPUT defaults to standard input and OUTPUT to standard output; "-" names
 them explicitly. Run "segel help COMMAND" or "segel COMMAND --help" for the
 details of a command.
@@ -56,6 +63,8 @@ Exit status:
     1  failure (the reason is printed on standard error)
     2  usage error
     3  too early: the round's beacon signature is not published yet
+    4  interrupted: the LPSE could not be reached, or the connection kept
+       failing; run the same command again (submit resumes its upload)
 `
 
 // Exit codes, documented in usage and doc/cli.md.
@@ -64,6 +73,7 @@ const (
 	exitFailure  = 1
 	exitUsage    = 2
 	exitTooEarly = 3
+	exitAgain    = 4
 )
 
 func main() {
@@ -71,6 +81,7 @@ func main() {
 		stdin:  os.Stdin,
 		stdout: os.Stdout,
 		stderr: os.Stderr,
+		getenv: os.Getenv,
 	}))
 }
 
@@ -81,6 +92,7 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	getenv func(string) string // nil: an empty environment
 }
 
 // command is one verb (or verb group) of the CLI.
@@ -97,6 +109,9 @@ func commands() map[string]command {
 		"open":    {openUsage, runOpen},
 		"tlock":   {tlockUsage, runTlock},
 		"verify":  {verifyUsage, runVerify},
+		"submit":  {submitUsage, runSubmit},
+		"receipt": {receiptUsage, runReceipt},
+		"proof":   {proofUsage, runProof},
 		"beacon":  {beaconUsage, runBeacon},
 	}
 }
@@ -154,6 +169,9 @@ func report(e *env, err error) int {
 	case errors.Is(err, timelock.ErrTooEarly):
 		fmt.Fprintf(e.stderr, "segel: %v\n", err)
 		return exitTooEarly
+	case errors.Is(err, errAgain):
+		fmt.Fprintf(e.stderr, "segel: %v\n", err)
+		return exitAgain
 	default:
 		fmt.Fprintf(e.stderr, "segel: %v\n", err)
 		return exitFailure

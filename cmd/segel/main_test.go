@@ -28,6 +28,7 @@ func TestMain(m *testing.M) {
 				stdin:  os.Stdin,
 				stdout: os.Stdout,
 				stderr: os.Stderr,
+				getenv: os.Getenv,
 			}))
 		},
 	})
@@ -55,6 +56,8 @@ func TestScript(t *testing.T) {
 			"truncate": cmdTruncate,
 			"lpsed":    cmdLpsed,
 			"liar":     cmdLiar,
+			"cutproxy": cmdCutProxy,
+			"waitfile": cmdWaitFile,
 		},
 	})
 }
@@ -114,6 +117,11 @@ func cmdMkproof(ts *testscript.TestScript, neg bool, args []string) {
 	write("receipt.txt", receipt)
 	write("proof.txt", proof)
 	write("receipt-bad.txt", bytes.Replace(receipt, []byte("tender: T-2"), []byte("tender: T-3"), 1))
+	// As jq -r prints a receipt taken from a JSON string, and as an
+	// editor on Windows saves one.
+	write("receipt-jq.txt", append(bytes.Clone(receipt), '\n'))
+	write("receipt-crlf.txt", bytes.ReplaceAll(receipt, []byte("\n"), []byte("\r\n")))
+	write("proof-jq.txt", append(bytes.Clone(proof), '\n'))
 	write("proof-badreceipt.txt", bytes.Replace(proof, []byte("tender: T-2"), []byte("tender: T-3"), 1))
 	// Change one inclusion proof hash: the line after "index N".
 	lines := strings.SplitAfter(string(proof), "\n")

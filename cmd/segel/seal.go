@@ -54,7 +54,8 @@ Options:
 
 A sealed offer is binary: seal refuses to write it to a terminal.
 
-Exit status: 0 success, 1 failure, 2 usage error.
+Exit status: 0 success, 1 failure, 2 usage error, 4 (with --lpse) the LPSE
+could not be reached: run it again.
 `
 
 func runSeal(e *env, args []string) error {

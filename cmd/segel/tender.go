@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
-	"time"
 
 	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/sealer"
@@ -17,15 +14,30 @@ import (
 // key, checked against the pinned chain c by client.Target: the server
 // names the tender, never the chain or a round that c does not give.
 func tenderTarget(ctx context.Context, lpse, id string, c timelock.Chain) (sealer.Target, error) {
-	if !strings.HasPrefix(lpse, "https://") && !strings.HasPrefix(lpse, "http://") {
-		return sealer.Target{}, fmt.Errorf("--lpse %q is not an http(s) URL, such as https://lpse.example.go.id", lpse)
+	cl, err := newLPSEClient(lpse, c, "", nil)
+	if err != nil {
+		return sealer.Target{}, err
 	}
-	cl := client.New(lpse, client.WithChain(c), client.WithHTTPClient(&http.Client{Timeout: time.Minute}))
-	t, err := cl.Target(ctx, id)
+	return targetOf(ctx, cl, lpse, id, nil)
+}
+
+// targetOf is tenderTarget with a client, retrying with r if not nil.
+func targetOf(ctx context.Context, cl *client.Client, lpse, id string, r *retrier) (sealer.Target, error) {
+	var t sealer.Target
+	get := func() (err error) {
+		t, err = cl.Target(ctx, id)
+		return err
+	}
+	var err error
+	if r != nil {
+		err = r.do("fetching tender "+id, get)
+	} else {
+		err = get()
+	}
 	if errors.Is(err, client.ErrUnsafeTarget) {
 		return sealer.Target{}, err
 	} else if err != nil {
-		return sealer.Target{}, fmt.Errorf("failed to get tender %s from %s: %w", id, lpse, err)
+		return sealer.Target{}, netErr(fmt.Errorf("failed to get tender %s from %s: %w", id, lpse, err), "run the same command again")
 	}
 	return t, nil
 }

@@ -91,7 +91,10 @@ func runVerify(e *env, args []string) error {
 		return err
 	}
 	switch {
-	case bytes.HasPrefix(b, []byte(receiptHeader)):
+	case hasHeader(b, receiptHeader):
+		if err := damagedNote(b, "receipt"); err != nil {
+			return fmt.Errorf("%s: receipt does not verify: %w", name, err)
+		}
 		r, err := verifyReceipt(b, keys)
 		if err != nil {
 			return fmt.Errorf("%s: receipt does not verify: %w", name, err)
@@ -100,7 +103,10 @@ func runVerify(e *env, args []string) error {
 		printReceipt(e.stdout, r)
 		fmt.Fprintf(e.stdout, "verified: receipt signature\n")
 		return nil
-	case bytes.HasPrefix(b, []byte(proofHeader)):
+	case hasHeader(b, proofHeader):
+		if err := damagedNote(b, "proof"); err != nil {
+			return fmt.Errorf("%s: proof file does not verify: %w", name, err)
+		}
 		r, c, err := verifyProofFile(b, keys)
 		if err != nil {
 			return fmt.Errorf("%s: proof file does not verify: %w", name, err)
@@ -112,6 +118,31 @@ func runVerify(e *env, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("%s: not a receipt (%q) nor a proof file (%q)", name, receiptHeader[:len(receiptHeader)-1], proofHeader[:len(proofHeader)-1])
+}
+
+// damagedNote recognises the ways a signed note is commonly damaged in
+// transit, which make it fail with a message that does not say why: an
+// empty line after the signatures (a JSON string printed with jq -r, an
+// editor's final newline) and CRLF line ends. The signed bytes are what
+// is signed, so segel never repairs them: it says how to get them whole.
+// A note's last line is a signature line: it never ends with an empty one.
+func damagedNote(b []byte, kind string) error {
+	switch {
+	case bytes.HasSuffix(b, []byte("\n\n")):
+		return fmt.Errorf("the file has an extra newline after the note — was it extracted with jq -r? "+
+			"the bytes are what is signed: fetch it byte-exact with segel %s", kind)
+	case bytes.Contains(b, []byte("\r\n")):
+		return fmt.Errorf("the file has CRLF line ends (was it saved on Windows, or copied through an editor?): "+
+			"the bytes are what is signed: fetch it byte-exact with segel %s", kind)
+	}
+	return nil
+}
+
+// hasHeader reports whether b starts with the first line header, also
+// with a CR before its LF, which damagedNote explains.
+func hasHeader(b []byte, header string) bool {
+	line := strings.TrimSuffix(header, "\n")
+	return bytes.HasPrefix(b, []byte(header)) || bytes.HasPrefix(b, []byte(line+"\r\n"))
 }
 
 func printReceipt(w io.Writer, r auditlog.Receipt) {

@@ -116,6 +116,9 @@ func Setup(ctx context.Context, url string, bidders int, window time.Duration) (
 	return t, nil
 }
 
+// Token is the bidder's API token, for tools that take one (segel submit).
+func (b *Bidder) Token() string { return b.c.Token() }
+
 // Submit posts a sealed offer and returns the signed receipt, unverified.
 func (b *Bidder) Submit(ctx context.Context, tenderID string, sealed []byte) ([]byte, error) {
 	rc, err := b.c.SubmitOffer(ctx, tenderID, bytes.NewReader(sealed))
