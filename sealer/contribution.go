@@ -23,8 +23,8 @@ type Contribution struct {
 	Key    [memberKeySize]byte
 }
 
-// contributionTextSize is the length of a contribution's text form: 64
-// hex digits, a space, one or two digits, a space, 22 base64 characters.
+// maxContributionText is the longest text form of a contribution: 64 hex
+// digits, a space, one or two digits, a space, 22 base64 characters.
 const maxContributionText = 64 + 1 + 2 + 1 + 22
 
 // MarshalText returns c's text form, one line without its LF:
@@ -62,8 +62,9 @@ func (c *Contribution) UnmarshalText(text []byte) error {
 	if err != nil || i < 1 || i > MaxMembers {
 		return bad("member")
 	}
+	// Exactly 22 characters: the decoder skips CR and LF.
 	key, err := base64.RawStdEncoding.Strict().DecodeString(string(f[2]))
-	if err != nil || len(key) != memberKeySize {
+	if err != nil || len(f[2]) != 22 || len(key) != memberKeySize {
 		return bad("member key")
 	}
 	var out Contribution
