@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/internal/canon"
@@ -328,10 +327,6 @@ func sizeError(got, want int64) error {
 		ErrMalformed, got, want, got-want)
 }
 
-func describeWant(t Target) string {
-	return fmt.Sprintf("%s, bidder %s, %s", t.Tender, t.Bidder, fileName(t.File))
-}
-
 func fileName(f int) string {
 	switch f {
 	case 1:
@@ -340,12 +335,4 @@ func fileName(f int) string {
 		return "File II"
 	}
 	return "file " + strconv.Itoa(f)
-}
-
-// trimRecipient shortens an age1pq1 string for messages.
-func trimRecipient(s string) string {
-	if len(s) > 20 {
-		return s[:20] + "…"
-	}
-	return strings.Clone(s)
 }
