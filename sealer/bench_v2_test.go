@@ -6,26 +6,52 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/sealer"
 )
 
-// Figures are ratios to baselines measured in the same run:
+// Figures are ratios to baselines measured in the same run, interleaved
+// within each iteration so that a shared machine's load moves both alike:
 //
 //	go test -run '^$' -bench 'OpeningV2|Contributions|SealV2' -benchtime 10x ./sealer
 //
 // BenchmarkOpeningV2 opens N offers of 1 KiB as the server does, with k
-// contributions per offer (and with all n), next to version 1's opening
-// of N offers with the committee's single key (Identity.Open).
+// contributions per offer (and with all n), and in the same iteration
+// opens N version 1 offers with the committee's single key
+// (Identity.Open); it reports both per offer and their ratio.
 // BenchmarkContributions is a member's cost of its contributions to 100
-// offers, next to one version 1 committee-half unwrap. BenchmarkSealV2 is
-// the bidder's cost of sealing to a committee, next to version 1.
+// offers against one version 1 committee-half unwrap. BenchmarkSealV2 is
+// the bidder's cost of sealing to a committee against version 1.
 const benchOffers = 20
+
+// interleaved runs base and each candidate once per iteration, timing
+// each, and reports the candidates' time per unit and as a ratio to
+// base's.
+func interleaved(b *testing.B, units float64, base func(), cands map[string]func()) {
+	var tBase time.Duration
+	tc := map[string]time.Duration{}
+	for b.Loop() {
+		start := time.Now()
+		base()
+		tBase += time.Since(start)
+		for name, f := range cands {
+			start := time.Now()
+			f()
+			tc[name] += time.Since(start)
+		}
+	}
+	b.ReportMetric(float64(tBase.Microseconds())/float64(b.N)/units, "µs/base")
+	for name, d := range tc {
+		b.ReportMetric(float64(d.Microseconds())/float64(b.N)/units, "µs/"+name)
+		b.ReportMetric(float64(d)/float64(tBase), name+"/base")
+	}
+}
 
 func BenchmarkOpeningV2(b *testing.B) {
 	doc := randomDoc(1 << 10)
-	w := newWorld(b, 3, 5)
+	w := newWorld(b, 1, 1)
 	v1id, err := sealer.NewIdentity(w.beacon.Chain(), testRound, w.sig, w.members[0])
 	if err != nil {
 		b.Fatal(err)
@@ -39,18 +65,15 @@ func BenchmarkOpeningV2(b *testing.B) {
 		}
 		v1Files = append(v1Files, buf.Bytes())
 	}
-	b.Run(fmt.Sprintf("v1-identity-open-%d", benchOffers), func(b *testing.B) {
-		for b.Loop() {
-			for _, f := range v1Files {
-				r, err := v1id.Open(bytes.NewReader(f))
-				if err != nil {
-					b.Fatal(err)
-				}
-				io.Copy(io.Discard, r)
+	v1 := func() {
+		for _, f := range v1Files {
+			r, err := v1id.Open(bytes.NewReader(f))
+			if err != nil {
+				b.Fatal(err)
 			}
+			io.Copy(io.Discard, r)
 		}
-		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*benchOffers), "µs/offer")
-	})
+	}
 	for _, kn := range [][2]int{{1, 1}, {3, 5}, {8, 15}, {17, 32}} {
 		k, n := kn[0], kn[1]
 		wk := newWorld(b, k, n)
@@ -62,26 +85,24 @@ func BenchmarkOpeningV2(b *testing.B) {
 			all[i] = wk.contribute(b, files[i])
 			kOnly[i] = all[i][:k]
 		}
-		for _, set := range []struct {
-			name string
-			cs   [][]sealer.Contribution
-		}{{"k", kOnly}, {"all", all}} {
-			if set.name == "all" && k == n {
-				continue
-			}
-			b.Run(fmt.Sprintf("v2-opener-%d-of-%d-%s-%d", k, n, set.name, benchOffers), func(b *testing.B) {
-				for b.Loop() {
-					for i, f := range files {
-						r, _, err := wk.opener.Open(bytes.NewReader(f), int64(len(f)), wk.target, set.cs[i])
-						if err != nil {
-							b.Fatal(err)
-						}
-						io.Copy(io.Discard, r)
+		open := func(cs [][]sealer.Contribution) func() {
+			return func() {
+				for i, f := range files {
+					r, _, err := wk.opener.Open(bytes.NewReader(f), int64(len(f)), wk.target, cs[i])
+					if err != nil {
+						b.Fatal(err)
 					}
+					io.Copy(io.Discard, r)
 				}
-				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*benchOffers), "µs/offer")
-			})
+			}
 		}
+		cands := map[string]func(){"v2-k": open(kOnly)}
+		if k < n {
+			cands["v2-all"] = open(all)
+		}
+		b.Run(fmt.Sprintf("%d-of-%d-%d-offers", k, n, benchOffers), func(b *testing.B) {
+			interleaved(b, benchOffers, v1, cands)
+		})
 	}
 }
 
@@ -95,16 +116,12 @@ func BenchmarkContributions(b *testing.B) {
 	}
 	body := split(b, v1.Bytes()).body
 	hybrid := []*age.Stanza{{Type: "mlkem768x25519", Args: []string{base64.RawStdEncoding.EncodeToString(body[128 : 128+1120])}, Body: body[128+1120:]}}
-	if _, err := member.Unwrap(hybrid); err != nil {
-		b.Fatal(err)
-	}
-	b.Run("v1-committee-unwrap-1", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := member.Unwrap(hybrid); err != nil {
-				b.Fatal(err)
-			}
+	unwrap := func() {
+		if _, err := member.Unwrap(hybrid); err != nil {
+			b.Fatal(err)
 		}
-	})
+	}
+	unwrap()
 	const offers = 100
 	files := make([][]byte, offers)
 	headers := make([]*sealer.Header, offers)
@@ -112,58 +129,54 @@ func BenchmarkContributions(b *testing.B) {
 		files[i] = w.seal(b, nil)
 		headers[i] = w.inspect(b, files[i])
 	}
-	b.Run(fmt.Sprintf("member-contribute-%d", offers), func(b *testing.B) {
-		for b.Loop() {
-			for _, h := range headers {
-				if _, err := sealer.Contribute(h, w.c, member); err != nil {
-					b.Fatal(err)
+	// The member's own contributions, with the headers inspected already,
+	// and what its tool does in all: inspect each header, then contribute.
+	b.Run(fmt.Sprintf("member-%d-offers", offers), func(b *testing.B) {
+		interleaved(b, 1, unwrap, map[string]func(){
+			"contribute": func() {
+				for _, h := range headers {
+					if _, err := sealer.Contribute(h, w.c, member); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		}
-	})
-	// What a member's tool does in all: inspect each header, then contribute.
-	b.Run(fmt.Sprintf("member-inspect-and-contribute-%d", offers), func(b *testing.B) {
-		for b.Loop() {
-			for _, f := range files {
-				h, err := sealer.Inspect(bytes.NewReader(f), w.beacon.Chain())
-				if err != nil {
-					b.Fatal(err)
+			},
+			"inspect+contribute": func() {
+				for _, f := range files {
+					h, err := sealer.Inspect(bytes.NewReader(f), w.beacon.Chain())
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := sealer.Contribute(h, w.c, member); err != nil {
+						b.Fatal(err)
+					}
 				}
-				if _, err := sealer.Contribute(h, w.c, member); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
+			},
+		})
 	})
 	// The server's check of one contribution on arrival.
 	c := w.contribute(b, files[0], 1)[0]
-	b.Run("server-check-contribution-1", func(b *testing.B) {
-		for b.Loop() {
+	b.Run("server-check-contribution", func(b *testing.B) {
+		interleaved(b, 1, unwrap, map[string]func(){"check": func() {
 			if err := sealer.CheckContribution(headers[0], c); err != nil {
 				b.Fatal(err)
 			}
-		}
+		}})
 	})
 }
 
 func BenchmarkSealV2(b *testing.B) {
 	w := newWorld(b, 1, 1)
 	v1Target := sealer.Target{Chain: w.beacon.Chain(), Round: testRound, Committee: w.members[0].Recipient()}
-	b.Run("v1-seal-empty", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := sealer.Seal(io.Discard, bytes.NewReader(nil), v1Target); err != nil {
+	seal := func(tg sealer.Target) func() {
+		return func() {
+			if _, err := sealer.Seal(io.Discard, bytes.NewReader(nil), tg); err != nil {
 				b.Fatal(err)
 			}
 		}
-	})
-	for _, kn := range [][2]int{{1, 1}, {3, 5}, {17, 32}} {
-		wk := newWorld(b, kn[0], kn[1])
-		b.Run(fmt.Sprintf("v2-seal-empty-%d-of-%d", kn[0], kn[1]), func(b *testing.B) {
-			for b.Loop() {
-				if _, err := sealer.Seal(io.Discard, bytes.NewReader(nil), wk.target); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
 	}
+	cands := map[string]func(){}
+	for _, kn := range [][2]int{{1, 1}, {3, 5}, {17, 32}} {
+		cands[fmt.Sprintf("v2-%d-of-%d", kn[0], kn[1])] = seal(newWorld(b, kn[0], kn[1]).target)
+	}
+	b.Run("empty-document", func(b *testing.B) { interleaved(b, 1, seal(v1Target), cands) })
 }

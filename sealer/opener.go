@@ -78,9 +78,7 @@ func (o *Opener) Open(src io.Reader, size int64, t Target, cs []Contribution) (i
 		return nil, nil, &OpenError{Step: StepInspect, Fault: FaultFile, Err: fmt.Errorf("%w: %w", ErrMismatch, err)}
 	}
 	h := f.header
-	if h.Version == 2 {
-		err = h.CheckSize(size)
-	}
+	err = h.CheckSize(size)
 	if err == nil {
 		err = t.Check(h)
 	}
