@@ -5,6 +5,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"maps"
+	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,7 +18,7 @@ import (
 // Figures are ratios to baselines measured in the same run, interleaved
 // within each iteration so that a shared machine's load moves both alike:
 //
-//	go test -run '^$' -bench 'OpeningV2|Contributions|SealV2' -benchtime 10x ./sealer
+//	go test -run '^$' -bench 'OpeningV2|Contributions|SealV2' -benchtime 5x ./sealer
 //
 // BenchmarkOpeningV2 opens N offers of 1 KiB as the server does, with k
 // contributions per offer (and with all n), and in the same iteration
@@ -26,26 +29,43 @@ import (
 // the bidder's cost of sealing to a committee against version 1.
 const benchOffers = 20
 
-// interleaved runs base and each candidate once per iteration, timing
-// each, and reports the candidates' time per unit and as a ratio to
-// base's.
-func interleaved(b *testing.B, units float64, base func(), cands map[string]func()) {
-	var tBase time.Duration
-	tc := map[string]time.Duration{}
+// interleaved runs, for each of units units, base and then each
+// candidate, timing each in wall time and in the CPU time of the
+// benchmark's own thread, and reports the candidates' times per unit and
+// their ratios to base's. Alternating unit by unit puts both under the
+// same load; the CPU-time ratio ("/base-cpu") is the one to quote on a
+// shared machine.
+func interleaved(b *testing.B, units int, base func(i int), cands map[string]func(i int)) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	names := slices.Sorted(maps.Keys(cands))
+	wall := make([]time.Duration, len(names)+1)
+	cpu := make([]time.Duration, len(names)+1)
+	timed := func(slot int, f func()) {
+		c0, _ := threadCPU()
+		t0 := time.Now()
+		f()
+		wall[slot] += time.Since(t0)
+		c1, _ := threadCPU()
+		cpu[slot] += c1 - c0
+	}
 	for b.Loop() {
-		start := time.Now()
-		base()
-		tBase += time.Since(start)
-		for name, f := range cands {
-			start := time.Now()
-			f()
-			tc[name] += time.Since(start)
+		for i := range units {
+			timed(0, func() { base(i) })
+			for j, name := range names {
+				timed(j+1, func() { cands[name](i) })
+			}
 		}
 	}
-	b.ReportMetric(float64(tBase.Microseconds())/float64(b.N)/units, "µs/base")
-	for name, d := range tc {
-		b.ReportMetric(float64(d.Microseconds())/float64(b.N)/units, "µs/"+name)
-		b.ReportMetric(float64(d)/float64(tBase), name+"/base")
+	per := float64(b.N * units)
+	b.ReportMetric(float64(wall[0].Microseconds())/per, "µs/base")
+	_, haveCPU := threadCPU()
+	for j, name := range names {
+		b.ReportMetric(float64(wall[j+1].Microseconds())/per, "µs/"+name)
+		b.ReportMetric(float64(wall[j+1])/float64(wall[0]), name+"/base")
+		if haveCPU && cpu[0] > 0 {
+			b.ReportMetric(float64(cpu[j+1])/float64(cpu[0]), name+"/base-cpu")
+		}
 	}
 }
 
@@ -65,14 +85,12 @@ func BenchmarkOpeningV2(b *testing.B) {
 		}
 		v1Files = append(v1Files, buf.Bytes())
 	}
-	v1 := func() {
-		for _, f := range v1Files {
-			r, err := v1id.Open(bytes.NewReader(f))
-			if err != nil {
-				b.Fatal(err)
-			}
-			io.Copy(io.Discard, r)
+	v1 := func(i int) {
+		r, err := v1id.Open(bytes.NewReader(v1Files[i]))
+		if err != nil {
+			b.Fatal(err)
 		}
+		io.Copy(io.Discard, r)
 	}
 	for _, kn := range [][2]int{{1, 1}, {3, 5}, {8, 15}, {17, 32}} {
 		k, n := kn[0], kn[1]
@@ -85,18 +103,16 @@ func BenchmarkOpeningV2(b *testing.B) {
 			all[i] = wk.contribute(b, files[i])
 			kOnly[i] = all[i][:k]
 		}
-		open := func(cs [][]sealer.Contribution) func() {
-			return func() {
-				for i, f := range files {
-					r, _, err := wk.opener.Open(bytes.NewReader(f), int64(len(f)), wk.target, cs[i])
-					if err != nil {
-						b.Fatal(err)
-					}
-					io.Copy(io.Discard, r)
+		open := func(cs [][]sealer.Contribution) func(int) {
+			return func(i int) {
+				r, _, err := wk.opener.Open(bytes.NewReader(files[i]), int64(len(files[i])), wk.target, cs[i])
+				if err != nil {
+					b.Fatal(err)
 				}
+				io.Copy(io.Discard, r)
 			}
 		}
-		cands := map[string]func(){"v2-k": open(kOnly)}
+		cands := map[string]func(int){"v2-k": open(kOnly)}
 		if k < n {
 			cands["v2-all"] = open(all)
 		}
@@ -116,12 +132,12 @@ func BenchmarkContributions(b *testing.B) {
 	}
 	body := split(b, v1.Bytes()).body
 	hybrid := []*age.Stanza{{Type: "mlkem768x25519", Args: []string{base64.RawStdEncoding.EncodeToString(body[128 : 128+1120])}, Body: body[128+1120:]}}
-	unwrap := func() {
+	unwrap := func(int) {
 		if _, err := member.Unwrap(hybrid); err != nil {
 			b.Fatal(err)
 		}
 	}
-	unwrap()
+	unwrap(0)
 	const offers = 100
 	files := make([][]byte, offers)
 	headers := make([]*sealer.Header, offers)
@@ -132,23 +148,21 @@ func BenchmarkContributions(b *testing.B) {
 	// The member's own contributions, with the headers inspected already,
 	// and what its tool does in all: inspect each header, then contribute.
 	b.Run(fmt.Sprintf("member-%d-offers", offers), func(b *testing.B) {
-		interleaved(b, 1, unwrap, map[string]func(){
-			"contribute": func() {
-				for _, h := range headers {
-					if _, err := sealer.Contribute(h, w.c, member); err != nil {
-						b.Fatal(err)
-					}
+		// Per offer, a v1 unwrap and the member's work; ×100 is its cost
+		// for 100 offers against one v1 unwrap.
+		interleaved(b, offers, unwrap, map[string]func(int){
+			"contribute": func(i int) {
+				if _, err := sealer.Contribute(headers[i], w.c, member); err != nil {
+					b.Fatal(err)
 				}
 			},
-			"inspect+contribute": func() {
-				for _, f := range files {
-					h, err := sealer.Inspect(bytes.NewReader(f), w.beacon.Chain())
-					if err != nil {
-						b.Fatal(err)
-					}
-					if _, err := sealer.Contribute(h, w.c, member); err != nil {
-						b.Fatal(err)
-					}
+			"inspect+contribute": func(i int) {
+				h, err := sealer.Inspect(bytes.NewReader(files[i]), w.beacon.Chain())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := sealer.Contribute(h, w.c, member); err != nil {
+					b.Fatal(err)
 				}
 			},
 		})
@@ -156,7 +170,7 @@ func BenchmarkContributions(b *testing.B) {
 	// The server's check of one contribution on arrival.
 	c := w.contribute(b, files[0], 1)[0]
 	b.Run("server-check-contribution", func(b *testing.B) {
-		interleaved(b, 1, unwrap, map[string]func(){"check": func() {
+		interleaved(b, offers, unwrap, map[string]func(int){"check": func(int) {
 			if err := sealer.CheckContribution(headers[0], c); err != nil {
 				b.Fatal(err)
 			}
@@ -167,14 +181,14 @@ func BenchmarkContributions(b *testing.B) {
 func BenchmarkSealV2(b *testing.B) {
 	w := newWorld(b, 1, 1)
 	v1Target := sealer.Target{Chain: w.beacon.Chain(), Round: testRound, Committee: w.members[0].Recipient()}
-	seal := func(tg sealer.Target) func() {
-		return func() {
+	seal := func(tg sealer.Target) func(int) {
+		return func(int) {
 			if _, err := sealer.Seal(io.Discard, bytes.NewReader(nil), tg); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
-	cands := map[string]func(){}
+	cands := map[string]func(int){}
 	for _, kn := range [][2]int{{1, 1}, {3, 5}, {17, 32}} {
 		cands[fmt.Sprintf("v2-%d-of-%d", kn[0], kn[1])] = seal(newWorld(b, kn[0], kn[1]).target)
 	}
