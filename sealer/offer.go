@@ -2,7 +2,6 @@ package sealer
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,6 +13,7 @@ import (
 	"weak"
 
 	"filippo.io/age"
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/timelock"
 )
 
@@ -38,11 +38,23 @@ const (
 )
 
 // Target is what an offer is sealed to: a tender's opening round on a
-// pinned beacon chain, and the committee's hybrid public key.
+// pinned beacon chain, and its committee, in one of two formats.
+//
+// With Committee, a single hybrid key, the offer is sealed in format
+// version 1 (doc/spec/offer.md), and Tender, Bidder and File stay empty.
+// With Members, a k-of-n committee of members' own keys, it is sealed in
+// format version 2 (doc/spec/offer-v2.md), for Tender, Bidder and File.
+// Exactly one of Committee and Members is set.
 type Target struct {
 	Chain     timelock.Chain
 	Round     uint64
 	Committee *age.HybridRecipient
+
+	// Version 2.
+	Members *Committee
+	Tender  string // the tender id (1–64 letters, digits, '.', '_', '-')
+	Bidder  string // the bidder's user id (1–64 letters, digits, '.', '_', '/', '-')
+	File    int    // the file part: 1 (File I, or the only file) or 2 (File II)
 }
 
 // KeyID returns the committee key id of r: the first 8 bytes of SHA-256
@@ -67,10 +79,7 @@ func KeyID(r *age.HybridRecipient) string {
 
 // computeKeyID is KeyID without the memo, for a recipient used once (such
 // as a fresh HybridIdentity.Recipient(), which age allocates per call).
-func computeKeyID(r *age.HybridRecipient) string {
-	h := sha256.Sum256([]byte(r.String()))
-	return hex.EncodeToString(h[:8])
-}
+func computeKeyID(r *age.HybridRecipient) string { return keyIDOf(r.String()) }
 
 // keyIDs maps a weak pointer to a recipient to its KeyID. A
 // HybridRecipient has only unexported fields and no method that changes
@@ -89,8 +98,20 @@ func (t Target) check() error {
 		return fmt.Errorf("sealer: offers are sealed only to %s chains, not %s", timelock.SchemeQuicknet, t.Chain.Scheme())
 	case t.Round == 0:
 		return errors.New("sealer: target has no opening round")
-	case t.Committee == nil:
+	case t.Committee != nil && t.Members != nil:
+		return errors.New("sealer: target has both a committee key (format version 1) and a committee of members (version 2); give one")
+	case t.Committee == nil && t.Members == nil:
 		return errors.New("sealer: target has no committee key")
+	case t.Committee != nil && (t.Tender != "" || t.Bidder != "" || t.File != 0):
+		return errors.New("sealer: a tender, bidder and file part are sealed only with a committee of members (format version 2)")
+	case t.Members == nil:
+		return nil
+	case !canon.IsTenderID(t.Tender):
+		return fmt.Errorf("sealer: target's tender %.70q is not a tender id (1–64 letters, digits, '.', '_', '-', the first a letter or digit)", t.Tender)
+	case !canon.IsID(t.Bidder):
+		return fmt.Errorf("sealer: target's bidder %.70q is not a user id (1–64 letters, digits, '.', '_', '/', '-', the first a letter or digit)", t.Bidder)
+	case t.File != 1 && t.File != 2:
+		return fmt.Errorf("sealer: target's file part is %d, want 1 (File I, or the only file) or 2 (File II)", t.File)
 	}
 	return nil
 }

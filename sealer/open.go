@@ -118,6 +118,9 @@ func Open(ctx context.Context, src io.Reader, b timelock.Beacon, committee *age.
 	if err != nil {
 		return nil, err
 	}
+	if err := v1Only(o.header); err != nil {
+		return nil, &OpenError{Step: StepInspect, Fault: FaultFile, Stanzas: o.types, Err: err}
+	}
 	if id := computeKeyID(committee.Recipient()); o.header.CommitteeKeyID != id {
 		return nil, fmt.Errorf("%w: offer is for key %s, the key given is %s", ErrWrongCommittee, o.header.CommitteeKeyID, id)
 	}
@@ -147,23 +150,35 @@ func (i *Identity) Open(src io.Reader) (io.Reader, error) {
 	case errors.As(err, &oe):
 		return nil, err
 	case err != nil: // another chain
-		return nil, &OpenError{Step: StepInspect, Err: fmt.Errorf("%w: %w", ErrMismatch, err)}
+		return nil, &OpenError{Step: StepInspect, Fault: FaultFile, Err: fmt.Errorf("%w: %w", ErrMismatch, err)}
+	}
+	if err := v1Only(o.header); err != nil {
+		return nil, &OpenError{Step: StepInspect, Fault: FaultFile, Stanzas: o.types, Err: err}
 	}
 	if err := i.mismatch(o.header); err != nil {
-		return nil, &OpenError{Step: StepInspect, Stanzas: o.types, Err: fmt.Errorf("%w: %w", ErrMismatch, err)}
+		return nil, &OpenError{Step: StepInspect, Fault: FaultFile, Stanzas: o.types, Err: fmt.Errorf("%w: %w", ErrMismatch, err)}
 	}
 	return i.decrypt(o)
 }
 
 // decrypt opens o, whose header passed Inspect's checks and is for i's
-// round and committee key. The header MAC is checked on its own, with the
-// recovered file key, so that a file ending right after a good header
-// fails at StepPayload and only a wrong MAC at StepHeaderMAC.
+// round and committee key.
 func (i *Identity) decrypt(o *offerFile) (io.Reader, error) {
 	fileKey, err := i.fileKey(o.stanza, o.types)
 	if err != nil {
 		return nil, err
 	}
+	r, err := decryptWith(o, fileKey)
+	if err != nil {
+		return nil, err
+	}
+	return payloadReader{r, o.types}, nil
+}
+
+// decryptWith opens o with its file key. The header MAC is checked on its
+// own first, so that a file ending right after a good header fails at
+// StepPayload and only a wrong MAC at StepHeaderMAC.
+func decryptWith(o *offerFile, fileKey []byte) (io.Reader, error) {
 	key := age.NewInjectedFileKeyIdentity(fileKey)
 	if _, err := age.DecryptHeader(o.raw, key); err != nil {
 		return nil, stepError(StepHeaderMAC, o.types, err)
@@ -173,7 +188,7 @@ func (i *Identity) decrypt(o *offerFile) (io.Reader, error) {
 	if err != nil {
 		return nil, stepError(StepPayload, o.types, fmt.Errorf("the file ends before its payload: %w", err))
 	}
-	return payloadReader{r, o.types}, nil
+	return r, nil
 }
 
 // payloadReader names read errors of the decrypted payload as StepPayload.
@@ -190,4 +205,14 @@ func (p payloadReader) Read(b []byte) (int, error) {
 		err = stepError(StepPayload, p.types, err)
 	}
 	return n, err
+}
+
+// v1Only refuses a version 2 header on version 1's paths, which hold one
+// committee key: version 1 readers refuse version 2 by type.
+func v1Only(h *Header) error {
+	if h.Version == 1 {
+		return nil
+	}
+	return fmt.Errorf("%w: stanza type %s, want %s: a version 2 offer opens with its committee members' contributions (Opener), not with one committee key",
+		ErrMismatch, StanzaTypeV2, StanzaType)
 }

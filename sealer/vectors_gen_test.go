@@ -78,7 +78,7 @@ type sealedFile struct {
 	rest []byte // the payload
 }
 
-func split(t *testing.T, file []byte) *sealedFile {
+func split(t testing.TB, file []byte) *sealedFile {
 	end := bytes.Index(file, []byte("\n--- "))
 	lines := strings.Split(string(file[:end]), "\n")
 	stanza := strings.Fields(lines[1])
