@@ -45,7 +45,7 @@ var wire = []any{
 	StoredDocument{SHA256: Digest{3}, Size: 1},
 	ResultRequest{Winner: "u", Text: "t"},
 	Text{Text: "t"},
-	OpenRequest{Identity: "AGE-SECRET-KEY-PQ-1"},
+	OpenRequest{Identity: "AGE-SECRET-KEY-PQ-1", Witnesses: []string{"u-1"}},
 	Opening{Opened: 1, Report: "r", Duration: 0.5},
 	Receipt{Receipt: "r\n", SHA256: Digest{4}, Received: time.Now().UTC()},
 	CommitRequest{SHA256: Digest{5}, Size: 9},

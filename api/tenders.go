@@ -118,7 +118,7 @@ func (Text) about() string { return "A text." }
 // OpenRequest is the body of POST /v1/tenders/{tender}/open.
 type OpenRequest struct {
 	Identity  string   `json:"identity" format:"password" doc:"The committee's age post-quantum secret key (AGE-SECRET-KEY-PQ-1…), used for this ceremony only and never stored: send it over TLS."`
-	Witnesses []string `json:"witnesses,omitempty" doc:"The names of the witnesses present, for the opening report." example:"[\"Budi Santoso (APIP)\",\"Siti Rahma (penyedia)\"]"`
+	Witnesses []string `json:"witnesses" doc:"The user ids of the committee members present, the caller among them; the opening report names them." example:"[\"u-4k2m9q7x3h5p8r6t\",\"u-7d3f5g2h9j4k6m8n\"]"`
 }
 
 func (OpenRequest) about() string { return "The opening ceremony, with the committee's key." }
