@@ -12,7 +12,10 @@
 // are RFC 3339, in UTC on the way out; a time, digest, pointer or list
 // that has no value is absent from the object, never null or a zero time.
 // Enumerations (Role, TenderState, Code, …) are strings from a documented
-// set. A request body with a field the server does not know is refused
+// set. An optional time is a time.Time tagged omitzero: absent when zero,
+// with none of a *time.Time's nil checks or a custom type's conversions
+// at every use; the server converts to UTC as it answers, and its tests
+// fail on any time that is not in UTC. A request body with a field the server does not know is refused
 // (400 bad-request): a misspelt field never passes unnoticed.
 //
 // Errors are an Error, {"code": …, "error": …}: code is one of the Code

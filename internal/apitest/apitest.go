@@ -52,6 +52,7 @@ type checker struct {
 	doc        map[string]any
 	mux        *http.ServeMux // the document's operations, to match a request to one
 	components string         // the resource holding the document's components
+	schemas    sync.Map       // strict|ptr → *jsonschema.Schema, this document's
 }
 
 func newChecker(t TB, doc []byte) (*checker, error) {
@@ -114,6 +115,17 @@ func (loader) Load(url string) (any, error) {
 // schema compiles the schema at the JSON pointer ptr of the document;
 // strict makes date-time demand UTC ("Z"), as the server answers.
 func (c *checker) schema(strict bool, ptr string) (*jsonschema.Schema, error) {
+	if s, ok := c.schemas.Load(strconv.FormatBool(strict) + "|" + ptr); ok {
+		return s.(*jsonschema.Schema), nil
+	}
+	s, err := c.compile(strict, ptr)
+	if err == nil {
+		c.schemas.Store(strconv.FormatBool(strict)+"|"+ptr, s)
+	}
+	return s, err
+}
+
+func (c *checker) compile(strict bool, ptr string) (*jsonschema.Schema, error) {
 	var v any = c.doc
 	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
 		m, ok := v.(map[string]any)

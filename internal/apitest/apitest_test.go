@@ -40,7 +40,7 @@ func (r *recorder) take() []string {
 	return e
 }
 
-func deployment(t *testing.T) http.Handler {
+func deployment(t testing.TB) http.Handler {
 	t.Helper()
 	b, err := vault.OpenEmbedded(context.Background(), vault.EmbeddedConfig{Dir: t.TempDir()})
 	if err != nil {
