@@ -110,6 +110,11 @@ func TestBadJSON(t *testing.T) {
 	// An unknown token is not the caller's authentication failing.
 	f.refused("revoke an unknown token", "provider", "POST", "/v1/tokens/t-zzzzzzzzzzzzzzzz/revoke", "", nil, 404, "not-found")
 
+	// A chunk needs the offset it starts at.
+	for _, q := range []string{"", "?offset=-1", "?offset=x", "?offset=01x"} {
+		f.refused("chunk at "+q, "provider", "PUT", "/v1/uploads/up-none"+q, "application/octet-stream", []byte("x"), 400, "bad-request")
+	}
+
 	// A digest has one spelling, lowercase hex, in a body and in a path:
 	// upper case, a character short or long, or not hex at all is a 400
 	// that names what a digest is.
