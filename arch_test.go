@@ -48,6 +48,10 @@ var rules = []rule{
 		deps: []string{"net/http", module + "/"}, allow: []string{module + "/audit", module + "/auditlog", module + "/sealer", module + "/timelock", module + "/internal/canon", module + "/internal/sigcache"}},
 	{pattern: "./registry", deps: []string{"net/http", module + "/tender", module + "/cmd"}},
 	{pattern: "./tender", imports: []string{"net/http"}, deps: []string{module + "/registry"}},
+	// The wire: what a program speaking the API needs, and nothing of
+	// Segel's storage or HTTP stack (DESIGN.md: "wire types … must not
+	// import storage").
+	{pattern: "./api", deps: append([]string{"net/http", module + "/"}, drivers...), allow: []string{module + "/api"}},
 	{pattern: "./client", deps: append([]string{module + "/vault", module + "/tender", module + "/registry", module + "/server"}, drivers...)},
 	{pattern: "./cmd/lpsed", imports: drivers,
 		known: map[string]string{

@@ -13,6 +13,8 @@
 //   - vault: custody of blobs, records and secrets; embedded and PostgreSQL
 //   - registry: SPSE users, verification, deactivation
 //   - tender: the e-tendering lifecycle and the opening ceremony
+//   - api: the HTTP API's wire types and error codes; server serves them
+//     (and the OpenAPI document generated from them), client speaks them
 //
 // Commands: cmd/lpsed (reference server) and cmd/segel (bidder,
 // committee and auditor CLI). Formats are specified under doc/spec.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/client"
 )
 
@@ -142,8 +143,8 @@ func TestLPSEDRemoteSmoke(t *testing.T) {
 	defer p.Close()
 	const email, password = "admin@lpse.staging.go.id", "rahasia-staging-2026"
 	anon := client.New(p.url)
-	if _, err := anon.Bootstrap(ctx, client.Registration{Role: "admin", Email: email, Password: password, Name: "Admin Staging",
-		NIK: "3171015505900001", Documents: map[string][]byte{"surat-tugas": []byte("Surat tugas admin")}}); err != nil {
+	if _, err := anon.Bootstrap(ctx, api.Registration{Role: "admin", Email: email, Password: password, Name: "Admin Staging",
+		NIK: "3171015505900001", Documents: map[api.DocumentKind][]byte{api.DocSuratTugas: []byte("Surat tugas admin")}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv(adminPasswordEnv, password)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/client"
@@ -199,7 +200,7 @@ type lpsedWorld struct {
 	committee *age.HybridIdentity
 	bidders   map[string]*client.Client // by the bench's bidder name
 	ids       map[string]string         // user id, by the bench's bidder name
-	tenders   []*client.Tender
+	tenders   []*api.Tender
 	keys      *audit.Trusted
 	tag       int // 0 for an lpsed of its own; else makes this run's people and tenders unique on a shared server
 }
@@ -251,12 +252,12 @@ func lpsedAccounts(ctx context.Context, url string, admin *client.Client, tag in
 	}
 	w := &lpsedWorld{url: url, anon: client.New(url, client.WithChain(chain)), bidders: map[string]*client.Client{}, ids: map[string]string{}, tag: tag}
 	anon := w.anon
-	official := func(role string, i int) client.Registration {
+	official := func(role api.Role, i int) api.Registration {
 		email := w.email(fmt.Sprintf("%s%d", role, i), "lpse.bench.go.id")
-		return client.Registration{Role: role, Email: email, Password: lpsedPassword, Name: fmt.Sprintf("%s %d", role, i), NIK: w.nik(i),
-			Documents: map[string][]byte{"surat-tugas": []byte("Surat tugas " + email)}}
+		return api.Registration{Role: role, Email: email, Password: lpsedPassword, Name: fmt.Sprintf("%s %d", role, i), NIK: w.nik(i),
+			Documents: map[api.DocumentKind][]byte{api.DocSuratTugas: []byte("Surat tugas " + email)}}
 	}
-	enrol := func(reviewer *client.Client, r client.Registration) (*client.Client, error) {
+	enrol := func(reviewer *client.Client, r api.Registration) (*client.Client, error) {
 		a, err := anon.Register(ctx, r)
 		if err != nil {
 			return nil, err
@@ -311,13 +312,13 @@ func lpsedAccounts(ctx context.Context, url string, admin *client.Client, tag in
 				if errs[k] != nil {
 					continue
 				}
-				docs := map[string][]byte{}
-				for _, d := range []string{"ktp", "akta-pendirian", "npwp", "izin-usaha"} {
-					docs[d] = []byte("scan " + d + " " + bidders[i])
+				docs := map[api.DocumentKind][]byte{}
+				for _, d := range []api.DocumentKind{api.DocKTP, api.DocAktaPendirian, api.DocNPWP, api.DocIzinUsaha} {
+					docs[d] = []byte("scan " + string(d) + " " + bidders[i])
 				}
-				c, err := enrol(verifier, client.Registration{
+				c, err := enrol(verifier, api.Registration{
 					Role: "provider", Email: w.email(bidders[i], "penyedia.bench.co.id"), Password: lpsedPassword, Name: "CV " + bidders[i], NIK: w.nik(100 + i),
-					Provider:  &client.Provider{Kind: "company", NPWP: w.npwp(i), Licence: w.licence(i)},
+					Provider:  &api.Provider{Kind: "company", NPWP: w.npwp(i), Licence: w.licence(i)},
 					Documents: docs,
 				})
 				errs[k] = err
@@ -360,9 +361,9 @@ func (w *lpsedWorld) announce(ctx context.Context, pa *client.Client, n int, dea
 		if err != nil {
 			return err
 		}
-		t, err := w.pokja.Announce(ctx, client.Announcement{
+		t, err := w.pokja.Announce(ctx, api.Announcement{
 			ID: id, Title: "Paket tenggat " + id, Document: doc, CommitteeKey: w.committee.Recipient().String(),
-			Schedule: client.Schedule{SubmissionStart: now, RegistrationEnd: deadline, ClarificationEnd: deadline,
+			Schedule: api.Schedule{SubmissionStart: now, RegistrationEnd: deadline, ClarificationEnd: deadline,
 				Deadline: deadline, Opening: deadline.Add(period), ObjectionDays: 3},
 		})
 		if err != nil {
@@ -405,7 +406,7 @@ func (s lpsedSubmitter) submit(ctx context.Context, o *rushOffer) (*tender.Recei
 	if err != nil {
 		return nil, err
 	}
-	return &tender.Receipt{Signed: rc.Signed, Receipt: auditlog.Receipt{Index: rc.Index, SHA256: rc.SHA256, Size: rc.Size}}, nil
+	return &tender.Receipt{Signed: []byte(rc.Receipt), Receipt: auditlog.Receipt{Index: rc.Index, SHA256: rc.SHA256, Size: rc.Size}}, nil
 }
 
 // withTransport gives every bidder's client one shared transport that

@@ -169,7 +169,7 @@ func errorKind(err error) string {
 	}
 	switch {
 	case errors.As(err, &ae) && ae.Code != "":
-		return ae.Code
+		return string(ae.Code)
 	case errors.As(err, &ae):
 		return fmt.Sprintf("http-%d", ae.Status)
 	case errors.As(err, &se):

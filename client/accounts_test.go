@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/client"
 )
 
@@ -37,7 +38,7 @@ func TestAccountAdmin(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = own.User(ctx, own.UserID())
-		wantAPIError(t, "call with a revoked token", err, 401, client.CodeTokenRevoked, "log in again")
+		wantAPIError(t, "call with a revoked token", err, 401, api.CodeTokenRevoked, "log in again")
 		if _, err := w.bidders[0].User(ctx, w.bidders[0].UserID()); err != nil {
 			t.Errorf("the user's other token: %v", err)
 		}
@@ -50,7 +51,7 @@ func TestAccountAdmin(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = w.bidders[0].RevokeToken(ctx, other.TokenID())
-		wantAPIError(t, "revoking another user's token", err, 403, client.CodeForbidden, "admin")
+		wantAPIError(t, "revoking another user's token", err, 403, api.CodeForbidden, "admin")
 		if _, err := other.User(ctx, other.UserID()); err != nil {
 			t.Errorf("a refused revocation revoked the token: %v", err)
 		}
@@ -58,12 +59,12 @@ func TestAccountAdmin(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = other.User(ctx, other.UserID())
-		wantAPIError(t, "call with a token an admin revoked", err, 401, client.CodeTokenRevoked)
+		wantAPIError(t, "call with a token an admin revoked", err, 401, api.CodeTokenRevoked)
 
 		err = w.admin.RevokeToken(ctx, "t-nosuchtoken")
-		wantAPIError(t, "revoking an unknown token", err, 404, client.CodeNotFound, "t-nosuchtoken")
+		wantAPIError(t, "revoking an unknown token", err, 404, api.CodeNotFound, "t-nosuchtoken")
 		err = w.anon.RevokeToken(ctx, w.bidders[1].TokenID())
-		wantAPIError(t, "revoking without a token", err, 401, client.CodeUnauthenticated)
+		wantAPIError(t, "revoking without a token", err, 401, api.CodeUnauthenticated)
 	})
 
 	t.Run("UserDocument", func(t *testing.T) {
@@ -72,7 +73,7 @@ func TestAccountAdmin(t *testing.T) {
 			name   string
 			reader *client.Client
 			user   string
-			kind   string
+			kind   api.DocumentKind
 			want   []byte
 		}{
 			{"own", w.bidders[0], id, "ktp", provider(0).Documents["ktp"]},
@@ -87,15 +88,15 @@ func TestAccountAdmin(t *testing.T) {
 			}
 		}
 		_, err := w.bidders[1].UserDocument(ctx, id, "ktp", io.Discard, 1<<20)
-		wantAPIError(t, "another provider's document", err, 403, client.CodeForbidden, "reviewers")
+		wantAPIError(t, "another provider's document", err, 403, api.CodeForbidden, "reviewers")
 		// The same refusal for an account that does not exist: the route
 		// does not tell who does.
 		_, err = w.bidders[1].UserDocument(ctx, "u-nobody", "ktp", io.Discard, 1<<20)
-		wantAPIError(t, "an unknown account's document", err, 403, client.CodeForbidden, "reviewers")
+		wantAPIError(t, "an unknown account's document", err, 403, api.CodeForbidden, "reviewers")
 		_, err = w.verifier.UserDocument(ctx, w.admin.UserID(), "surat-tugas", io.Discard, 1<<20)
-		wantAPIError(t, "a verifier reading an admin's document", err, 403, client.CodeForbidden, "admin")
+		wantAPIError(t, "a verifier reading an admin's document", err, 403, api.CodeForbidden, "admin")
 		_, err = w.verifier.UserDocument(ctx, id, "paspor", io.Discard, 1<<20)
-		wantAPIError(t, "a kind the account has not", err, 404, client.CodeNotFound, "paspor")
+		wantAPIError(t, "a kind the account has not", err, 404, api.CodeNotFound, "paspor")
 		if _, err := w.bidders[0].UserDocument(ctx, id, "ktp", io.Discard, 5); !errors.Is(err, client.ErrResponseTooLarge) {
 			t.Errorf("UserDocument over its limit: %v", err)
 		}
@@ -110,31 +111,31 @@ func TestAccountAdmin(t *testing.T) {
 		id := p.UserID()
 
 		// Refusals, while the account is active.
-		err = w.bidders[0].Deactivate(ctx, id, client.Sanction{Reason: "Persaingan"})
-		wantAPIError(t, "a provider deactivating", err, 403, client.CodeForbidden, "provider")
-		err = w.verifier.Deactivate(ctx, id, client.Sanction{})
-		wantAPIError(t, "no reason", err, 400, client.CodeInvalid, "reason")
-		err = w.verifier.Deactivate(ctx, id, client.Sanction{Reason: "Terlambat", Until: time.Now().Add(-time.Hour)})
-		wantAPIError(t, "a period in the past", err, 400, client.CodeInvalid, "past")
-		err = w.verifier.Deactivate(ctx, id, client.Sanction{Reason: "Daftar hitam", Blacklist: true})
-		wantAPIError(t, "a verifier blacklisting without a request", err, 403, client.CodeForbidden, "RequestBlacklist")
-		err = w.pokja[0].Deactivate(ctx, id, client.Sanction{Reason: "Pelanggaran"})
-		wantAPIError(t, "a pokja member deactivating", err, 403, client.CodeForbidden, "pokja")
-		err = w.verifier.Deactivate(ctx, w.admin.UserID(), client.Sanction{Reason: "Pelanggaran"})
-		wantAPIError(t, "a verifier deactivating an admin", err, 403, client.CodeForbidden, "admin")
+		err = w.bidders[0].Deactivate(ctx, id, api.Deactivation{Reason: "Persaingan"})
+		wantAPIError(t, "a provider deactivating", err, 403, api.CodeForbidden, "provider")
+		err = w.verifier.Deactivate(ctx, id, api.Deactivation{})
+		wantAPIError(t, "no reason", err, 400, api.CodeInvalid, "reason")
+		err = w.verifier.Deactivate(ctx, id, api.Deactivation{Reason: "Terlambat", Until: time.Now().Add(-time.Hour)})
+		wantAPIError(t, "a period in the past", err, 400, api.CodeInvalid, "past")
+		err = w.verifier.Deactivate(ctx, id, api.Deactivation{Reason: "Daftar hitam", Blacklist: true})
+		wantAPIError(t, "a verifier blacklisting without a request", err, 403, api.CodeForbidden, "RequestBlacklist")
+		err = w.pokja[0].Deactivate(ctx, id, api.Deactivation{Reason: "Pelanggaran"})
+		wantAPIError(t, "a pokja member deactivating", err, 403, api.CodeForbidden, "pokja")
+		err = w.verifier.Deactivate(ctx, w.admin.UserID(), api.Deactivation{Reason: "Pelanggaran"})
+		wantAPIError(t, "a verifier deactivating an admin", err, 403, api.CodeForbidden, "admin")
 		_, err = w.pa.RequestBlacklist(ctx, w.ppk.UserID(), "Daftar hitam", time.Time{})
-		wantAPIError(t, "blacklisting an official", err, 403, client.CodeForbidden, "only providers")
-		err = w.verifier.Deactivate(ctx, "U-nope", client.Sanction{Reason: "Pelanggaran"})
-		wantAPIError(t, "an unknown account", err, 404, client.CodeUnknownUser)
+		wantAPIError(t, "blacklisting an official", err, 403, api.CodeForbidden, "only providers")
+		err = w.verifier.Deactivate(ctx, "U-nope", api.Deactivation{Reason: "Pelanggaran"})
+		wantAPIError(t, "an unknown account", err, 404, api.CodeUnknownUser)
 		err = w.verifier.Reactivate(ctx, id, "Tidak ada sanksi")
-		wantAPIError(t, "reactivating an active account", err, 409, client.CodeWrongState, "not deactivated")
+		wantAPIError(t, "reactivating an active account", err, 409, api.CodeWrongState, "not deactivated")
 
 		// A violation, indefinite.
-		if err := w.verifier.Deactivate(ctx, id, client.Sanction{Reason: "Dokumen palsu"}); err != nil {
+		if err := w.verifier.Deactivate(ctx, id, api.Deactivation{Reason: "Dokumen palsu"}); err != nil {
 			t.Fatal(err)
 		}
 		err = p.RegisterForTender(ctx, tenderID)
-		wantAPIError(t, "a deactivated provider registering", err, 403, client.CodeDeactivated, "Dokumen palsu")
+		wantAPIError(t, "a deactivated provider registering", err, 403, api.CodeDeactivated, "Dokumen palsu")
 		u, err := w.verifier.User(ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -144,7 +145,7 @@ func TestAccountAdmin(t *testing.T) {
 			t.Errorf("deactivated: User = %+v, Sanction %+v", u, u.Sanction)
 		}
 		err = w.pokja[0].Reactivate(ctx, id, "Klarifikasi diterima")
-		wantAPIError(t, "a pokja member reactivating", err, 403, client.CodeForbidden, "pokja")
+		wantAPIError(t, "a pokja member reactivating", err, 403, api.CodeForbidden, "pokja")
 		if err := w.verifier.Reactivate(ctx, id, "Klarifikasi diterima"); err != nil {
 			t.Fatal(err)
 		}
@@ -163,21 +164,21 @@ func TestAccountAdmin(t *testing.T) {
 			t.Errorf("RequestBlacklist = %+v", req)
 		}
 		_, err = w.pokja[0].BlacklistRequests(ctx)
-		wantAPIError(t, "a pokja member listing blacklist requests", err, 403, client.CodeForbidden, "pokja")
+		wantAPIError(t, "a pokja member listing blacklist requests", err, 403, api.CodeForbidden, "pokja")
 		err = w.pokja[0].ApproveBlacklist(ctx, req.ID)
-		wantAPIError(t, "a pokja member approving", err, 403, client.CodeForbidden, "pokja")
+		wantAPIError(t, "a pokja member approving", err, 403, api.CodeForbidden, "pokja")
 		if err := w.verifier.ApproveBlacklist(ctx, req.ID); err != nil {
 			t.Fatal(err)
 		}
 		err = w.admin.RejectBlacklist(ctx, req.ID, "Terlambat")
-		wantAPIError(t, "deciding twice", err, 409, client.CodeWrongState, "decided once")
+		wantAPIError(t, "deciding twice", err, 409, api.CodeWrongState, "decided once")
 		reqs, err := w.admin.BlacklistRequests(ctx)
 		if err != nil || len(reqs) != 1 || reqs[0].ID != req.ID || reqs[0].Decision == nil || !reqs[0].Decision.Approved ||
 			reqs[0].Decision.By != w.verifier.UserID() {
 			t.Errorf("BlacklistRequests = %+v, %v", reqs, err)
 		}
 		err = p.RegisterForTender(ctx, tenderID)
-		wantAPIError(t, "a blacklisted provider registering", err, 403, client.CodeBlacklisted, until.Format(time.RFC3339))
+		wantAPIError(t, "a blacklisted provider registering", err, 403, api.CodeBlacklisted, until.Format(time.RFC3339))
 		u, err = w.verifier.User(ctx, id)
 		if err != nil {
 			t.Fatal(err)

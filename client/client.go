@@ -7,12 +7,14 @@
 // takes a context first. Offers and documents are streamed, never buffered
 // whole; every response is read under a size cap.
 //
-// A refusal by the server is an *APIError carrying the HTTP status and
-// the API's stable code (CodeLate, CodeDuplicate, CodeWrongSeal, …), for
-// callers to branch on:
+// Requests and answers are the types of package api, the wire the server
+// speaks: client.Announce takes an api.Announcement and returns an
+// *api.Tender. A refusal by the server is an *APIError carrying the HTTP
+// status and the API's stable code (api.CodeLate, api.CodeDuplicate,
+// api.CodeWrongSeal, …), for callers to branch on:
 //
 //	rc, err := bidder.SubmitOffer(ctx, tenderID, f)
-//	if client.ErrorCode(err) == client.CodeLate { … }
+//	if client.ErrorCode(err) == api.CodeLate { … }
 //
 // Offers are sealed to the beacon chain the client pins, quicknet unless
 // WithChain names another, never to a chain the server names: Target
@@ -37,6 +39,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/timelock"
 )
 
@@ -58,7 +61,7 @@ type Client struct {
 	// tokenID, user and role are set by Login.
 	tokenID string
 	user    string
-	role    string
+	role    api.Role
 }
 
 // An Option configures New.
@@ -96,14 +99,8 @@ func New(baseURL string, opts ...Option) *Client {
 // Login logs in with email and password and returns a client that
 // calls the server as that user; c itself is unchanged.
 func (c *Client) Login(ctx context.Context, email, password string) (*Client, error) {
-	var tok struct {
-		Token   string `json:"token"`
-		TokenID string `json:"token_id"`
-		User    string `json:"user"`
-		Role    string `json:"role"`
-	}
-	in := map[string]string{"email": email, "password": password}
-	if err := c.call(ctx, "POST", "/v1/login", in, &tok); err != nil {
+	var tok api.Session
+	if err := c.call(ctx, "POST", "/v1/login", api.LoginRequest{Email: email, Password: password}, &tok); err != nil {
 		return nil, err
 	}
 	u := *c
@@ -115,9 +112,9 @@ func (c *Client) Login(ctx context.Context, email, password string) (*Client, er
 // Login.
 func (c *Client) UserID() string { return c.user }
 
-// Role is the role of the logged-in user, such as "provider" or "pokja";
-// "" unless the client came from Login.
-func (c *Client) Role() string { return c.role }
+// Role is the role of the logged-in user, such as api.RoleProvider; ""
+// unless the client came from Login.
+func (c *Client) Role() api.Role { return c.role }
 
 // Token is the API token the client sends, if any.
 func (c *Client) Token() string { return c.token }
@@ -129,49 +126,24 @@ func (c *Client) TokenID() string { return c.tokenID }
 // RevokeToken revokes the API token named by tokenID (see TokenID): one's
 // own, or any user's as an admin. Revoking a revoked token succeeds. A
 // revoked token no longer authenticates: calls with it fail with
-// CodeTokenRevoked, and its owner logs in again. The server answers
-// CodeNotFound if no token has that id and CodeForbidden for another
-// user's token unless the caller is an admin.
+// api.CodeTokenRevoked, and its owner logs in again. The server answers
+// api.CodeNotFound if no token has that id and api.CodeForbidden for
+// another user's token unless the caller is an admin.
 func (c *Client) RevokeToken(ctx context.Context, tokenID string) error {
 	return c.call(ctx, "POST", "/v1/tokens/"+url.PathEscape(tokenID)+"/revoke", nil, nil)
 }
 
-// Codes of APIError, as the server sends them. The list is not
-// exhaustive; the server documents every code in /openapi.json.
-const (
-	CodeTooEarly        = "too-early" // 425: the opening round has not come
-	CodeLate            = "late"      // 409: after the deadline
-	CodeDuplicate       = "duplicate" // 409: already exists
-	CodeWrongState      = "wrong-state"
-	CodeNotYetOpen      = "not-yet-open"
-	CodeWrongSeal       = "wrong-seal"          // 422: not sealed to this tender's target
-	CodeWrongCommittee  = "wrong-committee-key" // 422
-	CodeTooLarge        = "too-large"           // 413
-	CodeNotFound        = "not-found"           // 404
-	CodeNotRegistered   = "not-registered"      // 403: bidder not registered for the tender
-	CodeForbidden       = "forbidden"           // 403
-	CodeUnauthenticated = "unauthenticated"     // 401
-	CodeBadCredentials  = "bad-credentials"     // 401
-	CodeTokenRevoked    = "token-revoked"       // 401: log in again
-	CodeTokenExpired    = "token-expired"       // 401: log in again
-	CodeDeactivated     = "deactivated"         // 403: the account is deactivated (Deactivate)
-	CodeBlacklisted     = "blacklisted"         // 403: the account is blacklisted (ApproveBlacklist)
-	CodeUnknownUser     = "unknown-user"        // 404
-	CodeBadRequest      = "bad-request"         // 400
-	CodeInvalid         = "invalid"             // 400
-)
-
 // APIError is the server's refusal of a request: a non-2xx answer.
 type APIError struct {
-	Status  int    // HTTP status
-	Code    string // stable code, such as "late"; "" if the body had none
-	Message string // the server's explanation, for people
-	Method  string // of the request
-	Path    string // of the request, without the query
+	Status  int      // HTTP status
+	Code    api.Code // stable code, such as api.CodeLate; "" if the body had none
+	Message string   // the server's explanation, for people
+	Method  string   // of the request
+	Path    string   // of the request, without the query
 }
 
 func (e *APIError) Error() string {
-	code := e.Code
+	code := string(e.Code)
 	if code == "" {
 		code = http.StatusText(e.Status)
 	}
@@ -179,7 +151,7 @@ func (e *APIError) Error() string {
 }
 
 // ErrorCode returns the Code of the *APIError in err's chain, or "".
-func ErrorCode(err error) string {
+func ErrorCode(err error) api.Code {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		return ae.Code
@@ -219,12 +191,9 @@ func (c *Client) request(ctx context.Context, method, path, contentType string, 
 		defer resp.Body.Close()
 		e := &APIError{Status: resp.StatusCode, Method: method, Path: strings.SplitN(path, "?", 2)[0]}
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorResponse))
-		var j struct {
-			Code  string `json:"code"`
-			Error string `json:"error"`
-		}
+		var j api.Error
 		if json.Unmarshal(b, &j) == nil && j.Code != "" {
-			e.Code, e.Message = j.Code, j.Error
+			e.Code, e.Message = j.Code, j.Message
 		} else {
 			e.Message = strings.TrimSpace(string(b))
 		}
@@ -327,7 +296,8 @@ func readCapped(r io.Reader, limit int64) ([]byte, error) {
 
 // Healthz reports whether the server answers (GET /healthz).
 func (c *Client) Healthz(ctx context.Context) error {
-	return c.call(ctx, "GET", "/healthz", nil, nil)
+	var h api.Health
+	return c.call(ctx, "GET", "/healthz", nil, &h)
 }
 
 // WaitReady polls Healthz until the server answers or ctx ends; lpsed

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/client"
@@ -65,20 +65,25 @@ func TestTender(t *testing.T) {
 	}
 
 	// Questions.
-	dg, err := w.bidders[1].Ask(ctx, id, client.Question, "Apakah jaminan penawaran wajib?")
+	q, err := w.bidders[1].Ask(ctx, id, api.Question, "Apakah jaminan penawaran wajib?")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.pokja[1].Reply(ctx, id, client.Question, dg, "Tidak."); err != nil {
-		t.Fatal(err)
+	if q.Kind != api.Question || q.By != w.bidders[1].UserID() || q.Document != sha256.Sum256([]byte("Apakah jaminan penawaran wajib?")) || q.Answer != nil {
+		t.Errorf("Ask = %+v", q)
 	}
-	msgs, err := w.anon.Messages(ctx, id, client.Question)
+	if a, err := w.pokja[1].Reply(ctx, id, api.Question, q.Document, "Tidak."); err != nil {
+		t.Fatal(err)
+	} else if a.Answer == nil || a.Answer.By != w.pokja[1].UserID() || a.Document != q.Document {
+		t.Errorf("Reply = %+v, want the question with its answer", a)
+	}
+	msgs, err := w.anon.Messages(ctx, id, api.Question)
 	if err != nil || len(msgs) != 1 || msgs[0].Answer == nil || msgs[0].By != w.bidders[1].UserID() {
 		t.Fatalf("Messages = %+v, %v", msgs, err)
 	}
-	for digest, want := range map[[32]byte]string{msgs[0].Document: "Apakah jaminan penawaran wajib?", msgs[0].Answer.Document: "Tidak."} {
+	for digest, want := range map[api.Digest]string{msgs[0].Document: "Apakah jaminan penawaran wajib?", msgs[0].Answer.Document: "Tidak."} {
 		var buf bytes.Buffer
-		if _, err := w.anon.TenderDocument(ctx, id, hex.EncodeToString(digest[:]), &buf, 1<<20); err != nil || buf.String() != want {
+		if _, err := w.anon.TenderDocument(ctx, id, digest, &buf, 1<<20); err != nil || buf.String() != want {
 			t.Errorf("TenderDocument of a message = %q, %v; want %q", buf.String(), err, want)
 		}
 	}
@@ -101,7 +106,7 @@ func TestTender(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var receipts []*client.Receipt
+	var receipts []*api.Receipt
 	rc, err := w.bidders[0].SubmitOffer(ctx, id, f)
 	if err != nil {
 		t.Fatal(err)
@@ -140,14 +145,14 @@ func TestTender(t *testing.T) {
 	}
 	receipts = append(receipts, rc)
 	for i, rc := range receipts {
-		r, err := auditlog.VerifyReceipt(rc.Signed, keys.Receipt)
+		r, err := auditlog.VerifyReceipt([]byte(rc.Receipt), keys.Receipt)
 		if err != nil {
 			t.Fatalf("receipt %d: %v", i, err)
 		}
 		if r.SHA256 != sha256.Sum256(sealed[i]) || r.SHA256 != rc.SHA256 || r.Index != rc.Index || r.Size != rc.Size || r.Bidder != w.bidders[i].UserID() {
 			t.Errorf("receipt %d: %+v; answer %+v", i, r, rc)
 		}
-		proof, err := w.anon.ProofFile(ctx, rc.Signed)
+		proof, err := w.anon.ProofFile(ctx, []byte(rc.Receipt))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,14 +161,14 @@ func TestTender(t *testing.T) {
 		}
 	}
 	// Refusals carry their code.
-	if _, err := w.bidders[0].SubmitOffer(ctx, id, strings.NewReader("not an offer")); client.ErrorCode(err) != client.CodeWrongSeal {
-		t.Errorf("garbage offer: %v, want %s", err, client.CodeWrongSeal)
+	if _, err := w.bidders[0].SubmitOffer(ctx, id, strings.NewReader("not an offer")); client.ErrorCode(err) != api.CodeWrongSeal {
+		t.Errorf("garbage offer: %v, want %s", err, api.CodeWrongSeal)
 	}
 
 	// After the deadline: late, closing, too early, opening.
 	time.Sleep(time.Until(w.tender.Schedule.Deadline.Add(300 * time.Millisecond)))
-	if _, err := w.bidders[0].SubmitOffer(ctx, id, bytes.NewReader(sealed[0])); client.ErrorCode(err) != client.CodeLate {
-		t.Errorf("late offer: %v, want %s", err, client.CodeLate)
+	if _, err := w.bidders[0].SubmitOffer(ctx, id, bytes.NewReader(sealed[0])); client.ErrorCode(err) != api.CodeLate {
+		t.Errorf("late offer: %v, want %s", err, api.CodeLate)
 	}
 	tn, err := w.pokja[0].Close(ctx, id)
 	if err != nil {
@@ -176,8 +181,8 @@ func TestTender(t *testing.T) {
 	if time.Now().Before(tn.RoundTime) {
 		_, err := w.pokja[0].Open(ctx, id, w.committee, members)
 		var ae *client.APIError
-		if !errors.As(err, &ae) || ae.Code != client.CodeTooEarly || ae.Status != http.StatusTooEarly {
-			t.Errorf("opening before the round: %v, want 425 %s", err, client.CodeTooEarly)
+		if !errors.As(err, &ae) || ae.Code != api.CodeTooEarly || ae.Status != http.StatusTooEarly {
+			t.Errorf("opening before the round: %v, want 425 %s", err, api.CodeTooEarly)
 		}
 	}
 	time.Sleep(time.Until(tn.RoundTime.Add(300 * time.Millisecond)))
@@ -195,8 +200,8 @@ func TestTender(t *testing.T) {
 	if r, err := audit.VerifyOpeningReport(rep, keys.Report); err != nil || len(r.Offers) != 3 {
 		t.Errorf("opening report: %v", err)
 	}
-	if _, err := w.anon.Witness(ctx, id, w.bidders[0].UserID()); client.ErrorCode(err) != client.CodeNotFound {
-		t.Errorf("witness of an opened offer: %v, want %s", err, client.CodeNotFound)
+	if _, err := w.anon.Witness(ctx, id, w.bidders[0].UserID()); client.ErrorCode(err) != api.CodeNotFound {
+		t.Errorf("witness of an opened offer: %v, want %s", err, api.CodeNotFound)
 	}
 	var doc bytes.Buffer
 	if _, err := w.pokja[1].OfferDocument(ctx, id, w.bidders[0].UserID(), &doc, 1<<20); err != nil || doc.String() != "Penawaran "+w.bidders[0].UserID() {
@@ -214,14 +219,14 @@ func TestTender(t *testing.T) {
 	if tn.Winner != w.bidders[0].UserID() {
 		t.Errorf("winner %q", tn.Winner)
 	}
-	for digest, want := range map[string]string{tn.ResultText: "Pemenang", tn.AwardText: "SPPBJ 1"} {
+	for digest, want := range map[api.Digest]string{tn.ResultText: "Pemenang", tn.AwardText: "SPPBJ 1"} {
 		var buf bytes.Buffer
 		if _, err := w.anon.TenderDocument(ctx, id, digest, &buf, 1<<20); err != nil || buf.String() != want {
-			t.Errorf("TenderDocument(%.8s…) = %q, %v; want %q", digest, buf.String(), err, want)
+			t.Errorf("TenderDocument(%.8s…) = %q, %v; want %q", digest.String(), buf.String(), err, want)
 		}
 	}
-	if _, err := w.pokja[0].Cancel(ctx, id, "terlambat"); client.ErrorCode(err) != client.CodeWrongState {
-		t.Errorf("cancelling an awarded tender: %v, want %s", err, client.CodeWrongState)
+	if _, err := w.pokja[0].Cancel(ctx, id, "terlambat"); client.ErrorCode(err) != api.CodeWrongState {
+		t.Errorf("cancelling an awarded tender: %v, want %s", err, api.CodeWrongState)
 	}
 	b, err := w.anon.Bundle(ctx, id, filepath.Join(t.TempDir(), "bundle"))
 	if err != nil {
@@ -270,16 +275,16 @@ func TestErrors(t *testing.T) {
 		name   string
 		call   func() error
 		status int
-		code   string
+		code   api.Code
 	}{
-		{"bad password", func() error { _, err := anon.Login(ctx, admin.Email, "salah-salah-salah"); return err }, 401, client.CodeBadCredentials},
-		{"no token", func() error { _, err := anon.Close(ctx, "T-1"); return err }, 401, client.CodeUnauthenticated},
-		{"wrong role", func() error { _, err := pa.Close(ctx, "T-1"); return err }, 403, client.CodeForbidden},
-		{"no tender", func() error { _, err := anon.Tender(ctx, "T-nope"); return err }, 404, client.CodeNotFound},
+		{"bad password", func() error { _, err := anon.Login(ctx, admin.Email, "salah-salah-salah"); return err }, 401, api.CodeBadCredentials},
+		{"no token", func() error { _, err := anon.Close(ctx, "T-1"); return err }, 401, api.CodeUnauthenticated},
+		{"wrong role", func() error { _, err := pa.Close(ctx, "T-1"); return err }, 403, api.CodeForbidden},
+		{"no tender", func() error { _, err := anon.Tender(ctx, "T-nope"); return err }, 404, api.CodeNotFound},
 		{"no route", func() error { return client.New(ts.URL + "/v2").Healthz(ctx) }, 404, "no-route"},
-		{"second bootstrap", func() error { _, err := anon.Bootstrap(ctx, official("admin", 9)); return err }, 409, client.CodeWrongState},
+		{"second bootstrap", func() error { _, err := anon.Bootstrap(ctx, official("admin", 9)); return err }, 409, api.CodeWrongState},
 		{"duplicate email", func() error { _, err := anon.Register(ctx, official("pa-kpa", 2)); return err }, 409, "duplicate-email"},
-		{"bad nik", func() error { r := official("ppk", 3); r.NIK = "1"; _, err := anon.Register(ctx, r); return err }, 400, client.CodeInvalid},
+		{"bad nik", func() error { r := official("ppk", 3); r.NIK = "1"; _, err := anon.Register(ctx, r); return err }, 400, api.CodeInvalid},
 		{"rejected", func() error { _, err := anon.Login(ctx, rej.Email, password); return err }, 403, "rejected"},
 		{"not a committee member", func() error { return pa.AssignCommittee(ctx, "T-1", []string{pa.UserID()}) }, 0, ""},
 	} {
@@ -295,7 +300,7 @@ func TestErrors(t *testing.T) {
 			t.Errorf("%s: %v, want %d %s", c.name, err, c.status, c.code)
 			continue
 		}
-		if ae.Message == "" || !strings.Contains(err.Error(), c.code) {
+		if ae.Message == "" || !strings.Contains(err.Error(), string(c.code)) {
 			t.Errorf("%s: message %q, error %q", c.name, ae.Message, err)
 		}
 	}

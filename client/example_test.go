@@ -45,12 +45,12 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	r, err := auditlog.VerifyReceipt(rc.Signed, keys.Receipt)
+	r, err := auditlog.VerifyReceipt([]byte(rc.Receipt), keys.Receipt)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("receipt verifies for tender", r.Tender)
-	proof, err := bidder.ProofFile(ctx, rc.Signed)
+	proof, err := bidder.ProofFile(ctx, []byte(rc.Receipt))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func exampleServer() (url, tenderID string, chain timelock.Chain, stop func()) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ts, closeServer, err := newServer(ctx, dir)
+	ts, closeServer, err := newServer(ctx, exampleTB{}, dir)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -90,3 +90,11 @@ func exampleServer() (url, tenderID string, chain timelock.Chain, stop func()) {
 	}
 	return ts.URL, w.tender.ID, chain, func() { closeServer(); os.RemoveAll(dir) }
 }
+
+// exampleTB reports a breach of the API's contract on standard output,
+// where it fails the example.
+type exampleTB struct{}
+
+func (exampleTB) Helper() {}
+
+func (exampleTB) Errorf(format string, args ...any) { fmt.Printf(format+"\n", args...) }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/client"
 )
 
@@ -22,11 +23,11 @@ func TestNotices(t *testing.T) {
 		t.Fatalf("Notices before any = %+v, %v", ns, err)
 	}
 	text1 := "SPSE tidak dapat diakses Sabtu 5 Desember 2026 pukul 22.00–24.00 WIB."
-	n1, err := w.verifier.PublishNotice(ctx, client.NoticeMaintenance, "Pemeliharaan server", text1)
+	n1, err := w.verifier.PublishNotice(ctx, api.NoticeMaintenance, "Pemeliharaan server", text1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n1.ID == "" || n1.Kind != client.NoticeMaintenance || n1.Title != "Pemeliharaan server" || n1.By != w.verifier.UserID() ||
+	if n1.ID == "" || n1.Kind != api.NoticeMaintenance || n1.Title != "Pemeliharaan server" || n1.By != w.verifier.UserID() ||
 		n1.Document != sha256.Sum256([]byte(text1)) || n1.Time.IsZero() {
 		t.Errorf("PublishNotice = %+v", n1)
 	}
@@ -34,22 +35,22 @@ func TestNotices(t *testing.T) {
 		t.Errorf("NoticeText = %q, %v; want %q", got, err, text1)
 	}
 	_, err = w.anon.NoticeText(ctx, "N-nope")
-	wantAPIError(t, "an unknown notice's text", err, 404, client.CodeNotFound, "N-nope")
+	wantAPIError(t, "an unknown notice's text", err, 404, api.CodeNotFound, "N-nope")
 	text2 := "Gangguan jaringan 09.00–09.40 WIB; batas waktu yang jatuh di dalamnya diperpanjang."
-	n2, err := w.admin.PublishNotice(ctx, client.NoticeOutage, "Gangguan jaringan", text2)
+	n2, err := w.admin.PublishNotice(ctx, api.NoticeOutage, "Gangguan jaringan", text2)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// Refusals, which publish nothing.
-	_, err = w.bidders[0].PublishNotice(ctx, client.NoticeGeneral, "Promo", "Diskon")
-	wantAPIError(t, "a provider publishing", err, 403, client.CodeForbidden, "provider")
-	_, err = w.anon.PublishNotice(ctx, client.NoticeGeneral, "Promo", "Diskon")
-	wantAPIError(t, "publishing anonymously", err, 401, client.CodeUnauthenticated)
+	_, err = w.bidders[0].PublishNotice(ctx, api.NoticeGeneral, "Promo", "Diskon")
+	wantAPIError(t, "a provider publishing", err, 403, api.CodeForbidden, "provider")
+	_, err = w.anon.PublishNotice(ctx, api.NoticeGeneral, "Promo", "Diskon")
+	wantAPIError(t, "publishing anonymously", err, 401, api.CodeUnauthenticated)
 	_, err = w.verifier.PublishNotice(ctx, "promo", "Promo", "Diskon")
-	wantAPIError(t, "an unknown kind", err, 400, client.CodeInvalid, `"promo"`)
-	_, err = w.verifier.PublishNotice(ctx, client.NoticeGeneral, "Dua\nbaris", "Teks")
-	wantAPIError(t, "a title of two lines", err, 400, client.CodeInvalid, "title")
+	wantAPIError(t, "an unknown kind", err, 400, api.CodeInvalid, `"promo"`)
+	_, err = w.verifier.PublishNotice(ctx, api.NoticeGeneral, "Dua\nbaris", "Teks")
+	wantAPIError(t, "a title of two lines", err, 400, api.CodeInvalid, "title")
 
 	ns, err := w.anon.Notices(ctx)
 	if err != nil {
@@ -63,7 +64,7 @@ func TestNotices(t *testing.T) {
 	}
 }
 
-func sameNotice(a, b client.Notice) bool {
+func sameNotice(a, b api.Notice) bool {
 	ok := a.Time.Equal(b.Time)
 	a.Time, b.Time = time.Time{}, time.Time{}
 	return ok && a == b
@@ -80,7 +81,7 @@ func TestComplaints(t *testing.T) {
 	}
 	bidder := w.bidders[0]
 	_, err = w.anon.Complaints(ctx)
-	wantAPIError(t, "listing anonymously", err, 401, client.CodeUnauthenticated)
+	wantAPIError(t, "listing anonymously", err, 401, api.CodeUnauthenticated)
 	if cs, err := bidder.Complaints(ctx); err != nil || len(cs) != 0 {
 		t.Fatalf("Complaints before any = %+v, %v", cs, err)
 	}
@@ -90,7 +91,7 @@ func TestComplaints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c0.ID == "" || c0.By != bidder.UserID() || c0.Subject != "Tidak bisa unggah penawaran" || c0.Status != client.ComplaintOpen ||
+	if c0.ID == "" || c0.By != bidder.UserID() || c0.Subject != "Tidak bisa unggah penawaran" || c0.Status != api.ComplaintOpen ||
 		c0.Document != sha256.Sum256([]byte(text)) || c0.Filed.IsZero() || len(c0.Updates) != 0 {
 		t.Errorf("FileComplaint = %+v", c0)
 	}
@@ -107,35 +108,35 @@ func TestComplaints(t *testing.T) {
 
 	// Refusals, which change nothing.
 	_, err = bidder.FileComplaint(ctx, "Kosong", " ")
-	wantAPIError(t, "an empty complaint", err, 400, client.CodeInvalid, "text is empty")
-	_, err = bidder.UpdateComplaint(ctx, c0.ID, client.ComplaintInProgress, "Sendiri")
-	wantAPIError(t, "a provider updating", err, 403, client.CodeForbidden, "provider")
-	_, err = w.verifier.UpdateComplaint(ctx, c0.ID, client.ComplaintResolved, "Langsung selesai")
-	wantAPIError(t, "open to resolved", err, 409, client.CodeWrongState, "open → in-progress")
+	wantAPIError(t, "an empty complaint", err, 400, api.CodeInvalid, "text is empty")
+	_, err = bidder.UpdateComplaint(ctx, c0.ID, api.ComplaintInProgress, "Sendiri")
+	wantAPIError(t, "a provider updating", err, 403, api.CodeForbidden, "provider")
+	_, err = w.verifier.UpdateComplaint(ctx, c0.ID, api.ComplaintResolved, "Langsung selesai")
+	wantAPIError(t, "open to resolved", err, 409, api.CodeWrongState, "open → in-progress")
 	_, err = w.verifier.UpdateComplaint(ctx, c0.ID, "closed", "Ditutup")
-	wantAPIError(t, "an unknown status", err, 400, client.CodeInvalid, `"closed"`)
-	_, err = w.verifier.UpdateComplaint(ctx, "C-nope", client.ComplaintInProgress, "Ditangani")
-	wantAPIError(t, "an unknown complaint", err, 404, client.CodeNotFound, "C-nope")
+	wantAPIError(t, "an unknown status", err, 400, api.CodeInvalid, `"closed"`)
+	_, err = w.verifier.UpdateComplaint(ctx, "C-nope", api.ComplaintInProgress, "Ditangani")
+	wantAPIError(t, "an unknown complaint", err, 404, api.CodeNotFound, "C-nope")
 
 	r1, r2 := "Sedang diperiksa tim teknis.", "Batas unggah dinaikkan; silakan coba lagi."
-	u1, err := w.verifier.UpdateComplaint(ctx, c0.ID, client.ComplaintInProgress, r1)
+	u1, err := w.verifier.UpdateComplaint(ctx, c0.ID, api.ComplaintInProgress, r1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u1.Status != client.ComplaintInProgress || len(u1.Updates) != 1 || u1.Updates[0].By != w.verifier.UserID() ||
-		u1.Updates[0].Status != client.ComplaintInProgress || u1.Updates[0].Document != sha256.Sum256([]byte(r1)) {
+	if u1.Status != api.ComplaintInProgress || len(u1.Updates) != 1 || u1.Updates[0].By != w.verifier.UserID() ||
+		u1.Updates[0].Status != api.ComplaintInProgress || u1.Updates[0].Document != sha256.Sum256([]byte(r1)) {
 		t.Errorf("UpdateComplaint to in-progress = %+v", u1)
 	}
-	u2, err := w.admin.UpdateComplaint(ctx, c0.ID, client.ComplaintResolved, r2)
+	u2, err := w.admin.UpdateComplaint(ctx, c0.ID, api.ComplaintResolved, r2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u2.Status != client.ComplaintResolved || len(u2.Updates) != 2 || u2.Updates[1].By != w.admin.UserID() ||
+	if u2.Status != api.ComplaintResolved || len(u2.Updates) != 2 || u2.Updates[1].By != w.admin.UserID() ||
 		u2.Updates[1].Document != sha256.Sum256([]byte(r2)) {
 		t.Errorf("UpdateComplaint to resolved = %+v", u2)
 	}
-	_, err = w.verifier.UpdateComplaint(ctx, c0.ID, client.ComplaintRejected, "Ditolak")
-	wantAPIError(t, "moving a resolved complaint", err, 409, client.CodeWrongState, "resolved")
+	_, err = w.verifier.UpdateComplaint(ctx, c0.ID, api.ComplaintRejected, "Ditolak")
+	wantAPIError(t, "moving a resolved complaint", err, 409, api.CodeWrongState, "resolved")
 
 	// The texts: the filer and staff read the complaint and the responses.
 	for _, c := range []struct {
@@ -151,25 +152,25 @@ func TestComplaints(t *testing.T) {
 		}
 	}
 	_, err = w.bidders[1].ComplaintDocument(ctx, c0.ID, c0.Document)
-	wantAPIError(t, "another user reading a complaint", err, 403, client.CodeForbidden, "filed")
+	wantAPIError(t, "another user reading a complaint", err, 403, api.CodeForbidden, "filed")
 	_, err = w.bidders[1].ComplaintDocument(ctx, "C-nope", c0.Document)
-	wantAPIError(t, "another user reading an unknown complaint", err, 403, client.CodeForbidden, "filed")
+	wantAPIError(t, "another user reading an unknown complaint", err, 403, api.CodeForbidden, "filed")
 	_, err = bidder.ComplaintDocument(ctx, c0.ID, c1.Document)
-	wantAPIError(t, "another complaint's text by its digest", err, 404, client.CodeNotFound, c0.ID)
+	wantAPIError(t, "another complaint's text by its digest", err, 404, api.CodeNotFound, c0.ID)
 	_, err = w.anon.ComplaintDocument(ctx, c0.ID, c0.Document)
-	wantAPIError(t, "reading a complaint anonymously", err, 401, client.CodeUnauthenticated)
+	wantAPIError(t, "reading a complaint anonymously", err, 401, api.CodeUnauthenticated)
 	if cs, err := bidder.Complaints(ctx); err != nil || len(cs) != 1 || !sameComplaint(cs[0], *u2) {
 		t.Errorf("Complaints after resolution = %+v, %v; want %+v", cs, err, *u2)
 	}
 }
 
 // sameComplaint compares complaints with their times by Equal.
-func sameComplaint(a, b client.Complaint) bool {
+func sameComplaint(a, b api.Complaint) bool {
 	if !a.Filed.Equal(b.Filed) || len(a.Updates) != len(b.Updates) {
 		return false
 	}
 	a.Filed, b.Filed = time.Time{}, time.Time{}
-	a.Updates, b.Updates = append([]client.ComplaintUpdate(nil), a.Updates...), append([]client.ComplaintUpdate(nil), b.Updates...)
+	a.Updates, b.Updates = append([]api.ComplaintUpdate(nil), a.Updates...), append([]api.ComplaintUpdate(nil), b.Updates...)
 	for i := range a.Updates {
 		if !a.Updates[i].Time.Equal(b.Updates[i].Time) {
 			return false

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/segel-lpse/segel/client"
+	"github.com/segel-lpse/segel/api"
 )
 
 // TestPlans announces procurement plans, lists them and names one in a
@@ -26,7 +26,7 @@ func TestPlans(t *testing.T) {
 
 	text := "RUP 2026: pembangunan jembatan Kali Code, APBD Kota, swakelola tidak memungkinkan."
 	before := time.Now()
-	p1, err := w.pa.AnnouncePlan(ctx, client.PlanAnnouncement{ID: "RUP-2026-001", Title: "Pembangunan Jembatan Kali Code", Budget: 2_500_000_000, Text: text})
+	p1, err := w.pa.AnnouncePlan(ctx, api.PlanAnnouncement{ID: "RUP-2026-001", Title: "Pembangunan Jembatan Kali Code", Budget: 2_500_000_000, Text: text})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,8 +39,8 @@ func TestPlans(t *testing.T) {
 		t.Errorf("PlanText = %q, %v; want %q", got, err, text)
 	}
 	_, err = w.anon.PlanText(ctx, "RUP-nope")
-	wantAPIError(t, "an unknown plan's text", err, 404, client.CodeNotFound, "RUP-nope")
-	p2, err := w.pa.AnnouncePlan(ctx, client.PlanAnnouncement{Title: "Pengadaan Laptop", Budget: 150_000_000, Text: "RUP 2026: 50 laptop."})
+	wantAPIError(t, "an unknown plan's text", err, 404, api.CodeNotFound, "RUP-nope")
+	p2, err := w.pa.AnnouncePlan(ctx, api.PlanAnnouncement{Title: "Pengadaan Laptop", Budget: 150_000_000, Text: "RUP 2026: 50 laptop."})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,26 +49,26 @@ func TestPlans(t *testing.T) {
 	}
 
 	// Refusals, which store nothing.
-	_, err = w.pokja[0].AnnouncePlan(ctx, client.PlanAnnouncement{Title: "Rencana", Budget: 1, Text: "x"})
-	wantAPIError(t, "a pokja member announcing", err, 403, client.CodeForbidden, "pa-kpa")
-	_, err = w.anon.AnnouncePlan(ctx, client.PlanAnnouncement{Title: "Rencana", Budget: 1, Text: "x"})
-	wantAPIError(t, "announcing anonymously", err, 401, client.CodeUnauthenticated)
-	_, err = w.pa.AnnouncePlan(ctx, client.PlanAnnouncement{Title: "Rencana", Budget: 0, Text: "x"})
-	wantAPIError(t, "no budget", err, 400, client.CodeInvalid, "budget")
-	_, err = w.pa.AnnouncePlan(ctx, client.PlanAnnouncement{Title: "Rencana", Budget: 1})
-	wantAPIError(t, "no text", err, 400, client.CodeInvalid, "text is empty")
-	_, err = w.pa.AnnouncePlan(ctx, client.PlanAnnouncement{ID: p1.ID, Title: "Lagi", Budget: 1, Text: "x"})
-	wantAPIError(t, "a taken id", err, 400, client.CodeInvalid, "taken")
+	_, err = w.pokja[0].AnnouncePlan(ctx, api.PlanAnnouncement{Title: "Rencana", Budget: 1, Text: "x"})
+	wantAPIError(t, "a pokja member announcing", err, 403, api.CodeForbidden, "pa-kpa")
+	_, err = w.anon.AnnouncePlan(ctx, api.PlanAnnouncement{Title: "Rencana", Budget: 1, Text: "x"})
+	wantAPIError(t, "announcing anonymously", err, 401, api.CodeUnauthenticated)
+	_, err = w.pa.AnnouncePlan(ctx, api.PlanAnnouncement{Title: "Rencana", Budget: 0, Text: "x"})
+	wantAPIError(t, "no budget", err, 400, api.CodeInvalid, "budget")
+	_, err = w.pa.AnnouncePlan(ctx, api.PlanAnnouncement{Title: "Rencana", Budget: 1})
+	wantAPIError(t, "no text", err, 400, api.CodeInvalid, "text is empty")
+	_, err = w.pa.AnnouncePlan(ctx, api.PlanAnnouncement{ID: p1.ID, Title: "Lagi", Budget: 1, Text: "x"})
+	wantAPIError(t, "a taken id", err, 400, api.CodeInvalid, "taken")
 
 	ps, err := w.anon.Plans(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 2 || !slices.IsSortedFunc(ps, func(a, b client.Plan) int { return strings.Compare(a.ID, b.ID) }) {
+	if len(ps) != 2 || !slices.IsSortedFunc(ps, func(a, b api.Plan) int { return strings.Compare(a.ID, b.ID) }) {
 		t.Fatalf("Plans = %+v, want the two announced, in id order", ps)
 	}
-	for _, want := range []*client.Plan{p1, p2} {
-		i := slices.IndexFunc(ps, func(p client.Plan) bool { return p.ID == want.ID })
+	for _, want := range []*api.Plan{p1, p2} {
+		i := slices.IndexFunc(ps, func(p api.Plan) bool { return p.ID == want.ID })
 		if i < 0 || !samePlan(ps[i], *want) {
 			t.Errorf("Plans has %+v, want %+v", ps, *want)
 		}
@@ -85,12 +85,12 @@ func TestPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	a := client.Announcement{ID: id, Title: "Jembatan Kali Code", Plan: "RUP-NOPE", Document: doc,
+	a := api.Announcement{ID: id, Title: "Jembatan Kali Code", Plan: "RUP-NOPE", Document: doc,
 		CommitteeKey: w.committee.Recipient().String(),
-		Schedule: client.Schedule{RegistrationEnd: now.Add(time.Hour), ClarificationEnd: now.Add(time.Hour),
+		Schedule: api.Schedule{RegistrationEnd: now.Add(time.Hour), ClarificationEnd: now.Add(time.Hour),
 			SubmissionStart: now, Deadline: now.Add(time.Hour), Opening: now.Add(time.Hour)}}
 	_, err = w.pokja[0].Announce(ctx, a)
-	wantAPIError(t, "a tender naming an unknown plan", err, 400, client.CodeInvalid, "RUP-NOPE")
+	wantAPIError(t, "a tender naming an unknown plan", err, 400, api.CodeInvalid, "RUP-NOPE")
 	a.Plan = p1.ID
 	if _, err := w.pokja[0].Announce(ctx, a); err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func TestPlans(t *testing.T) {
 	}
 }
 
-func samePlan(a, b client.Plan) bool {
+func samePlan(a, b api.Plan) bool {
 	ok := a.Announced.Equal(b.Announced)
 	a.Announced, b.Announced = time.Time{}, time.Time{}
 	return ok && a == b

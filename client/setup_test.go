@@ -11,15 +11,19 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/client"
+	"github.com/segel-lpse/segel/internal/apitest"
 	"github.com/segel-lpse/segel/server"
 	"github.com/segel-lpse/segel/vault"
 )
 
 const password = "rahasia-uji-klien-2026"
 
-// newServer serves a fresh deployment on the embedded backend in dir.
-func newServer(ctx context.Context, dir string) (*httptest.Server, func(), error) {
+// newServer serves a fresh deployment on the embedded backend in dir,
+// every answer checked against the server's OpenAPI document
+// (internal/apitest) and failures reported to t.
+func newServer(ctx context.Context, t apitest.TB, dir string) (*httptest.Server, func(), error) {
 	b, err := vault.OpenEmbedded(ctx, vault.EmbeddedConfig{Dir: dir})
 	if err != nil {
 		return nil, nil, err
@@ -33,13 +37,13 @@ func newServer(ctx context.Context, dir string) (*httptest.Server, func(), error
 		b.Close()
 		return nil, nil, err
 	}
-	ts := httptest.NewServer(s.Handler())
+	ts := httptest.NewServer(apitest.Handler(t, s.Handler()))
 	return ts, func() { ts.Close(); b.Close() }, nil
 }
 
 func startServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	ts, stop, err := newServer(context.Background(), t.TempDir())
+	ts, stop, err := newServer(context.Background(), t, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,10 +59,10 @@ type world struct {
 	pokja                          []*client.Client
 	bidders                        []*client.Client
 	committee                      *age.HybridIdentity
-	tender                         *client.Tender
+	tender                         *api.Tender
 }
 
-func enrol(ctx context.Context, anon, reviewer *client.Client, r client.Registration) (*client.Client, error) {
+func enrol(ctx context.Context, anon, reviewer *client.Client, r api.Registration) (*client.Client, error) {
 	a, err := anon.Register(ctx, r)
 	if err != nil {
 		return nil, err
@@ -74,20 +78,20 @@ func enrol(ctx context.Context, anon, reviewer *client.Client, r client.Registra
 	return anon.Login(ctx, r.Email, r.Password)
 }
 
-func official(role string, i int) client.Registration {
+func official(role api.Role, i int) api.Registration {
 	email := fmt.Sprintf("%s%d@pemkot.test.go.id", role, i)
-	return client.Registration{Role: role, Email: email, Password: password, Name: fmt.Sprintf("%s %d", role, i), NIK: nik(i),
-		Documents: map[string][]byte{"surat-tugas": []byte("Surat tugas " + email)}}
+	return api.Registration{Role: role, Email: email, Password: password, Name: fmt.Sprintf("%s %d", role, i), NIK: nik(i),
+		Documents: map[api.DocumentKind][]byte{api.DocSuratTugas: []byte("Surat tugas " + email)}}
 }
 
-func provider(i int) client.Registration {
-	docs := map[string][]byte{}
-	for _, k := range []string{"ktp", "akta-pendirian", "npwp", "izin-usaha"} {
+func provider(i int) api.Registration {
+	docs := map[api.DocumentKind][]byte{}
+	for _, k := range []api.DocumentKind{api.DocKTP, api.DocAktaPendirian, api.DocNPWP, api.DocIzinUsaha} {
 		docs[k] = []byte(fmt.Sprintf("scan %s CV Uji %d", k, i))
 	}
-	return client.Registration{Role: "provider", Email: fmt.Sprintf("direktur@cv-uji-%d.test.co.id", i), Password: password,
+	return api.Registration{Role: "provider", Email: fmt.Sprintf("direktur@cv-uji-%d.test.co.id", i), Password: password,
 		Name: fmt.Sprintf("CV Uji %d", i), NIK: nik(40 + i),
-		Provider:  &client.Provider{Kind: "company", NPWP: fmt.Sprintf("01.234.%03d.5-012.000", i), Licence: fmt.Sprintf("9120001234%03d", i)},
+		Provider:  &api.Provider{Kind: "company", NPWP: fmt.Sprintf("01.234.%03d.5-012.000", i), Licence: fmt.Sprintf("9120001234%03d", i)},
 		Documents: docs}
 }
 
@@ -147,9 +151,9 @@ func setup(ctx context.Context, url string, bidders int, window time.Duration) (
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	deadline := now.Add(window)
-	w.tender, err = w.pokja[0].Announce(ctx, client.Announcement{
+	w.tender, err = w.pokja[0].Announce(ctx, api.Announcement{
 		ID: id, Title: "Pengadaan Uji", Document: doc, CommitteeKey: w.committee.Recipient().String(),
-		Schedule: client.Schedule{RegistrationEnd: deadline, ClarificationEnd: deadline, SubmissionStart: now,
+		Schedule: api.Schedule{RegistrationEnd: deadline, ClarificationEnd: deadline, SubmissionStart: now,
 			Deadline: deadline, Opening: deadline.Add(time.Second)},
 	})
 	if err != nil {
@@ -165,7 +169,7 @@ func setup(ctx context.Context, url string, bidders int, window time.Duration) (
 
 // wantAPIError checks that err is an *APIError with status and code, and
 // with a message that mentions each of words.
-func wantAPIError(t *testing.T, what string, err error, status int, code string, words ...string) {
+func wantAPIError(t *testing.T, what string, err error, status int, code api.Code, words ...string) {
 	t.Helper()
 	var ae *client.APIError
 	if !errors.As(err, &ae) || ae.Status != status || ae.Code != code {

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/auditlog"
 )
 
@@ -79,7 +80,7 @@ type UploadOptions struct {
 // does not cure (see Retryable), such as CodeLate or an upload that
 // expired (CodeNotFound); the upload then stays on the server, where a
 // later SendUpload resumes it until it expires.
-func (c *Client) SendUpload(ctx context.Context, u *Upload, sealed io.ReaderAt, opts UploadOptions) (*Upload, error) {
+func (c *Client) SendUpload(ctx context.Context, u *api.Upload, sealed io.ReaderAt, opts UploadOptions) (*api.Upload, error) {
 	chunk := opts.ChunkSize
 	if chunk == 0 {
 		chunk = DefaultChunkSize
@@ -160,7 +161,7 @@ func (c *Client) SendUpload(ctx context.Context, u *Upload, sealed io.ReaderAt, 
 			continue
 		case err == nil:
 			return nil, fmt.Errorf("client: upload %s answered offset %d after a chunk at %d", cur.ID, next.Received, cur.Received)
-		case ErrorCode(err) == CodeInvalid:
+		case ErrorCode(err) == api.CodeInvalid:
 			// Refused at this offset: a chunk whose answer was lost moved
 			// the upload on. Where it stands decides; the same offset
 			// means the refusal was for something else.
@@ -190,7 +191,7 @@ func Retryable(err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		return ae.Status >= 500 || ae.Status == http.StatusTooManyRequests ||
-			ae.Status == http.StatusRequestTimeout || ae.Code == CodeBusy
+			ae.Status == http.StatusRequestTimeout || ae.Code == api.CodeBusy
 	}
 	var unknownCA x509.UnknownAuthorityError
 	var invalid x509.CertificateInvalidError

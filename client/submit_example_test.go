@@ -48,7 +48,7 @@ func ExampleClient_SendUpload() {
 		log.Fatal(err)
 	}
 	fmt.Println("uploaded:", up.Received == file.Size())
-	fmt.Println("same receipt:", bytes.Equal(again, rc.Signed))
+	fmt.Println("same receipt:", bytes.Equal(again, []byte(rc.Receipt)))
 	// Output:
 	// uploaded: true
 	// same receipt: true

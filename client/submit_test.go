@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/sealer"
@@ -129,7 +130,7 @@ func TestSendUpload(t *testing.T) {
 				t.Errorf("receipt binds %x, %d bytes; want the file sent", rc.SHA256[:8], rc.Size)
 			}
 			again, err := w.bidders[i].OfferReceipt(ctx, id, client.Me)
-			if err != nil || !bytes.Equal(again, rc.Signed) {
+			if err != nil || !bytes.Equal(again, []byte(rc.Receipt)) {
 				t.Fatalf("OfferReceipt = %q, %v; want the receipt of the submission", again, err)
 			}
 			if r, err := auditlog.VerifyReceipt(again, keys.Receipt); err != nil || r.Bidder != w.bidders[i].UserID() {
@@ -141,9 +142,9 @@ func TestSendUpload(t *testing.T) {
 	// Another bidder's receipt is not for others; the committee before
 	// closing is told when.
 	_, err = w.bidders[1].OfferReceipt(ctx, id, w.bidders[0].UserID())
-	wantAPIError(t, "another bidder's receipt", err, 403, client.CodeForbidden)
+	wantAPIError(t, "another bidder's receipt", err, 403, api.CodeForbidden)
 	_, err = w.pokja[0].OfferReceipt(ctx, id, w.bidders[0].UserID())
-	wantAPIError(t, "the committee before closing", err, 409, client.CodeWrongState, "closed")
+	wantAPIError(t, "the committee before closing", err, 409, api.CodeWrongState, "closed")
 }
 
 // TestSendUploadGivesUp: a refusal ends SendUpload at once, a link that
@@ -161,8 +162,8 @@ func TestSendUploadGivesUp(t *testing.T) {
 		Retrying: func(error, time.Duration) { retried++ }}
 
 	// An upload the server does not know: not found, no retry.
-	_, err = w.bidders[0].SendUpload(ctx, &client.Upload{ID: "up-none", Size: int64(len(file))}, bytes.NewReader(file), opts)
-	wantAPIError(t, "unknown upload", err, 404, client.CodeNotFound)
+	_, err = w.bidders[0].SendUpload(ctx, &api.Upload{ID: "up-none", Size: int64(len(file))}, bytes.NewReader(file), opts)
+	wantAPIError(t, "unknown upload", err, 404, api.CodeNotFound)
 	if retried != 0 {
 		t.Errorf("a refusal was retried %d times", retried)
 	}
@@ -210,9 +211,9 @@ func TestRetryable(t *testing.T) {
 		{&client.APIError{Status: 502}, true},
 		{&client.APIError{Status: 500, Code: "internal"}, true},
 		{&client.APIError{Status: 429, Code: "rate-limited"}, true},
-		{&client.APIError{Status: 409, Code: client.CodeBusy}, true},
-		{&client.APIError{Status: 409, Code: client.CodeLate}, false},
-		{&client.APIError{Status: 404, Code: client.CodeNotFound}, false},
+		{&client.APIError{Status: 409, Code: api.CodeBusy}, true},
+		{&client.APIError{Status: 409, Code: api.CodeLate}, false},
+		{&client.APIError{Status: 404, Code: api.CodeNotFound}, false},
 		{&client.APIError{Status: 401, Code: "bad-token"}, false},
 		{&url.Error{Op: "Put", URL: "http://x", Err: io.ErrUnexpectedEOF}, true},
 		{fmt.Errorf("wrapped: %w", &url.Error{Op: "Put", URL: "http://x", Err: errors.New("connection reset by peer")}), true},
@@ -240,7 +241,7 @@ func TestRetryable(t *testing.T) {
 // replacing the other as the bidder's offer.
 func BenchmarkSendUpload(b *testing.B) {
 	ctx := context.Background()
-	ts, stop, err := newServer(ctx, b.TempDir())
+	ts, stop, err := newServer(ctx, b, b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/timelock"
 )
@@ -18,7 +19,7 @@ import (
 // liar serves the real server behind it, but rewrites the tender it
 // answers at GET /v1/tenders/ID with lie, and its /v1/chain with chain if
 // not zero: a server that names whatever chain and round it likes.
-func liar(t *testing.T, real *httptest.Server, chain timelock.Chain, lie func(*client.Tender)) *httptest.Server {
+func liar(t *testing.T, real *httptest.Server, chain timelock.Chain, lie func(*api.Tender)) *httptest.Server {
 	t.Helper()
 	h := real.Config.Handler
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -29,7 +30,7 @@ func liar(t *testing.T, real *httptest.Server, chain timelock.Chain, lie func(*c
 		case r.URL.Path == "/v1/chain" && !chain.IsZero():
 			body = chain.MarshalInfo()
 		case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/v1/tenders/") && strings.Count(r.URL.Path, "/") == 3 && rec.Code == 200:
-			var tn client.Tender
+			var tn api.Tender
 			if err := json.Unmarshal(body, &tn); err != nil {
 				t.Errorf("liar: %v", err)
 			}
@@ -77,7 +78,7 @@ func TestTargetRefusesLyingServer(t *testing.T) {
 	ago := time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
 
 	// The honest answer, through the same proxy, is accepted.
-	target, err := client.New(liar(t, real, timelock.Chain{}, func(*client.Tender) {}).URL, client.WithChain(pinned)).Target(ctx, id)
+	target, err := client.New(liar(t, real, timelock.Chain{}, func(*api.Tender) {}).URL, client.WithChain(pinned)).Target(ctx, id)
 	if err != nil {
 		t.Fatalf("honest tender refused: %v", err)
 	}
@@ -88,23 +89,23 @@ func TestTargetRefusesLyingServer(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		chain timelock.Chain // what the liar publishes at /v1/chain
-		lie   func(*client.Tender)
+		lie   func(*api.Tender)
 		want  []string
 	}{
-		{"another chain", other.Chain(), func(tn *client.Tender) {
+		{"another chain", other.Chain(), func(tn *api.Tender) {
 			tn.Chain, tn.Round = other.Chain().HashHex(), other.Chain().RoundAt(tn.Schedule.Opening)
 		}, []string{"names beacon chain \"" + other.Chain().HashHex() + "\"", "pinned to " + pinned.HashHex(), "client.WithChain"}},
-		{"round 1", timelock.Chain{}, func(tn *client.Tender) { tn.Round = 1 },
+		{"round 1", timelock.Chain{}, func(tn *api.Tender) { tn.Round = 1 },
 			[]string{"names round 1, published at " + pinned.Genesis().Format(time.RFC3339), "RoundAt(opening)", "is " + itoa(w.tender.Round) + " "}},
-		{"a round early", timelock.Chain{}, func(tn *client.Tender) { tn.Round-- },
+		{"a round early", timelock.Chain{}, func(tn *api.Tender) { tn.Round-- },
 			[]string{"names round " + itoa(w.tender.Round-1), "at or after its opening " + w.tender.Schedule.Opening.UTC().Format(time.RFC3339) + " is " + itoa(w.tender.Round) + " "}},
-		{"a round late", timelock.Chain{}, func(tn *client.Tender) { tn.Round++ },
+		{"a round late", timelock.Chain{}, func(tn *api.Tender) { tn.Round++ },
 			[]string{"names round " + itoa(w.tender.Round+1)}},
-		{"opening before deadline", timelock.Chain{}, func(tn *client.Tender) {
+		{"opening before deadline", timelock.Chain{}, func(tn *api.Tender) {
 			tn.Schedule.Opening = tn.Schedule.Deadline.Add(-time.Minute)
 			tn.Round = pinned.RoundAt(tn.Schedule.Opening)
 		}, []string{"before its deadline " + w.tender.Schedule.Deadline.UTC().Format(time.RFC3339)}},
-		{"round in the past", timelock.Chain{}, func(tn *client.Tender) {
+		{"round in the past", timelock.Chain{}, func(tn *api.Tender) {
 			tn.Schedule.Deadline, tn.Schedule.Opening = ago, ago
 			tn.Round = pinned.RoundAt(ago)
 		}, []string{"opens at round " + itoa(pinned.RoundAt(ago)), "already past", "opened at once"}},

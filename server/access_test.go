@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/server"
@@ -89,8 +89,7 @@ func newFixture(t *testing.T, b vault.Backend, cfg server.Config) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
+	ts := serve(t, s)
 	key, err := age.GenerateHybridIdentity()
 	if err != nil {
 		t.Fatal(err)
@@ -248,7 +247,7 @@ func (f *fixture) announcement(id string, deadline time.Time, key *age.HybridRec
 	now := time.Now().UTC().Add(-time.Second)
 	return map[string]any{
 		"id": id, "title": "Pengadaan uji " + id, "document": doc.SHA256, "committee_key": key.String(),
-		"schedule": tender.Schedule{RegistrationEnd: deadline, ClarificationEnd: deadline, SubmissionStart: now,
+		"schedule": api.Schedule{RegistrationEnd: deadline, ClarificationEnd: deadline, SubmissionStart: now,
 			Deadline: deadline, Opening: deadline.Add(time.Second)},
 	}
 }

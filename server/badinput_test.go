@@ -109,6 +109,27 @@ func TestBadJSON(t *testing.T) {
 	f.refused("forged receipt", "", "POST", "/v1/proofs", "text/plain", []byte("lpse.test/receipts\nnot a receipt\n"), 400, "bad-request")
 	// An unknown token is not the caller's authentication failing.
 	f.refused("revoke an unknown token", "provider", "POST", "/v1/tokens/t-zzzzzzzzzzzzzzzz/revoke", "", nil, 404, "not-found")
+
+	// A chunk needs the offset it starts at.
+	for _, q := range []string{"", "?offset=-1", "?offset=x", "?offset=01x"} {
+		f.refused("chunk at "+q, "provider", "PUT", "/v1/uploads/up-none"+q, "application/octet-stream", []byte("x"), 400, "bad-request")
+	}
+
+	// A digest has one spelling, lowercase hex, in a body and in a path:
+	// upper case, a character short or long, or not hex at all is a 400
+	// that names what a digest is.
+	good := strings.Repeat("ab", 32)
+	for _, d := range []string{strings.ToUpper(good), good[:63], good + "a", "adendum-1"} {
+		body := []byte(`{"document":"` + d + `"}`)
+		f.refused("amendment with document "+d, "pokja", "POST", "/v1/tenders/"+tn+"/amend", "application/json", body, 400, "bad-request")
+		body = []byte(`{"sha256":"` + d + `","size":10}`)
+		f.refused("commitment to "+d, "provider", "POST", "/v1/tenders/"+tn+"/commitments", "application/json", body, 400, "bad-request")
+		f.refused("tender document "+d, "", "GET", "/v1/tenders/"+tn+"/documents/"+d, "", nil, 400, "bad-request")
+		f.refused("answer to "+d, "pokja", "POST", "/v1/tenders/"+tn+"/messages/question/"+d+"/answer", "application/json", []byte(`{"text":"Ya."}`), 400, "bad-request")
+	}
+	if _, b := f.do("", "GET", "/v1/tenders/"+tn+"/documents/"+strings.ToUpper(good), "", nil); !strings.Contains(string(b), "lowercase hex") {
+		t.Errorf("an upper-case digest: %s, want a message saying a digest is lowercase hex", b)
+	}
 }
 
 // admitted returns a fixture caller the route's roles admit, preferring

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -18,8 +17,7 @@ import (
 // chain, and a drand client pinned to that chain gets verified signatures.
 func TestBeaconRoute(t *testing.T) {
 	s := build(t, mustEmbedded(t))
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
+	ts := serve(t, s)
 	chain := s.Beacon.Chain()
 
 	resp, err := http.Get(ts.URL + "/beacon/info")

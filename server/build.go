@@ -81,6 +81,7 @@ type Server struct {
 	limits  Limits
 	rates   [3]*rateLimiter // registration, login, proofs; see rateFor
 	handler http.Handler
+	doc     []byte // the OpenAPI document
 	now     func() time.Time
 	log     *slog.Logger
 }
@@ -170,6 +171,9 @@ func Build(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.handler = s.routes()
+	if err := s.buildDocument(); err != nil {
+		return nil, err
+	}
 	if every := cfg.UploadSweep; every >= 0 {
 		if every == 0 {
 			every = 10 * time.Minute

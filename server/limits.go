@@ -108,7 +108,7 @@ func (s *Server) bodyLimit(rt route) (int64, string) {
 	case "POST /v1/proofs":
 		return auditlog.MaxReceiptSize, "a signed receipt's limit"
 	}
-	switch rt.body {
+	switch rt.inType {
 	case jsonBody:
 		return maxJSON, "a JSON request's limit"
 	case "":

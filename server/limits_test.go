@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -39,8 +38,7 @@ func TestRateLimits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ts := httptest.NewServer(s.Handler())
-		t.Cleanup(ts.Close)
+		ts := serve(t, s)
 		return ts.URL
 	}
 	post := func(url, path, ctype, forwarded string) (int, string, string) {

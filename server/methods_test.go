@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,8 +73,7 @@ var allMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTI
 func TestWrongMethod(t *testing.T) {
 	t.Parallel()
 	s := build(t, mustEmbedded(t))
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
+	ts := serve(t, s)
 
 	routes := append(s.Routes(), beaconRoutes(chainHash(t, ts.URL))...)
 	serves := map[string][]string{} // path → the methods it serves
@@ -144,8 +142,7 @@ func TestNoLocalBeacon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
+	ts := serve(t, s)
 	for _, rt := range beaconRoutes(timelock.Quicknet.HashHex()) {
 		path := templateParam.ReplaceAllString(rt.Path, "1")
 		if status, _, code, _ := call(t, "GET", ts.URL+path); status != http.StatusNotFound || code != "no-route" {
@@ -177,8 +174,7 @@ func pathsOf(rts []server.RouteInfo) map[string]bool {
 func TestBeaconRoutes(t *testing.T) {
 	t.Parallel()
 	s := build(t, mustEmbedded(t))
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
+	ts := serve(t, s)
 	hash := chainHash(t, ts.URL)
 	get := func(path string) []byte {
 		t.Helper()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"syscall"
 	"time"
 
@@ -88,7 +89,7 @@ func (b instrumentedBeacon) Signature(ctx context.Context, round uint64) ([]byte
 	b.m.beaconFetch.Observe(time.Since(start).Seconds())
 	switch {
 	case err == nil:
-	case isTooEarly(err):
+	case errors.Is(err, timelock.ErrTooEarly):
 		b.m.beaconErrors.WithLabelValues("too-early").Inc()
 	default:
 		b.m.beaconErrors.WithLabelValues("error").Inc()

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/tender"
 )
 
@@ -12,104 +13,53 @@ func (s *Server) getOCDS(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", jsonBody)
 	w.Write(b)
 }
 
-func (s *Server) getNotices(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getNotices(r *http.Request, _ none) ([]api.Notice, error) {
 	n, err := s.Engine.Notices(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list(n))
+	return views(n, noticeView), err
 }
 
-func (s *Server) postNotice(w http.ResponseWriter, r *http.Request) {
-	var j struct {
-		Kind  string `json:"kind"`
-		Title string `json:"title"`
-		Text  string `json:"text"`
-	}
-	if err := readJSON(w, r, maxJSON, &j); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) postNotice(r *http.Request, j api.NoticeRequest) (api.Notice, error) {
 	n, err := s.Engine.PublishNotice(r.Context(), user(r).ID, tender.NoticeKind(j.Kind), j.Title, j.Text)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return api.Notice{}, err
 	}
-	writeJSON(w, http.StatusCreated, n)
+	return noticeView(*n), nil
 }
 
-func (s *Server) getComplaints(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getComplaints(r *http.Request, _ none) ([]api.Complaint, error) {
 	c, err := s.Engine.Complaints(r.Context(), user(r).ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list(c))
+	return views(c, complaintView), err
 }
 
-func (s *Server) postComplaint(w http.ResponseWriter, r *http.Request) {
-	var j struct {
-		Subject string `json:"subject"`
-		Text    string `json:"text"`
-	}
-	if err := readJSON(w, r, maxJSON, &j); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) postComplaint(r *http.Request, j api.ComplaintRequest) (api.Complaint, error) {
 	c, err := s.Engine.FileComplaint(r.Context(), user(r).ID, j.Subject, j.Text)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return api.Complaint{}, err
 	}
-	writeJSON(w, http.StatusCreated, c)
+	return complaintView(*c), nil
 }
 
-func (s *Server) postComplaintUpdate(w http.ResponseWriter, r *http.Request) {
-	var j struct {
-		Status   string `json:"status"`
-		Response string `json:"response"`
-	}
-	if err := readJSON(w, r, maxJSON, &j); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) postComplaintUpdate(r *http.Request, j api.ComplaintUpdateRequest) (api.Complaint, error) {
 	c, err := s.Engine.UpdateComplaint(r.Context(), user(r).ID, r.PathValue("complaint"), tender.ComplaintStatus(j.Status), j.Response)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return api.Complaint{}, err
 	}
-	writeJSON(w, http.StatusOK, c)
+	return complaintView(*c), nil
 }
 
-func (s *Server) getPlans(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getPlans(r *http.Request, _ none) ([]api.Plan, error) {
 	p, err := s.Engine.Plans(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list(p))
+	return views(p, planView), err
 }
 
-func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) {
-	var j struct {
-		ID     string `json:"id"`
-		Title  string `json:"title"`
-		Budget int64  `json:"budget"`
-		Text   string `json:"text"`
-	}
-	if err := readJSON(w, r, maxJSON, &j); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) postPlan(r *http.Request, j api.PlanAnnouncement) (api.Plan, error) {
 	p, err := s.Engine.AnnouncePlan(r.Context(), user(r).ID, j.ID, j.Title, j.Budget, j.Text)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return api.Plan{}, err
 	}
-	writeJSON(w, http.StatusCreated, p)
+	return planView(*p), nil
 }

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -33,11 +33,27 @@ type openAPIOp struct {
 		Required bool
 	} `json:"parameters"`
 	RequestBody *struct {
-		Content map[string]any `json:"content"`
+		Content map[string]openAPIMedia `json:"content"`
 	} `json:"requestBody"`
 	Security  []map[string][]string `json:"security"`
-	Responses map[string]any        `json:"responses"`
-	Roles     []string              `json:"x-roles"`
+	Responses map[string]struct {
+		Content map[string]openAPIMedia `json:"content"`
+	} `json:"responses"`
+	Roles []string `json:"x-roles"`
+}
+
+type openAPIMedia struct {
+	Schema map[string]any `json:"schema"`
+}
+
+// ref returns the named schema a schema refers to, directly or as a
+// list's items, or "".
+func ref(schema map[string]any) string {
+	if items, ok := schema["items"].(map[string]any); ok {
+		schema = items
+	}
+	r, _ := schema["$ref"].(string)
+	return strings.TrimPrefix(r, "#/components/schemas/")
 }
 
 var templateParam = regexp.MustCompile(`\{([^}]+)\}`)
@@ -67,8 +83,7 @@ func getOpenAPI(t *testing.T, url string) openAPIDoc {
 func TestOpenAPI(t *testing.T) {
 	t.Parallel()
 	s := build(t, mustEmbedded(t))
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
+	ts := serve(t, s)
 	doc := getOpenAPI(t, ts.URL)
 	if doc.OpenAPI != "3.1.0" {
 		t.Errorf("openapi = %q, want 3.1.0", doc.OpenAPI)
@@ -99,6 +114,9 @@ func TestOpenAPI(t *testing.T) {
 			want = append(want, m[1])
 		}
 		for _, p := range op.Parameters {
+			if p.In == "query" {
+				continue
+			}
 			if p.In != "path" || !p.Required {
 				t.Errorf("%s: parameter %s is in %q (required %v), want a required path parameter", key, p.Name, p.In, p.Required)
 			}
@@ -119,8 +137,28 @@ func TestOpenAPI(t *testing.T) {
 		switch {
 		case rt.Body == "" && op.RequestBody != nil:
 			t.Errorf("%s: documents a request body, the route takes none", key)
-		case rt.Body != "" && (op.RequestBody == nil || op.RequestBody.Content[rt.Body] == nil):
+		case rt.Body != "" && (op.RequestBody == nil || op.RequestBody.Content[rt.Body].Schema == nil):
 			t.Errorf("%s: request body not documented as %s", key, rt.Body)
+		case rt.JSONIn && ref(op.RequestBody.Content[rt.Body].Schema) == "":
+			t.Errorf("%s: the JSON request body has no named schema: %v", key, op.RequestBody.Content[rt.Body].Schema)
+		}
+		if rt.Status != 0 { // the table's routes (the beacon's are drand's)
+			ok := op.Responses[strconv.Itoa(rt.Status)].Content[rt.Answer].Schema
+			switch {
+			case ok == nil:
+				t.Errorf("%s: success %d as %s not documented", key, rt.Status, rt.Answer)
+			case rt.JSONOut && ref(ok) == "":
+				t.Errorf("%s: the JSON answer has no named schema: %v", key, ok)
+			}
+			for _, c := range rt.Codes {
+				var enum []any
+				if s := op.Responses[strconv.Itoa(c.Status())].Content["application/json"].Schema; s != nil {
+					enum, _ = s["properties"].(map[string]any)["code"].(map[string]any)["enum"].([]any)
+				}
+				if !slices.Contains(enum, any(string(c))) {
+					t.Errorf("%s: may answer %s, but its %d response lists %v", key, c, c.Status(), enum)
+				}
+			}
 		}
 		if len(op.Responses) == 0 {
 			t.Errorf("%s: no responses", key)

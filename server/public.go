@@ -5,15 +5,16 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/vault"
 )
 
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+func (s *Server) healthz(r *http.Request, _ none) (api.Health, error) {
+	return api.Health{Status: "ok"}, nil
 }
 
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+func (s *Server) readyz(r *http.Request, _ none) (api.Ready, error) {
 	err := s.cfg.Backend.View(r.Context(), func(tx vault.Tx) error {
 		_, err := tx.Get("server_config", "ready-probe")
 		if errors.Is(err, vault.ErrNotFound) {
@@ -23,10 +24,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		s.log.Error("readiness probe failed", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, apiError{Code: "storage", Error: "storage does not answer"})
-		return
+		return api.Ready{}, errStorage
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "log_size": s.Log.Size()})
+	return api.Ready{Status: "ready", LogSize: s.Log.Size()}, nil
 }
 
 func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +39,7 @@ func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getChain(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", jsonBody)
 	w.Write(s.Beacon.Chain().MarshalInfo())
 }
 

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"io"
 	"net/http"
+
+	"github.com/segel-lpse/segel/api"
 )
 
 // The documents and texts the engine names by SHA-256 in tenders, notices,
@@ -12,7 +14,7 @@ import (
 // uses.
 
 func (s *Server) getTenderDocument(w http.ResponseWriter, r *http.Request) {
-	digest, err := parseHexDigest(r.PathValue("digest"))
+	digest, err := api.ParseDigest(r.PathValue("digest"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -32,7 +34,7 @@ func (s *Server) getPlanText(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getComplaintDocument(w http.ResponseWriter, r *http.Request) {
-	digest, err := parseHexDigest(r.PathValue("digest"))
+	digest, err := api.ParseDigest(r.PathValue("digest"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -2,24 +2,30 @@ package server
 
 import (
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/timelock/beaconhttp"
 )
 
 // A route is one endpoint of the API. The table below is the single
-// source of the mux, the access rules and the OpenAPI document.
+// source of the mux, the access rules and the OpenAPI document; the
+// request and answer types come from the handler itself (endpoint).
 type route struct {
 	method, path string
 	// roles may call the route; nil means public (no token), and anyRole
 	// any authenticated user.
 	roles   []registry.Role
 	summary string
-	body    string // request body media type, "" for none
-	handle  http.HandlerFunc
+	// codes are the refusals particular to the route; those every route
+	// of its kind may answer (a bad token, a body over its cap, …) are
+	// added by the document (openapi.go).
+	codes []api.Code
+	endpoint
 }
 
 var anyRole = []registry.Role{}
@@ -28,79 +34,116 @@ const (
 	jsonBody   = "application/json"
 	binaryBody = "application/octet-stream"
 	textBody   = "text/plain"
+	tarBody    = "application/x-tar"
 )
+
+// Groups of refusals, by what a route does.
+var (
+	found      = []api.Code{api.CodeNotFound}
+	account    = []api.Code{api.CodeUnknownUser, api.CodeWrongState, api.CodeInvalid}
+	committee  = []api.Code{api.CodeNotFound, api.CodeWrongState, api.CodeInvalid, api.CodeBusy}
+	registered = []api.Code{api.CodeNotFound, api.CodeWrongState, api.CodeInvalid, api.CodeNotRegistered}
+	submission = []api.Code{api.CodeNotFound, api.CodeWrongState, api.CodeInvalid, api.CodeNotRegistered, api.CodeNotYetOpen,
+		api.CodeLate, api.CodeDuplicate, api.CodeBusy, api.CodeTooLarge, api.CodeWrongSeal}
+	uploads = append(submission[:len(submission):len(submission)], api.CodeTooManyUploads)
+)
+
+func codes(groups ...[]api.Code) []api.Code { return slices.Concat(groups...) }
 
 func (s *Server) table() []route {
 	provider := []registry.Role{registry.RoleProvider}
 	pokja := []registry.Role{registry.RolePokja}
 	reviewers := []registry.Role{registry.RoleVerifier, registry.RoleAdmin}
 	officials := []registry.Role{registry.RolePAKPA, registry.RolePPK, registry.RolePokja}
+	pakpa := []registry.Role{registry.RolePAKPA}
 	return []route{
-		{"GET", "/healthz", nil, "Liveness: the process serves requests.", "", s.healthz},
-		{"GET", "/readyz", nil, "Readiness: the storage answers.", "", s.readyz},
-		{"GET", "/metrics", nil, "Prometheus metrics.", "", promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{}).ServeHTTP},
-		{"GET", "/openapi.json", nil, "This API's OpenAPI 3.1 document.", "", s.openapi},
+		{"GET", "/healthz", nil, "Liveness: the process serves requests.", nil, jsonOp(s, 200, s.healthz)},
+		{"GET", "/readyz", nil, "Readiness: the storage answers.", []api.Code{api.CodeStorage}, jsonOp(s, 200, s.readyz)},
+		{"GET", "/metrics", nil, "Prometheus metrics.", nil, raw("", textBody, promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{}).ServeHTTP)},
+		{"GET", "/openapi.json", nil, "This API's OpenAPI 3.1 document.", nil, raw("", jsonBody, s.openapi)},
 
-		{"GET", "/v1/keys", nil, "The deployment's public keys (segel-keys/v1), to pin for offline verification.", "", s.getKeys},
-		{"GET", "/v1/chain", nil, "The beacon chain offers are locked to (drand /info JSON).", "", s.getChain},
-		{"GET", "/v1/log/checkpoint", nil, "The latest signed checkpoint of the audit log.", "", s.getCheckpoint},
-		{"POST", "/v1/proofs", nil, "The offer proof file for a signed receipt.", textBody, s.postProof},
+		{"GET", "/v1/keys", nil, "The deployment's public keys (segel-keys/v1), to pin for offline verification.", nil, raw("", textBody, s.getKeys)},
+		{"GET", "/v1/chain", nil, "The beacon chain offers are locked to (drand /info JSON).", nil, drandOp[api.ChainInfo](s.getChain)},
+		{"GET", "/v1/log/checkpoint", nil, "The latest signed checkpoint of the audit log.", nil, raw("", textBody, s.getCheckpoint)},
+		{"POST", "/v1/proofs", nil, "The offer proof file for a signed receipt.", codes(found, []api.Code{api.CodeBadRequest}), raw(textBody, textBody, s.postProof)},
 
-		{"POST", "/v1/bootstrap", nil, "Register the first LPSE admin, active at once; refused once any account exists.", jsonBody, s.postBootstrap},
-		{"POST", "/v1/register", nil, "Register an account with its documents (base64); it is pending until verified.", jsonBody, s.postRegister},
-		{"POST", "/v1/login", nil, "Log in with email and password; returns an API token.", jsonBody, s.postLogin},
-		{"POST", "/v1/tokens/{token}/revoke", anyRole, "Revoke an API token (own, or any for an admin).", "", s.postRevoke},
-		{"GET", "/v1/users/{user}", anyRole, "An account, for its owner and its reviewers.", "", s.getUser},
-		{"GET", "/v1/users/{user}/documents/{kind}", anyRole, "A registration document, for its owner and its reviewers.", "", s.getUserDocument},
-		{"POST", "/v1/users/{user}/documents/{kind}/verify", reviewers, "Record that the original of a document was shown and matches.", "", s.postVerifyDocument},
-		{"POST", "/v1/users/{user}/approve", reviewers, "Approve a registration whose documents are all verified.", "", s.postApprove},
-		{"POST", "/v1/users/{user}/reject", reviewers, "Reject a registration, with a reason.", jsonBody, s.postReject},
-		{"POST", "/v1/users/{user}/deactivate", reviewers, "Deactivate an account for a violation (LPSE staff accounts: by an admin only).", jsonBody, s.postDeactivate},
-		{"POST", "/v1/users/{user}/reactivate", reviewers, "Reactivate a deactivated account (LPSE staff accounts: by an admin only).", jsonBody, s.postReactivate},
-		{"POST", "/v1/users/{user}/blacklist-requests", officials, "Request that a provider be blacklisted, with a reason; LPSE staff decide.", jsonBody, s.postBlacklistRequest},
-		{"GET", "/v1/blacklist-requests", reviewers, "Every blacklist request, oldest first, with its decision.", "", s.getBlacklistRequests},
-		{"POST", "/v1/blacklist-requests/{request}/approve", reviewers, "Approve a blacklist request: the provider is blacklisted.", "", s.postApproveBlacklist},
-		{"POST", "/v1/blacklist-requests/{request}/reject", reviewers, "Reject a blacklist request, with a reason.", jsonBody, s.postRejectBlacklist},
-		{"POST", "/v1/committees/{tender}", []registry.Role{registry.RolePAKPA}, "Assign the procurement committee of a tender; {tender} is a tender id: 1–64 of A–Z a–z 0–9 . _ -, the first a letter or digit.", jsonBody, s.postCommittee},
+		{"POST", "/v1/bootstrap", nil, "Register the first LPSE admin, active at once; refused once any account exists.",
+			[]api.Code{api.CodeInvalid, api.CodeWrongState, api.CodeTooLarge}, jsonOp(s, 201, s.postBootstrap)},
+		{"POST", "/v1/register", nil, "Register an account with its documents (base64); it is pending until verified.",
+			[]api.Code{api.CodeInvalid, api.CodeDuplicateEmail, api.CodeDuplicateNPWP, api.CodeTooLarge}, jsonOp(s, 201, s.postRegister)},
+		{"POST", "/v1/login", nil, "Log in with email and password; returns an API token.",
+			[]api.Code{api.CodeInvalid, api.CodeBadCredentials, api.CodeLockedOut, api.CodeNotVerified, api.CodeRejected, api.CodeDeactivated, api.CodeBlacklisted},
+			jsonOp(s, 200, s.postLogin)},
+		{"POST", "/v1/tokens/{token}/revoke", anyRole, "Revoke an API token (own, or any for an admin).", found, jsonOp(s, 200, s.postRevoke)},
+		{"GET", "/v1/users/{user}", anyRole, "An account, for its owner and its reviewers.", []api.Code{api.CodeUnknownUser}, jsonOp(s, 200, s.getUser)},
+		{"GET", "/v1/users/{user}/documents/{kind}", anyRole, "A registration document, for its owner and its reviewers.",
+			codes(account, found), raw("", binaryBody, s.getUserDocument)},
+		{"POST", "/v1/users/{user}/documents/{kind}/verify", reviewers, "Record that the original of a document was shown and matches.",
+			codes(account, found), jsonOp(s, 200, s.postVerifyDocument)},
+		{"POST", "/v1/users/{user}/approve", reviewers, "Approve a registration whose documents are all verified.",
+			codes(account, []api.Code{api.CodeDocumentsUnverified}), jsonOp(s, 200, s.postApprove)},
+		{"POST", "/v1/users/{user}/reject", reviewers, "Reject a registration, with a reason.", account, jsonOp(s, 200, s.postReject)},
+		{"POST", "/v1/users/{user}/deactivate", reviewers, "Deactivate an account for a violation (LPSE staff accounts: by an admin only).", account, jsonOp(s, 200, s.postDeactivate)},
+		{"POST", "/v1/users/{user}/reactivate", reviewers, "Reactivate a deactivated account (LPSE staff accounts: by an admin only).", account, jsonOp(s, 200, s.postReactivate)},
+		{"POST", "/v1/users/{user}/blacklist-requests", officials, "Request that a provider be blacklisted, with a reason; LPSE staff decide.", account, jsonOp(s, 201, s.postBlacklistRequest)},
+		{"GET", "/v1/blacklist-requests", reviewers, "Every blacklist request, oldest first, with its decision.", nil, jsonOp(s, 200, s.getBlacklistRequests)},
+		{"POST", "/v1/blacklist-requests/{request}/approve", reviewers, "Approve a blacklist request: the provider is blacklisted.",
+			[]api.Code{api.CodeNotFound, api.CodeWrongState}, jsonOp(s, 200, s.postApproveBlacklist)},
+		{"POST", "/v1/blacklist-requests/{request}/reject", reviewers, "Reject a blacklist request, with a reason.",
+			[]api.Code{api.CodeNotFound, api.CodeWrongState, api.CodeInvalid}, jsonOp(s, 200, s.postRejectBlacklist)},
+		{"POST", "/v1/committees/{tender}", pakpa, "Assign the procurement committee of a tender to be announced.",
+			codes(account, []api.Code{api.CodeSeparationOfDuties, api.CodeNotVerified, api.CodeRejected}), jsonOp(s, 200, s.postCommittee)},
 
-		{"GET", "/v1/plans", nil, "Procurement plans (RUP).", "", s.getPlans},
-		{"GET", "/v1/plans/{plan}/text", nil, "A procurement plan's text.", "", s.getPlanText},
-		{"POST", "/v1/plans", []registry.Role{registry.RolePAKPA}, "Announce a procurement plan (RUP), by a PA/KPA.", jsonBody, s.postPlan},
-		{"POST", "/v1/documents", pokja, "Store a tender document; returns its SHA-256.", binaryBody, s.postDocument},
-		{"GET", "/v1/tenders", nil, "All tenders.", "", s.listTenders},
-		{"POST", "/v1/tenders", pokja, "Announce a tender (by a member of its assigned committee); its id is 1–64 of A–Z a–z 0–9 . _ -, the first a letter or digit, with no '/'.", jsonBody, s.postTender},
-		{"GET", "/v1/tenders/{tender}", nil, "One tender.", "", s.getTender},
-		{"POST", "/v1/tenders/{tender}/amend", pokja, "Publish an addendum before the deadline.", jsonBody, s.postAmend},
-		{"POST", "/v1/tenders/{tender}/cancel", pokja, "Cancel a tender, with a reason.", jsonBody, s.postCancel},
-		{"POST", "/v1/tenders/{tender}/participants", provider, "Register the calling provider for a tender.", "", s.postParticipant},
-		{"POST", "/v1/tenders/{tender}/offers", provider, "Submit a sealed offer (the whole file); returns the signed receipt.", binaryBody, s.postOffer},
-		{"POST", "/v1/tenders/{tender}/commitments", provider, "Commit to a sealed file's SHA-256 and size before the deadline; deliver it by the opening time.", jsonBody, s.postCommitment},
-		{"POST", "/v1/tenders/{tender}/uploads", provider, "Begin a resumable upload of a sealed offer of a declared size.", jsonBody, s.postUpload},
-		{"GET", "/v1/uploads/{upload}", provider, "A resumable upload's progress: the offset to resume from.", "", s.getUpload},
-		{"PUT", "/v1/uploads/{upload}", provider, "Append a chunk at ?offset=N (where the upload stands).", binaryBody, s.putUploadChunk},
-		{"POST", "/v1/uploads/{upload}/finish", provider, "Submit the assembled offer; returns the signed receipt.", "", s.postUploadFinish},
-		{"POST", "/v1/tenders/{tender}/close", pokja, "Close submission after the deadline, fixing the offer set.", "", s.postClose},
-		{"POST", "/v1/tenders/{tender}/open", pokja, "Run the opening ceremony with the committee's key (never stored).", jsonBody, s.postOpen},
-		{"GET", "/v1/tenders/{tender}/opening-report", nil, "The signed opening report.", "", s.getOpeningReport},
-		{"GET", "/v1/tenders/{tender}/witness/{bidder}", nil, "The signed witness report of an offer that failed to open.", "", s.getWitness},
-		{"GET", "/v1/tenders/{tender}/offers/{bidder}/receipt", []registry.Role{registry.RoleProvider, registry.RolePokja}, "The signed receipt of a bidder's current offer (text/plain, byte-exact), for the bidder itself ({bidder} may be \"me\") and, once submission has closed, the tender's committee.", "", s.getOfferReceipt},
-		{"GET", "/v1/tenders/{tender}/offers/{bidder}/document", pokja, "The opened offer document, for the tender's committee.", "", s.getOfferDocument},
-		{"GET", "/v1/tenders/{tender}/bundle", nil, "The tender's audit bundle, as a tar archive.", "", s.getBundle},
-		{"GET", "/v1/tenders/{tender}/messages/{kind}", nil, "The questions or objections of a tender, with answers.", "", s.getMessages},
-		{"POST", "/v1/tenders/{tender}/messages/{kind}", provider, "Ask a question (aanwijzing) or file an objection (sanggah).", jsonBody, s.postMessage},
-		{"POST", "/v1/tenders/{tender}/messages/{kind}/{digest}/answer", pokja, "Answer a question or an objection.", jsonBody, s.postAnswer},
-		{"POST", "/v1/tenders/{tender}/result", pokja, "Announce the winner; the objection period starts.", jsonBody, s.postResult},
-		{"POST", "/v1/tenders/{tender}/award", []registry.Role{registry.RolePPK}, "Award the contract after the objection period.", jsonBody, s.postAward},
-		{"GET", "/v1/tenders/{tender}/documents/{digest}", nil, "A public document of a tender by SHA-256: its tender document, a question, objection or answer, the result or award text.", "", s.getTenderDocument},
-		{"GET", "/v1/tenders/{tender}/ocds", nil, "The tender as an OCDS 1.1 release package (e-reporting).", "", s.getOCDS},
+		{"GET", "/v1/plans", nil, "Procurement plans (RUP).", nil, jsonOp(s, 200, s.getPlans)},
+		{"GET", "/v1/plans/{plan}/text", nil, "A procurement plan's text.", found, raw("", textBody, s.getPlanText)},
+		{"POST", "/v1/plans", pakpa, "Announce a procurement plan (RUP), by a PA/KPA.", []api.Code{api.CodeInvalid}, jsonOp(s, 201, s.postPlan)},
+		{"POST", "/v1/documents", pokja, "Store a tender document; returns its SHA-256.", nil, rawOp(s, binaryBody, 201, s.postDocument)},
+		{"GET", "/v1/tenders", nil, "All tenders.", nil, jsonOp(s, 200, s.listTenders)},
+		{"POST", "/v1/tenders", pokja, "Announce a tender, by a member of the committee the PA/KPA assigned to its id.",
+			[]api.Code{api.CodeInvalid, api.CodeNotFound, api.CodeWrongState, api.CodeWrongCommittee}, jsonOp(s, 201, s.postTender)},
+		{"GET", "/v1/tenders/{tender}", nil, "One tender.", found, jsonOp(s, 200, s.getTender)},
+		{"POST", "/v1/tenders/{tender}/amend", pokja, "Publish an addendum before the deadline.", committee, jsonOp(s, 200, s.postAmend)},
+		{"POST", "/v1/tenders/{tender}/cancel", pokja, "Cancel a tender, with a reason.", committee, jsonOp(s, 200, s.postCancel)},
+		{"POST", "/v1/tenders/{tender}/participants", provider, "Register the calling provider for a tender.",
+			codes(committee, []api.Code{api.CodeNotVerified}), jsonOp(s, 200, s.postParticipant)},
+		{"POST", "/v1/tenders/{tender}/offers", provider, "Submit a sealed offer (the whole file); returns the signed receipt.",
+			submission, rawOp(s, binaryBody, 201, s.postOffer)},
+		{"POST", "/v1/tenders/{tender}/commitments", provider, "Commit to a sealed file's SHA-256 and size before the deadline; deliver it by the opening time.",
+			submission, jsonOp(s, 201, s.postCommitment)},
+		{"POST", "/v1/tenders/{tender}/uploads", provider, "Begin a resumable upload of a sealed offer of a declared size.", uploads, jsonOp(s, 201, s.postUpload)},
+		{"GET", "/v1/uploads/{upload}", provider, "A resumable upload's progress: the offset to resume from.", found, jsonOp(s, 200, s.getUpload)},
+		{"PUT", "/v1/uploads/{upload}", provider, "Append a chunk at ?offset=N (where the upload stands).",
+			codes(uploads, []api.Code{api.CodeBadRequest}), rawOp(s, binaryBody, 200, s.putUploadChunk)},
+		{"POST", "/v1/uploads/{upload}/finish", provider, "Submit the assembled offer; returns the signed receipt.", uploads, jsonOp(s, 201, s.postUploadFinish)},
+		{"POST", "/v1/tenders/{tender}/close", pokja, "Close submission after the deadline, fixing the offer set.", committee, jsonOp(s, 200, s.postClose)},
+		{"POST", "/v1/tenders/{tender}/open", pokja, "Run the opening ceremony with the committee's key (never stored).",
+			codes(committee, []api.Code{api.CodeTooEarly, api.CodeWrongCommittee}), jsonOp(s, 200, s.postOpen)},
+		{"GET", "/v1/tenders/{tender}/opening-report", nil, "The signed opening report.", []api.Code{api.CodeNotFound, api.CodeWrongState}, raw("", textBody, s.getOpeningReport)},
+		{"GET", "/v1/tenders/{tender}/witness/{bidder}", nil, "The signed witness report of an offer that failed to open.",
+			[]api.Code{api.CodeNotFound, api.CodeWrongState}, raw("", textBody, s.getWitness)},
+		{"GET", "/v1/tenders/{tender}/offers/{bidder}/receipt", []registry.Role{registry.RoleProvider, registry.RolePokja}, "The signed receipt of a bidder's current offer (text/plain, byte-exact), for the bidder itself ({bidder} may be \"me\") and, once submission has closed, the tender's committee.",
+			[]api.Code{api.CodeNotFound, api.CodeWrongState}, raw("", textBody, s.getOfferReceipt)},
+		{"GET", "/v1/tenders/{tender}/offers/{bidder}/document", pokja, "The opened offer document, for the tender's committee.",
+			[]api.Code{api.CodeNotFound, api.CodeWrongState}, raw("", binaryBody, s.getOfferDocument)},
+		{"GET", "/v1/tenders/{tender}/bundle", nil, "The tender's audit bundle, as a tar archive.", []api.Code{api.CodeNotFound, api.CodeWrongState}, raw("", tarBody, s.getBundle)},
+		{"GET", "/v1/tenders/{tender}/messages/{kind}", nil, "The questions or objections of a tender, with answers.", found, jsonOp(s, 200, s.getMessages)},
+		{"POST", "/v1/tenders/{tender}/messages/{kind}", provider, "Ask a question (aanwijzing) or file an objection (sanggah).", registered, jsonOp(s, 201, s.postMessage)},
+		{"POST", "/v1/tenders/{tender}/messages/{kind}/{digest}/answer", pokja, "Answer a question or an objection; returns it with its answer.", committee, jsonOp(s, 200, s.postAnswer)},
+		{"POST", "/v1/tenders/{tender}/result", pokja, "Announce the winner; the objection period starts.", committee, jsonOp(s, 200, s.postResult)},
+		{"POST", "/v1/tenders/{tender}/award", []registry.Role{registry.RolePPK}, "Award the contract after the objection period.", committee, jsonOp(s, 200, s.postAward)},
+		{"GET", "/v1/tenders/{tender}/documents/{digest}", nil, "A public document of a tender by SHA-256: its tender document, a question, objection or answer, the result or award text.",
+			found, raw("", binaryBody, s.getTenderDocument)},
+		{"GET", "/v1/tenders/{tender}/ocds", nil, "The tender as an OCDS 1.1 release package (e-reporting).", found, raw("", jsonBody, s.getOCDS)},
 
-		{"GET", "/v1/notices", nil, "Public notices: maintenance, outages, announcements.", "", s.getNotices},
-		{"GET", "/v1/notices/{notice}/text", nil, "A notice's text.", "", s.getNoticeText},
-		{"POST", "/v1/notices", reviewers, "Publish a notice (LPSE staff).", jsonBody, s.postNotice},
-		{"GET", "/v1/complaints", anyRole, "Complaints: one's own, or all for LPSE staff.", "", s.getComplaints},
-		{"POST", "/v1/complaints", anyRole, "File a complaint (helpdesk).", jsonBody, s.postComplaint},
-		{"GET", "/v1/complaints/{complaint}/documents/{digest}", anyRole, "A complaint's text or a response to it by SHA-256, for the user who filed it and LPSE staff.", "", s.getComplaintDocument},
-		{"POST", "/v1/complaints/{complaint}", reviewers, "Move a complaint on, with a response (LPSE staff).", jsonBody, s.postComplaintUpdate},
+		{"GET", "/v1/notices", nil, "Public notices: maintenance, outages, announcements.", nil, jsonOp(s, 200, s.getNotices)},
+		{"GET", "/v1/notices/{notice}/text", nil, "A notice's text.", found, raw("", textBody, s.getNoticeText)},
+		{"POST", "/v1/notices", reviewers, "Publish a notice (LPSE staff).", []api.Code{api.CodeInvalid}, jsonOp(s, 201, s.postNotice)},
+		{"GET", "/v1/complaints", anyRole, "Complaints: one's own, or all for LPSE staff.", nil, jsonOp(s, 200, s.getComplaints)},
+		{"POST", "/v1/complaints", anyRole, "File a complaint (helpdesk).", []api.Code{api.CodeInvalid}, jsonOp(s, 201, s.postComplaint)},
+		{"GET", "/v1/complaints/{complaint}/documents/{digest}", anyRole, "A complaint's text or a response to it by SHA-256, for the user who filed it and LPSE staff.",
+			found, raw("", textBody, s.getComplaintDocument)},
+		{"POST", "/v1/complaints/{complaint}", reviewers, "Move a complaint on, with a response (LPSE staff).",
+			[]api.Code{api.CodeNotFound, api.CodeWrongState, api.CodeInvalid}, jsonOp(s, 200, s.postComplaintUpdate)},
 	}
 }
 
@@ -112,7 +155,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	methods := []string{"HEAD"}
 	for _, rt := range s.served() {
-		mux.HandleFunc(rt.method+" "+rt.path, s.observe(rt.path, s.limit(rt, s.guard(rt))))
+		mux.HandleFunc(rt.method+" "+rt.path, s.observe(rt, s.limit(rt, s.guard(rt))))
 		methods = append(methods, rt.method)
 	}
 	slices.Sort(methods)
@@ -120,11 +163,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowed(mux, r, methods); allow != nil {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
-			writeJSON(w, http.StatusMethodNotAllowed, apiError{Code: "method-not-allowed",
-				Error: r.Method + " " + r.URL.Path + ": method not allowed; allowed: " + strings.Join(allow, ", ")})
+			writeJSON(w, http.StatusMethodNotAllowed, api.Error{Code: api.CodeMethodNotAllowed,
+				Message: r.Method + " " + r.URL.Path + ": method not allowed; allowed: " + strings.Join(allow, ", ")})
 			return
 		}
-		writeJSON(w, http.StatusNotFound, apiError{Code: "no-route", Error: "no such endpoint: " + r.Method + " " + r.URL.Path + " (see /openapi.json)"})
+		writeJSON(w, http.StatusNotFound, api.Error{Code: api.CodeNoRoute, Message: "no such endpoint: " + r.Method + " " + r.URL.Path + " (see /openapi.json)"})
 	})
 	return mux
 }
@@ -162,19 +205,20 @@ func (s *Server) beaconRoutes() []route {
 	var rts []route
 	for _, prefix := range []string{"/beacon", "/beacon/" + s.Beacon.Chain().HashHex()} {
 		rts = append(rts,
-			route{method: "GET", path: prefix + "/info", summary: "The local beacon's chain info (drand /info JSON), the same as /v1/chain.", handle: h},
-			route{method: "GET", path: prefix + "/public/latest", summary: "The local beacon's latest round (drand beacon JSON: round, randomness, signature).", handle: h},
-			route{method: "GET", path: prefix + "/public/{round}", summary: "A round of the local beacon (drand beacon JSON); 425 Too Early, with Retry-After, before its time.", handle: h},
+			route{method: "GET", path: prefix + "/info", summary: "The local beacon's chain info (drand /info JSON), the same as /v1/chain.", endpoint: drandOp[api.ChainInfo](h)},
+			route{method: "GET", path: prefix + "/public/latest", summary: "The local beacon's latest round (drand beacon JSON: round, randomness, signature).", endpoint: drandOp[api.Beacon](h)},
+			route{method: "GET", path: prefix + "/public/{round}", summary: "A round of the local beacon (drand beacon JSON); 425 Too Early, with Retry-After, before its time.",
+				codes: []api.Code{api.CodeBadRequest, api.CodeTooEarly}, endpoint: drandOp[api.Beacon](h)},
 		)
 	}
-	return append(rts, route{method: "GET", path: "/beacon/chains", summary: "The hashes of the chains the local beacon serves: its one chain.", handle: h})
+	return append(rts, route{method: "GET", path: "/beacon/chains", summary: "The hashes of the chains the local beacon serves: its one chain.", endpoint: drandOp[[]string](h)})
 }
 
 // guard authenticates and authorises a request for rt.
 func (s *Server) guard(rt route) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if rt.roles == nil {
-			rt.handle(w, r)
+			rt.serve(w, r)
 			return
 		}
 		r, err := s.authenticate(r)
@@ -193,7 +237,7 @@ func (s *Server) guard(rt route) http.HandlerFunc {
 				return
 			}
 		}
-		rt.handle(w, r)
+		rt.serve(w, r)
 	}
 }
 
@@ -212,3 +256,9 @@ func (e *roleError) Error() string {
 }
 
 func (e *roleError) Unwrap() error { return errForbidden }
+
+// drandOp is the endpoint of a handler that answers drand's JSON Out
+// itself, as a drand relay does.
+func drandOp[Out any](h http.HandlerFunc) endpoint {
+	return endpoint{serve: h, out: reflect.TypeFor[Out](), outType: jsonBody, status: http.StatusOK}
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segel-lpse/segel/internal/apitest"
 	"github.com/segel-lpse/segel/internal/demo"
 	"github.com/segel-lpse/segel/server"
 	"github.com/segel-lpse/segel/vault"
@@ -42,6 +43,16 @@ func backends(t *testing.T, f func(t *testing.T, b vault.Backend)) {
 	})
 }
 
+// serve serves s for the test, with every answer checked against the
+// server's own OpenAPI document (internal/apitest): every test that talks
+// to a server checks the API's contract too.
+func serve(t *testing.T, s *server.Server) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(apitest.Handler(t, s.Handler()))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
 func build(t *testing.T, b vault.Backend) *server.Server {
 	t.Helper()
 	kek, err := vault.ParseKEK(vault.GenerateKEK())
@@ -66,8 +77,7 @@ func TestDemoTender(t *testing.T) {
 	}
 	backends(t, func(t *testing.T, b vault.Backend) {
 		s := build(t, b)
-		ts := httptest.NewServer(s.Handler())
-		defer ts.Close()
+		ts := serve(t, s)
 		var out bytes.Buffer
 		res, err := demo.Run(context.Background(), demo.Config{URL: ts.URL, Out: &out, Bidders: 5, Window: 4 * time.Second})
 		t.Log(out.String())

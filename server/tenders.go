@@ -2,7 +2,6 @@ package server
 
 import (
 	"archive/tar"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +12,8 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/audit"
-	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/tender"
 	"github.com/segel-lpse/segel/vault"
 )
@@ -22,240 +21,99 @@ import (
 // maxDocument caps a tender document upload.
 const maxDocument = 64 << 20
 
-func (s *Server) postDocument(w http.ResponseWriter, r *http.Request) {
-	if err := wantType(r, binaryBody); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) postDocument(r *http.Request) (api.StoredDocument, error) {
 	info, err := s.cfg.Backend.Put(r.Context(), r.Body, maxDocument)
 	if errors.Is(err, vault.ErrTooLarge) {
-		s.fail(w, r, fmt.Errorf("%w: a tender document is at most %d bytes", errBodyTooLarge, maxDocument))
-		return
+		return api.StoredDocument{}, fmt.Errorf("%w: a tender document is at most %d bytes", errBodyTooLarge, maxDocument)
 	} else if err != nil {
-		s.fail(w, r, err)
-		return
+		return api.StoredDocument{}, err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"sha256": hex.EncodeToString(info.Digest[:]), "size": info.Size})
+	return api.StoredDocument{SHA256: info.Digest, Size: info.Size}, nil
 }
 
-// tenderJSON is the public view of a tender.
-type tenderJSON struct {
-	ID            string          `json:"id"`
-	Title         string          `json:"title"`
-	Plan          string          `json:"plan,omitempty"`
-	Document      string          `json:"document"`
-	State         tender.State    `json:"state"`
-	Committee     []string        `json:"committee"`
-	CommitteeKey  string          `json:"committee_key"`
-	CommitteeID   string          `json:"committee_key_id"`
-	Chain         string          `json:"chain"`
-	Round         uint64          `json:"round"`
-	RoundTime     time.Time       `json:"round_time"`
-	Schedule      tender.Schedule `json:"schedule"`
-	Amendments    int             `json:"amendments"`
-	Offers        *int            `json:"offers,omitempty"` // known once closed
-	Winner        string          `json:"winner,omitempty"`
-	ResultText    string          `json:"result_text,omitempty"` // SHA-256 hex, once announced
-	AwardText     string          `json:"award_text,omitempty"`  // SHA-256 hex, once awarded
-	OpeningReport string          `json:"opening_report,omitempty"`
-}
-
-func (s *Server) tenderView(t *tender.Tender) tenderJSON {
-	v := tenderJSON{ID: t.ID, Title: t.Title, Plan: t.Plan, Document: hex.EncodeToString(t.Document[:]), State: t.State,
-		Committee: t.Committee, CommitteeKey: t.CommitteeKey, Chain: t.ChainHash, Round: t.Round,
-		RoundTime: s.Beacon.Chain().TimeOf(t.Round), Schedule: t.Schedule, Amendments: t.Amendments}
-	if r, err := age.ParseHybridRecipient(t.CommitteeKey); err == nil {
-		v.CommitteeID = sealer.KeyID(r)
-	}
-	if t.Closing != nil {
-		n := len(t.Closing.Offers)
-		v.Offers = &n
-	}
-	if t.Result != nil {
-		v.Winner, v.ResultText = t.Result.Winner, hex.EncodeToString(t.Result.Document[:])
-		if t.Result.Award != nil {
-			v.AwardText = hex.EncodeToString(t.Result.Award.Document[:])
-		}
-	}
-	if t.OpeningReport != ([32]byte{}) {
-		v.OpeningReport = hex.EncodeToString(t.OpeningReport[:])
-	}
-	return v
-}
-
-func (s *Server) listTenders(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listTenders(r *http.Request, _ none) ([]api.Tender, error) {
 	ts, err := s.Engine.List(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := make([]tenderJSON, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, s.tenderView(t))
-	}
-	writeJSON(w, http.StatusOK, out)
+	return views(ts, s.tenderView), err
 }
 
-func (s *Server) getTender(w http.ResponseWriter, r *http.Request) {
-	t, err := s.Engine.Get(r.Context(), r.PathValue("tender"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.tenderView(t))
+func (s *Server) getTender(r *http.Request, _ none) (api.Tender, error) {
+	return s.tender(s.Engine.Get(r.Context(), r.PathValue("tender")))
 }
 
 // postTender announces a tender. Its committee is the one the PA/KPA
 // assigned to the tender id in the registry (POST /v1/committees/{id}).
-func (s *Server) postTender(w http.ResponseWriter, r *http.Request) {
-	var j struct {
-		ID           string          `json:"id"`
-		Title        string          `json:"title"`
-		Plan         string          `json:"plan"`
-		Document     string          `json:"document"` // SHA-256 hex from POST /v1/documents
-		CommitteeKey string          `json:"committee_key"`
-		Schedule     tender.Schedule `json:"schedule"`
-	}
-	if err := readJSON(w, r, maxJSON, &j); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	doc, err := parseHexDigest(j.Document)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) postTender(r *http.Request, j api.Announcement) (api.Tender, error) {
 	if j.ID == "" {
-		s.fail(w, r, fmt.Errorf("%w: id is required: the PA/KPA assigns the committee to it first", errBadRequest))
-		return
+		return api.Tender{}, fmt.Errorf("%w: id is required: the PA/KPA assigns the committee to it first", errBadRequest)
 	}
 	members, err := s.Registry.Committee(r.Context(), j.ID)
 	if errors.Is(err, vault.ErrNotFound) {
-		s.fail(w, r, fmt.Errorf("%w: no committee is assigned to tender %s; the PA/KPA assigns one with POST /v1/committees/%s", errForbidden, j.ID, j.ID))
-		return
+		return api.Tender{}, fmt.Errorf("%w: no committee is assigned to tender %s; the PA/KPA assigns one with POST /v1/committees/%s", errForbidden, j.ID, j.ID)
 	} else if err != nil {
-		s.fail(w, r, err)
-		return
+		return api.Tender{}, err
 	}
-	t, err := s.Engine.Announce(r.Context(), user(r).ID, tender.Announcement{
-		ID: j.ID, Title: j.Title, Plan: j.Plan, Document: doc, Committee: members,
-		CommitteeKey: j.CommitteeKey, Schedule: j.Schedule,
-	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, s.tenderView(t))
+	return s.tender(s.Engine.Announce(r.Context(), user(r).ID, tender.Announcement{
+		ID: j.ID, Title: j.Title, Plan: j.Plan, Document: j.Document, Committee: members,
+		CommitteeKey: j.CommitteeKey, Schedule: schedule(j.Schedule),
+	}))
 }
 
-func (s *Server) postAmend(w http.ResponseWriter, r *http.Request) {
-	var j struct {
-		Document string    `json:"document,omitempty"`
-		Deadline time.Time `json:"deadline,omitzero"`
-	}
-	if err := readJSON(w, r, maxJSON, &j); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var a tender.Amendment
-	if j.Document != "" {
-		d, err := parseHexDigest(j.Document)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
+func (s *Server) postAmend(r *http.Request, j api.Amendment) (api.Tender, error) {
+	a := tender.Amendment{Deadline: j.Deadline}
+	if !j.Document.IsZero() {
+		d := [32]byte(j.Document)
 		a.Document = &d
 	}
-	a.Deadline = j.Deadline
-	s.tenderResult(w, r)(s.Engine.Amend(r.Context(), user(r).ID, r.PathValue("tender"), a))
+	return s.tender(s.Engine.Amend(r.Context(), user(r).ID, r.PathValue("tender"), a))
 }
 
-func (s *Server) postCancel(w http.ResponseWriter, r *http.Request) {
-	var j reasonJSON
-	if err := readJSON(w, r, maxJSON, &j); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.tenderResult(w, r)(s.Engine.Cancel(r.Context(), user(r).ID, r.PathValue("tender"), j.Reason))
+func (s *Server) postCancel(r *http.Request, j api.Reason) (api.Tender, error) {
+	return s.tender(s.Engine.Cancel(r.Context(), user(r).ID, r.PathValue("tender"), j.Reason))
 }
 
-func (s *Server) postParticipant(w http.ResponseWriter, r *http.Request) {
-	s.done(w, r, s.Engine.Register(r.Context(), user(r).ID, r.PathValue("tender")), "registered")
+func (s *Server) postParticipant(r *http.Request, _ none) (api.Done, error) {
+	return done(s.Engine.Register(r.Context(), user(r).ID, r.PathValue("tender")), "registered")
 }
 
-// receiptJSON answers an accepted offer.
-type receiptJSON struct {
-	Receipt  string    `json:"receipt"` // the signed note
-	Index    int64     `json:"index"`
-	SHA256   string    `json:"sha256"`
-	Size     int64     `json:"size"`
-	Received time.Time `json:"received"`
-}
-
-func (s *Server) postOffer(w http.ResponseWriter, r *http.Request) {
-	outcome := "accepted"
-	defer func() { s.metrics.submissions.WithLabelValues(outcome).Inc() }()
-	if err := wantType(r, binaryBody); err != nil {
-		_, outcome = errorStatus(err)
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) postOffer(r *http.Request) (api.Receipt, error) {
 	rc, err := s.Engine.Submit(r.Context(), user(r).ID, r.PathValue("tender"), r.Body)
 	if err != nil {
-		_, outcome = errorStatus(err)
-		s.fail(w, r, err)
 		drain(r.Body)
-		return
+		return api.Receipt{}, err
 	}
 	s.metrics.bytesStored.Add(float64(rc.Size))
-	writeJSON(w, http.StatusCreated, receiptJSON{Receipt: string(rc.Signed), Index: rc.Index,
-		SHA256: hex.EncodeToString(rc.SHA256[:]), Size: rc.Size, Received: rc.Received})
+	return receiptView(rc), nil
 }
 
-func (s *Server) postClose(w http.ResponseWriter, r *http.Request) {
+func (s *Server) postClose(r *http.Request, _ none) (api.Tender, error) {
 	t, err := s.Engine.Get(r.Context(), r.PathValue("tender"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return api.Tender{}, err
 	}
 	if err := s.Engine.CheckCommittee(r.Context(), user(r).ID, t); err != nil {
-		s.fail(w, r, err)
-		return
+		return api.Tender{}, err
 	}
-	s.tenderResult(w, r)(s.Engine.Close(r.Context(), t.ID))
+	return s.tender(s.Engine.Close(r.Context(), t.ID))
 }
 
 // postOpen runs the opening ceremony. The committee's secret key travels
 // in the request (use TLS) and is used for this ceremony only.
-func (s *Server) postOpen(w http.ResponseWriter, r *http.Request) {
-	var j struct {
-		Identity  string   `json:"identity"` // AGE-SECRET-KEY-PQ-1…
-		Witnesses []string `json:"witnesses"`
-	}
-	if err := readJSON(w, r, maxJSON, &j); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) postOpen(r *http.Request, j api.OpenRequest) (api.Opening, error) {
 	id, err := age.ParseHybridIdentity(j.Identity)
 	if err != nil {
-		s.fail(w, r, fmt.Errorf("%w: identity is not an age post-quantum secret key: %v", errBadRequest, err))
-		return
+		return api.Opening{}, fmt.Errorf("%w: identity is not an age post-quantum secret key: %v", errBadRequest, err)
 	}
 	tid := r.PathValue("tender")
 	sink := &vaultSink{ctx: r.Context(), s: s, tender: tid, max: 1 << 40}
 	op, err := s.Engine.Open(r.Context(), user(r).ID, tid, tender.Ceremony{Committee: id, Witnesses: j.Witnesses, Sink: sink})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return api.Opening{}, err
 	}
 	s.metrics.openings.Observe(op.Duration.Seconds())
 	failed := len(op.Witness)
 	s.metrics.offersOpened.WithLabelValues("opened").Add(float64(len(op.Report.Offers) - failed))
 	s.metrics.offersOpened.WithLabelValues("failed").Add(float64(failed))
-	writeJSON(w, http.StatusOK, map[string]any{
-		"opened": len(op.Report.Offers) - failed, "failed": failed,
-		"report": string(op.Signed), "duration_seconds": op.Duration.Seconds(),
-	})
+	return api.Opening{Opened: len(op.Report.Offers) - failed, Failed: failed, Report: string(op.Signed), Duration: op.Duration.Seconds()}, nil
 }
 
 func (s *Server) getOpeningReport(w http.ResponseWriter, r *http.Request) {
@@ -324,7 +182,7 @@ func (s *Server) getOfferDocument(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		digest, err = parseHexDigest(string(b))
+		digest, err = api.ParseDigest(string(b))
 		return err
 	})
 	if err != nil {
@@ -411,96 +269,57 @@ func writeTarDir(tw *tar.Writer, root string, mtime time.Time) error {
 	})
 }
 
-func (s *Server) getMessages(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getMessages(r *http.Request, _ none) ([]api.Message, error) {
 	kind, err := messageKind(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	msgs, err := s.Engine.Messages(r.Context(), r.PathValue("tender"), kind)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list(msgs))
+	return views(msgs, messageView), err
 }
 
-type textJSON struct {
-	Text string `json:"text"`
-}
-
-func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) postMessage(r *http.Request, j api.Text) (api.Message, error) {
 	kind, err := messageKind(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var j textJSON
-	if err := readJSON(w, r, maxJSON, &j); err != nil {
-		s.fail(w, r, err)
-		return
+		return api.Message{}, err
 	}
 	m, err := s.Engine.Ask(r.Context(), user(r).ID, r.PathValue("tender"), kind, j.Text)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return api.Message{}, err
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"digest": hex.EncodeToString(m.Document[:])})
+	return messageView(*m), nil
 }
 
-func (s *Server) postAnswer(w http.ResponseWriter, r *http.Request) {
+func (s *Server) postAnswer(r *http.Request, j api.Text) (api.Message, error) {
 	kind, err := messageKind(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return api.Message{}, err
 	}
-	msg, err := parseHexDigest(r.PathValue("digest"))
+	msg, err := api.ParseDigest(r.PathValue("digest"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return api.Message{}, err
 	}
-	var j textJSON
-	if err := readJSON(w, r, maxJSON, &j); err != nil {
-		s.fail(w, r, err)
-		return
+	m, err := s.Engine.Reply(r.Context(), user(r).ID, r.PathValue("tender"), kind, msg, j.Text)
+	if err != nil {
+		return api.Message{}, err
 	}
-	if _, err := s.Engine.Reply(r.Context(), user(r).ID, r.PathValue("tender"), kind, msg, j.Text); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "answered"})
+	return messageView(*m), nil
 }
 
-func (s *Server) postResult(w http.ResponseWriter, r *http.Request) {
-	var j struct {
-		Winner string `json:"winner"`
-		Text   string `json:"text"`
-	}
-	if err := readJSON(w, r, maxJSON, &j); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.tenderResult(w, r)(s.Engine.AnnounceResult(r.Context(), user(r).ID, r.PathValue("tender"), j.Winner, j.Text))
+func (s *Server) postResult(r *http.Request, j api.ResultRequest) (api.Tender, error) {
+	return s.tender(s.Engine.AnnounceResult(r.Context(), user(r).ID, r.PathValue("tender"), j.Winner, j.Text))
 }
 
-func (s *Server) postAward(w http.ResponseWriter, r *http.Request) {
-	var j textJSON
-	if err := readJSON(w, r, maxJSON, &j); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.tenderResult(w, r)(s.Engine.Award(r.Context(), user(r).ID, r.PathValue("tender"), j.Text))
+func (s *Server) postAward(r *http.Request, j api.Text) (api.Tender, error) {
+	return s.tender(s.Engine.Award(r.Context(), user(r).ID, r.PathValue("tender"), j.Text))
 }
 
-// tenderResult answers with the tender a call returned, or its error.
-func (s *Server) tenderResult(w http.ResponseWriter, r *http.Request) func(*tender.Tender, error) {
-	return func(t *tender.Tender, err error) {
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, s.tenderView(t))
+// tender answers with the tender a call returned, or its error.
+func (s *Server) tender(t *tender.Tender, err error) (api.Tender, error) {
+	if err != nil {
+		return api.Tender{}, err
 	}
+	return s.tenderView(t), nil
 }
 
 func (s *Server) sendBlob(w http.ResponseWriter, r *http.Request, digest [32]byte, contentType string) {
@@ -521,18 +340,8 @@ func messageKind(r *http.Request) (tender.Kind, error) {
 	case tender.KindQuestion, tender.KindObjection:
 		return k, nil
 	default:
-		return "", fmt.Errorf("%w: message kind %q is not question or objection", errBadRequest, k)
+		return "", fmt.Errorf("%w: message kind %.40q is not question or objection", errBadRequest, k)
 	}
-}
-
-func parseHexDigest(s string) ([32]byte, error) {
-	var d [32]byte
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 32 {
-		return d, fmt.Errorf("%w: %.70q is not a SHA-256 in hex", errBadRequest, s)
-	}
-	copy(d[:], b)
-	return d, nil
 }
 
 func isMember(t *tender.Tender, user string) bool {

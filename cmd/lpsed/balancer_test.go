@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/client"
 )
 
@@ -71,8 +72,8 @@ func (lb *balancer) do(n int, token string, call func(c *client.Client) error) e
 // submit submits sealed through the balancer. A retry of an offer whose
 // first attempt was logged by an instance that died before answering is
 // refused as a duplicate: it was logged, but never acknowledged.
-func (lb *balancer) submit(ctx context.Context, token, id string, sealed []byte, n int) (*client.Receipt, error) {
-	var rc *client.Receipt
+func (lb *balancer) submit(ctx context.Context, token, id string, sealed []byte, n int) (*api.Receipt, error) {
+	var rc *api.Receipt
 	err := lb.do(n, token, func(c *client.Client) error {
 		var err error
 		rc, err = c.SubmitOffer(ctx, id, bytes.NewReader(sealed))
@@ -84,8 +85,8 @@ func (lb *balancer) submit(ctx context.Context, token, id string, sealed []byte,
 // upload submits sealed by a resumable upload of two chunks whose four
 // calls go to four consecutive instances: begin, the first chunk, the
 // status (where to resume), the second chunk from there, and finish.
-func (lb *balancer) upload(ctx context.Context, token, id string, sealed []byte, n int) (*client.Receipt, error) {
-	var u *client.Upload
+func (lb *balancer) upload(ctx context.Context, token, id string, sealed []byte, n int) (*api.Receipt, error) {
+	var u *api.Upload
 	if err := lb.do(n, token, func(c *client.Client) (err error) {
 		u, err = c.BeginUpload(ctx, id, int64(len(sealed)))
 		return err
@@ -114,7 +115,7 @@ func (lb *balancer) upload(ctx context.Context, token, id string, sealed []byte,
 	if err := put(n+2, half, len(sealed)); err != nil {
 		return nil, err
 	}
-	var rc *client.Receipt
+	var rc *api.Receipt
 	err := lb.do(n+3, token, func(c *client.Client) (err error) {
 		rc, err = c.FinishUpload(ctx, u.ID)
 		return err

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/client"
@@ -192,7 +193,7 @@ func scaleBurst(t *testing.T, ctx context.Context, lb *balancer, tn *scaleTender
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			var rc *client.Receipt
+			var rc *api.Receipt
 			var err error
 			if b%3 == 0 {
 				rc, err = lb.upload(ctx, tn.bidders[b].token, tn.id, sealed[b], b)
@@ -205,7 +206,7 @@ func scaleBurst(t *testing.T, ctx context.Context, lb *balancer, tn *scaleTender
 				mu.Unlock()
 				return
 			}
-			r, err := auditlog.VerifyReceipt(rc.Signed, keys.Receipt)
+			r, err := auditlog.VerifyReceipt([]byte(rc.Receipt), keys.Receipt)
 			if err != nil {
 				t.Errorf("bidder %d: the receipt does not verify with the receipt key of /v1/keys: %v", b, err)
 				return
@@ -216,7 +217,7 @@ func scaleBurst(t *testing.T, ctx context.Context, lb *balancer, tn *scaleTender
 			// The receipt's proof file, from the next instance, which has
 			// likely not appended since this entry was.
 			var proof []byte
-			if err := lb.do(b+1, "", func(c *client.Client) (err error) { proof, err = c.ProofFile(ctx, rc.Signed); return err }); err != nil {
+			if err := lb.do(b+1, "", func(c *client.Client) (err error) { proof, err = c.ProofFile(ctx, []byte(rc.Receipt)); return err }); err != nil {
 				t.Errorf("bidder %d: proof file: %v", b, err)
 			} else if pr, _, err := auditlog.VerifyProofFile(proof, auditlog.Keys{Log: keys.Log, Receipt: keys.Receipt}); err != nil || pr != r {
 				t.Errorf("bidder %d: the proof file does not verify: %v", b, err)
@@ -431,17 +432,17 @@ func scaleSetup(t *testing.T, ctx context.Context, lb *balancer, bidders int) *s
 	}
 	nikOf := func(i int) string { return fmt.Sprintf("3171%02d1203850%03d", 1+i%90, 1+i) }
 	anon(func(c *client.Client) error {
-		_, err := c.Bootstrap(ctx, client.Registration{
+		_, err := c.Bootstrap(ctx, api.Registration{
 			Role: "admin", Email: "admin@lpse.scaleout.go.id", Password: scalePassword, Name: "Admin LPSE", NIK: nikOf(0),
-			Documents: map[string][]byte{"surat-tugas": []byte("SK Kepala LPSE 1/2026")},
+			Documents: map[api.DocumentKind][]byte{api.DocSuratTugas: []byte("SK Kepala LPSE 1/2026")},
 		})
 		return err
 	})
 	as := func(m member, call func(c *client.Client) error) error {
 		return lb.do(next(), m.token, call)
 	}
-	enrol := func(reviewer member, r client.Registration) (member, string, error) {
-		var acct *client.Account
+	enrol := func(reviewer member, r api.Registration) (member, string, error) {
+		var acct *api.Account
 		if err := lb.do(next(), "", func(c *client.Client) (err error) { acct, err = c.Register(ctx, r); return err }); err != nil {
 			return member{}, "", err
 		}
@@ -459,11 +460,11 @@ func scaleSetup(t *testing.T, ctx context.Context, lb *balancer, bidders int) *s
 		}
 		return member{token: u.Token(), http: lb.http}, u.UserID(), nil
 	}
-	official := func(reviewer member, role string, i int) (member, string) {
+	official := func(reviewer member, role api.Role, i int) (member, string) {
 		email := fmt.Sprintf("%s%d@pemkot.scaleout.go.id", role, i)
-		m, id, err := enrol(reviewer, client.Registration{
+		m, id, err := enrol(reviewer, api.Registration{
 			Role: role, Email: email, Password: scalePassword, Name: fmt.Sprintf("%s %d", role, i), NIK: nikOf(i),
-			Documents: map[string][]byte{"surat-tugas": []byte("Surat tugas " + email)},
+			Documents: map[api.DocumentKind][]byte{api.DocSuratTugas: []byte("Surat tugas " + email)},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -491,14 +492,14 @@ func scaleSetup(t *testing.T, ctx context.Context, lb *balancer, bidders int) *s
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			docs := map[string][]byte{}
-			for _, k := range []string{"ktp", "akta-pendirian", "npwp", "izin-usaha"} {
+			docs := map[api.DocumentKind][]byte{}
+			for _, k := range []api.DocumentKind{api.DocKTP, api.DocAktaPendirian, api.DocNPWP, api.DocIzinUsaha} {
 				docs[k] = []byte(fmt.Sprintf("scan %s CV Skala %d", k, i))
 			}
-			m, id, err := enrol(verifier, client.Registration{
+			m, id, err := enrol(verifier, api.Registration{
 				Role: "provider", Email: fmt.Sprintf("direktur@cv-skala-%d.co.id", i), Password: scalePassword,
 				Name: fmt.Sprintf("CV Skala %d", i), NIK: nikOf(40 + i), Documents: docs,
-				Provider: &client.Provider{Kind: "company", NPWP: fmt.Sprintf("01.234.%03d.5-012.000", i), Licence: fmt.Sprintf("9120001234%03d", i)},
+				Provider: &api.Provider{Kind: "company", NPWP: fmt.Sprintf("01.234.%03d.5-012.000", i), Licence: fmt.Sprintf("9120001234%03d", i)},
 			})
 			if err != nil {
 				errs <- fmt.Errorf("provider %d: %w", i, err)
@@ -521,7 +522,7 @@ func scaleSetup(t *testing.T, ctx context.Context, lb *balancer, bidders int) *s
 	if tn.committee, err = age.GenerateHybridIdentity(); err != nil {
 		t.Fatal(err)
 	}
-	var doc string
+	var doc api.Digest
 	if err := as(tn.pokja, func(c *client.Client) (err error) {
 		doc, err = c.UploadDocument(ctx, strings.NewReader("Dokumen Pemilihan "+tn.id))
 		return err
@@ -531,9 +532,9 @@ func scaleSetup(t *testing.T, ctx context.Context, lb *balancer, bidders int) *s
 	now := time.Now().UTC().Truncate(time.Second)
 	tn.deadline = now.Add(scaleWindow)
 	if err := as(tn.pokja, func(c *client.Client) error {
-		_, err := c.Announce(ctx, client.Announcement{
+		_, err := c.Announce(ctx, api.Announcement{
 			ID: tn.id, Title: "Tender " + tn.id, Document: doc, CommitteeKey: tn.committee.Recipient().String(),
-			Schedule: client.Schedule{
+			Schedule: api.Schedule{
 				RegistrationEnd: tn.deadline, ClarificationEnd: tn.deadline, SubmissionStart: now,
 				Deadline: tn.deadline, Opening: tn.deadline.Add(2 * time.Second),
 			},

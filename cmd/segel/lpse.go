@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/timelock"
 )
@@ -116,7 +117,7 @@ func (e *againError) Unwrap() []error { return []error{e.err, errAgain} }
 // how to get a new one.
 func netErr(err error, hint string) error {
 	switch client.ErrorCode(err) {
-	case "bad-token", "token-expired", "token-revoked", client.CodeUnauthenticated:
+	case "bad-token", "token-expired", "token-revoked", api.CodeUnauthenticated:
 		return fmt.Errorf("%w: the LPSE refused the API token; log in again (POST /v1/login) and put the new token in the --token-file or $%s", err, tokenEnv)
 	}
 	if err != nil && client.Retryable(err) && !errors.Is(err, errAgain) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/internal/demo"
 	"github.com/segel-lpse/segel/server"
@@ -84,18 +85,18 @@ func cmdLiar(ts *testscript.TestScript, neg bool, args []string) {
 	other, err := timelock.NewLocalBeacon(timelock.LocalConfig{Key: key, Genesis: chain.Genesis(), Period: chain.Period()})
 	ts.Check(err)
 	ago := time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
-	lies := map[string]func(*client.Tender){
-		"honest": func(*client.Tender) {},
-		"chain": func(t *client.Tender) {
+	lies := map[string]func(*api.Tender){
+		"honest": func(*api.Tender) {},
+		"chain": func(t *api.Tender) {
 			t.Chain, t.Round = other.Chain().HashHex(), other.Chain().RoundAt(t.Schedule.Opening)
 		},
-		"round1": func(t *client.Tender) { t.Round = 1 },
-		"early":  func(t *client.Tender) { t.Round-- },
-		"deadline": func(t *client.Tender) {
+		"round1": func(t *api.Tender) { t.Round = 1 },
+		"early":  func(t *api.Tender) { t.Round-- },
+		"deadline": func(t *api.Tender) {
 			t.Schedule.Opening = t.Schedule.Deadline.Add(-time.Minute)
 			t.Round = chain.RoundAt(t.Schedule.Opening)
 		},
-		"past": func(t *client.Tender) {
+		"past": func(t *api.Tender) {
 			t.Schedule.Deadline, t.Schedule.Opening, t.Round = ago, ago, chain.RoundAt(ago)
 		},
 	}
@@ -111,7 +112,7 @@ func cmdLiar(ts *testscript.TestScript, neg bool, args []string) {
 		if resp.Request.Method != "GET" || !strings.HasPrefix(path, "/v1/tenders/") || strings.Count(path, "/") != 3 || resp.StatusCode != 200 {
 			return nil
 		}
-		var t client.Tender
+		var t api.Tender
 		if err := json.NewDecoder(resp.Body).Decode(&t); err != nil {
 			return err
 		}

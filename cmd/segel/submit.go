@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/sealer"
@@ -222,7 +223,7 @@ func (s *submission) run(token string) error {
 		return err
 	})
 	switch code := client.ErrorCode(err); {
-	case code == client.CodeNotFound, code == "no-route":
+	case code == api.CodeNotFound, code == "no-route":
 		current = nil // no offer yet; or a server without the route
 	case err != nil:
 		return netErr(fmt.Errorf("tender %s: %w", s.tender, err), againSubmit)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/client"
 )
@@ -53,7 +54,7 @@ func (s *submission) upload() ([]byte, error) {
 	}
 	defer f.Close()
 
-	var up *client.Upload
+	var up *api.Upload
 	if st.Upload != "" {
 		err := s.retry.do("asking where upload "+st.Upload+" stands", func() (err error) {
 			up, err = s.cl.UploadStatus(ctx, st.Upload)
@@ -65,7 +66,7 @@ func (s *submission) upload() ([]byte, error) {
 		case err == nil:
 			s.say("upload %s is of %d bytes for tender %s, not this file: starting a new one", st.Upload, up.Size, up.Tender)
 			up = nil
-		case client.ErrorCode(err) == client.CodeNotFound:
+		case client.ErrorCode(err) == api.CodeNotFound:
 			s.say("upload %s is gone (it expired, or the LPSE ended it): starting a new one", st.Upload)
 		default:
 			return nil, netErr(fmt.Errorf("upload %s: %w", st.Upload, err), againSubmit)
@@ -98,14 +99,14 @@ func (s *submission) upload() ([]byte, error) {
 		return nil, netErr(err, "the upload is kept: "+againSubmit)
 	}
 
-	var rc *client.Receipt
+	var rc *api.Receipt
 	attempts := 0
 	err = s.retry.do("finishing upload "+up.ID, func() (err error) {
 		attempts++
 		rc, err = s.cl.FinishUpload(ctx, done.ID)
 		return err
 	})
-	if code := client.ErrorCode(err); attempts > 1 && code == client.CodeNotFound || code == client.CodeDuplicate {
+	if code := client.ErrorCode(err); attempts > 1 && code == api.CodeNotFound || code == api.CodeDuplicate {
 		// The LPSE may have taken the file and lost the answer, or hold
 		// this very file already: its current receipt tells.
 		if b, rerr := s.cl.OfferReceipt(ctx, s.tender, client.Me); rerr == nil {
@@ -118,7 +119,7 @@ func (s *submission) upload() ([]byte, error) {
 	if err != nil {
 		return nil, netErr(fmt.Errorf("finishing upload %s: %w", up.ID, err), againSubmit)
 	}
-	return rc.Signed, nil
+	return []byte(rc.Receipt), nil
 }
 
 // proof returns the proof file of receipt r (signed): the one an

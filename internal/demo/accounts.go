@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/client"
 )
 
@@ -26,9 +27,9 @@ func newRun(ctx context.Context, url string, hc *http.Client) (*run, error) {
 
 func (d *run) bootstrap(ctx context.Context) (*client.Client, error) {
 	email := "admin@lpse.demo.go.id"
-	_, err := d.anon.Bootstrap(ctx, client.Registration{
-		Role: "admin", Email: email, Password: password, Name: "Admin LPSE", NIK: nik(0),
-		Documents: map[string][]byte{"surat-tugas": []byte("SK Kepala LPSE 1/2026")},
+	_, err := d.anon.Bootstrap(ctx, api.Registration{
+		Role: api.RoleAdmin, Email: email, Password: password, Name: "Admin LPSE", NIK: nik(0),
+		Documents: map[api.DocumentKind][]byte{api.DocSuratTugas: []byte("SK Kepala LPSE 1/2026")},
 	})
 	if err != nil {
 		return nil, err
@@ -38,29 +39,29 @@ func (d *run) bootstrap(ctx context.Context) (*client.Client, error) {
 
 // official registers an official or staff account, has reviewer verify
 // and approve it, and logs it in.
-func (d *run) official(ctx context.Context, reviewer *client.Client, role string, i int) (*client.Client, error) {
+func (d *run) official(ctx context.Context, reviewer *client.Client, role api.Role, i int) (*client.Client, error) {
 	email := fmt.Sprintf("%s%d@pemkot.demo.go.id", role, i)
-	return d.enrol(ctx, reviewer, client.Registration{
+	return d.enrol(ctx, reviewer, api.Registration{
 		Role: role, Email: email, Password: password, Name: fmt.Sprintf("%s %d", role, i), NIK: nik(i),
-		Documents: map[string][]byte{"surat-tugas": []byte("Surat tugas " + email)},
-	}, []string{"surat-tugas"})
+		Documents: map[api.DocumentKind][]byte{api.DocSuratTugas: []byte("Surat tugas " + email)},
+	}, []api.DocumentKind{api.DocSuratTugas})
 }
 
 func (d *run) provider(ctx context.Context, reviewer *client.Client, i int) (*client.Client, error) {
 	email := fmt.Sprintf("direktur@cv-contoh-%d.demo.co.id", i)
-	docs := map[string][]byte{}
-	kinds := []string{"ktp", "akta-pendirian", "npwp", "izin-usaha"}
+	docs := map[api.DocumentKind][]byte{}
+	kinds := []api.DocumentKind{api.DocKTP, api.DocAktaPendirian, api.DocNPWP, api.DocIzinUsaha}
 	for _, k := range kinds {
 		docs[k] = []byte(fmt.Sprintf("scan %s CV Contoh %d", k, i))
 	}
-	return d.enrol(ctx, reviewer, client.Registration{
-		Role: "provider", Email: email, Password: password, Name: fmt.Sprintf("CV Contoh %d", i), NIK: nik(40 + i),
-		Provider:  &client.Provider{Kind: "company", NPWP: fmt.Sprintf("01.234.%03d.5-012.000", i), Licence: fmt.Sprintf("9120001234%03d", i)},
+	return d.enrol(ctx, reviewer, api.Registration{
+		Role: api.RoleProvider, Email: email, Password: password, Name: fmt.Sprintf("CV Contoh %d", i), NIK: nik(40 + i),
+		Provider:  &api.Provider{Kind: api.Company, NPWP: fmt.Sprintf("01.234.%03d.5-012.000", i), Licence: fmt.Sprintf("9120001234%03d", i)},
 		Documents: docs,
 	}, kinds)
 }
 
-func (d *run) enrol(ctx context.Context, reviewer *client.Client, app client.Registration, kinds []string) (*client.Client, error) {
+func (d *run) enrol(ctx context.Context, reviewer *client.Client, app api.Registration, kinds []api.DocumentKind) (*client.Client, error) {
 	u, err := d.anon.Register(ctx, app)
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/client"
@@ -85,7 +86,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	officials := map[string]*client.Client{}
-	for i, role := range []string{"pa-kpa", "pokja", "pokja", "pokja", "ppk"} {
+	for i, role := range []api.Role{api.RolePAKPA, api.RolePokja, api.RolePokja, api.RolePokja, api.RolePPK} {
 		c, err := d.official(ctx, verifier, role, 10+i)
 		if err != nil {
 			return nil, err
@@ -120,11 +121,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	deadline := now.Add(cfg.Window)
-	sched := client.Schedule{
+	sched := api.Schedule{
 		RegistrationEnd: deadline, ClarificationEnd: deadline, SubmissionStart: now,
 		Deadline: deadline, Opening: deadline.Add(2 * time.Second), ObjectionDays: 0,
 	}
-	tn, err := pokja[0].Announce(ctx, client.Announcement{
+	tn, err := pokja[0].Announce(ctx, api.Announcement{
 		ID: id, Title: "Rehabilitasi Jembatan Kali Code", Document: doc,
 		CommitteeKey: committee.Recipient().String(), Schedule: sched,
 	})
@@ -140,11 +141,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return nil, err
 		}
 	}
-	q, err := bidders[0].Ask(ctx, id, client.Question, "Apakah jaminan penawaran wajib?")
+	q, err := bidders[0].Ask(ctx, id, api.Question, "Apakah jaminan penawaran wajib?")
 	if err != nil {
 		return nil, err
 	}
-	if err := pokja[1].Reply(ctx, id, client.Question, q, "Tidak, untuk nilai di bawah Rp 10 miliar."); err != nil {
+	if _, err := pokja[1].Reply(ctx, id, api.Question, q.Document, "Tidak, untuk nilai di bawah Rp 10 miliar."); err != nil {
 		return nil, err
 	}
 
@@ -181,10 +182,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := auditlog.VerifyReceipt(rc.Signed, keys.Receipt); err != nil {
+		if _, err := auditlog.VerifyReceipt([]byte(rc.Receipt), keys.Receipt); err != nil {
 			return nil, fmt.Errorf("demo: receipt of %s does not verify: %w", b.UserID(), err)
 		}
-		proof, err := anon.ProofFile(ctx, rc.Signed)
+		proof, err := anon.ProofFile(ctx, []byte(rc.Receipt))
 		if err != nil {
 			return nil, err
 		}
@@ -207,7 +208,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// nobody can open, whatever anyone's clock says.
 	_, err = pokja[0].Open(ctx, id, committee, members)
 	var ae *client.APIError
-	if !errors.As(err, &ae) || ae.Code != client.CodeTooEarly {
+	if !errors.As(err, &ae) || ae.Code != api.CodeTooEarly {
 		return nil, fmt.Errorf("demo: opening before the round: got %v, want too-early", err)
 	}
 	say("committee tries to open before round %d: refused (%s)", tn.Round, ae.Message)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/sealer"
@@ -92,9 +93,9 @@ func Setup(ctx context.Context, url string, bidders int, window time.Duration) (
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	t.Deadline = now.Add(window)
-	_, err = t.pokja[0].Announce(ctx, client.Announcement{
+	_, err = t.pokja[0].Announce(ctx, api.Announcement{
 		ID: t.ID, Title: "Tender " + t.ID, Document: doc, CommitteeKey: t.Committee.Recipient().String(),
-		Schedule: client.Schedule{
+		Schedule: api.Schedule{
 			RegistrationEnd: t.Deadline, ClarificationEnd: t.Deadline, SubmissionStart: now,
 			Deadline: t.Deadline, Opening: t.Deadline.Add(2 * time.Second),
 		},
@@ -125,7 +126,7 @@ func (b *Bidder) Submit(ctx context.Context, tenderID string, sealed []byte) ([]
 	if err != nil {
 		return nil, err
 	}
-	return rc.Signed, nil
+	return []byte(rc.Receipt), nil
 }
 
 // Close closes submission (after the deadline) and returns the number of
