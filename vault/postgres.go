@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/segel-lpse/segel/auditlog"
 )
 
 // PostgresConfig configures [OpenPostgres].
@@ -39,14 +41,10 @@ type Postgres struct {
 	read        *pgxpool.Pool
 	maxAttempts int
 	batch       batcher
+	sql         sqlStore
 }
 
 var _ Backend = (*Postgres)(nil)
-
-// migrationLockKey is the pg_advisory_xact_lock key that serialises schema
-// migrations between lpsed instances starting at the same time. It is the
-// first 8 bytes of SHA-256("segel vault migrations") read big-endian.
-const migrationLockKey int64 = 0x2b5e_7a41_6c0d_9f13
 
 // OpenPostgres connects to cfg.DSN and brings the schema up to date.
 func OpenPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
@@ -72,7 +70,8 @@ func OpenPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 	p := &Postgres{pool: pool, read: read, maxAttempts: cfg.MaxAttempts}
 	p.batch.update = p.Update
 	p.batch.committers = batchCommitters
-	if err := p.migrate(ctx); err != nil {
+	p.sql = sqlStore{d: postgresDialect, read: pgQ{pool}, write: pgQ{pool}, inTx: p.inTx}
+	if err := p.inTx(ctx, func(q querier) error { return migrate(ctx, q, postgresDialect) }); err != nil {
 		p.Close()
 		return nil, err
 	}
@@ -86,42 +85,6 @@ func (p *Postgres) Close() error {
 	return nil
 }
 
-// migrate applies the embedded migrations that are missing, all in one
-// transaction holding an advisory lock, so concurrent starts neither race
-// nor leave a half-applied schema.
-func (p *Postgres) migrate(ctx context.Context) error {
-	ms, err := migrations("postgres")
-	if err != nil {
-		return err
-	}
-	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLockKey); err != nil {
-			return fmt.Errorf("vault: migration lock: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-			return fmt.Errorf("vault: migrating: %w", err)
-		}
-		for _, m := range ms {
-			var done bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&done); err != nil {
-				return fmt.Errorf("vault: migrating: %w", err)
-			}
-			if done {
-				continue
-			}
-			// Simple protocol: a migration file may hold several statements.
-			if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
-				return fmt.Errorf("vault: applying migration %s: %w", m.name, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-				return fmt.Errorf("vault: migrating: %w", err)
-			}
-		}
-		return nil
-	})
-}
-
 // View implements [Records] with a REPEATABLE READ, READ ONLY transaction:
 // one snapshot, no serialization failures.
 func (p *Postgres) View(ctx context.Context, fn func(Tx) error) error {
@@ -130,7 +93,7 @@ func (p *Postgres) View(ctx context.Context, fn func(Tx) error) error {
 		return fmt.Errorf("vault: begin: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	if err := fn(&pgTx{ctx: ctx, tx: tx, readOnly: true}); err != nil {
+	if err := fn(&sqlTx{ctx: ctx, q: pgQ{tx}, d: postgresDialect, readOnly: true}); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -181,7 +144,7 @@ func (p *Postgres) updateOnce(ctx context.Context, fn func(Tx) error) error {
 		return fmt.Errorf("vault: begin: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	if err := fn(&pgTx{ctx: ctx, tx: tx}); err != nil {
+	if err := fn(&sqlTx{ctx: ctx, q: pgQ{tx}, d: postgresDialect}); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -200,122 +163,16 @@ func retryable(err error) bool {
 	return pe.Code == "40001" || pe.Code == "40P01"
 }
 
-// pgTx implements Tx on one PostgreSQL transaction.
-type pgTx struct {
-	ctx      context.Context
-	tx       pgx.Tx
-	readOnly bool
+// inTx runs fn in a transaction (READ COMMITTED: callers lock what they
+// read and write) and commits it if fn returns nil.
+func (p *Postgres) inTx(ctx context.Context, fn func(querier) error) error {
+	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error { return fn(pgQ{tx}) })
 }
 
-func (t *pgTx) Get(table, key string) ([]byte, error) {
-	if err := checkTable(table); err != nil {
-		return nil, err
-	}
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
-	var v []byte
-	err := t.tx.QueryRow(t.ctx, `SELECT value FROM records WHERE tbl = $1 AND key = $2`, table, key).Scan(&v)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("vault: record %s/%s: %w", table, key, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("vault: get %s/%s: %w", table, key, err)
-	}
-	return nonNil(v), nil
-}
-
-func (t *pgTx) Put(table, key string, value []byte) error {
-	if t.readOnly {
-		return errReadOnly
-	}
-	if err := checkRecord(table, key, value); err != nil {
-		return err
-	}
-	_, err := t.tx.Exec(t.ctx, `INSERT INTO records (tbl, key, value) VALUES ($1, $2, $3)
-		ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value`, table, key, nonNil(value))
-	if err != nil {
-		return fmt.Errorf("vault: put %s/%s: %w", table, key, err)
-	}
-	return nil
-}
-
-func (t *pgTx) Insert(table, key string, value []byte) error {
-	if t.readOnly {
-		return errReadOnly
-	}
-	if err := checkRecord(table, key, value); err != nil {
-		return err
-	}
-	tag, err := t.tx.Exec(t.ctx, `INSERT INTO records (tbl, key, value) VALUES ($1, $2, $3)
-		ON CONFLICT (tbl, key) DO NOTHING`, table, key, nonNil(value))
-	if err != nil {
-		return fmt.Errorf("vault: insert %s/%s: %w", table, key, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("vault: insert %s/%s: %w", table, key, ErrExists)
-	}
-	return nil
-}
-
-func (t *pgTx) Delete(table, key string) error {
-	if t.readOnly {
-		return errReadOnly
-	}
-	if err := checkTable(table); err != nil {
-		return err
-	}
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	if _, err := t.tx.Exec(t.ctx, `DELETE FROM records WHERE tbl = $1 AND key = $2`, table, key); err != nil {
-		return fmt.Errorf("vault: delete %s/%s: %w", table, key, err)
-	}
-	return nil
-}
-
-func (t *pgTx) Scan(table, prefix string, fn func(key string, value []byte) error) error {
-	if err := checkTable(table); err != nil {
-		return err
-	}
-	if err := checkPrefix(prefix); err != nil {
-		return err
-	}
-	// Keyset pagination, as in the SQLite backend. A connection can run
-	// only one query at a time, so each page is read in full before fn runs.
-	after, first := prefix, true
-	for {
-		op := ">"
-		if first {
-			op = ">="
-		}
-		rows, err := t.tx.Query(t.ctx, `SELECT key, value FROM records
-			WHERE tbl = $1 AND key `+op+` $2 AND starts_with(key, $3)
-			ORDER BY key LIMIT $4`, table, after, prefix, scanPage)
-		if err != nil {
-			return fmt.Errorf("vault: scan %s/%s: %w", table, prefix, err)
-		}
-		var page []keyValue
-		for rows.Next() {
-			var kv keyValue
-			if err := rows.Scan(&kv.key, &kv.value); err != nil {
-				rows.Close()
-				return fmt.Errorf("vault: scan %s/%s: %w", table, prefix, err)
-			}
-			kv.value = nonNil(kv.value)
-			page = append(page, kv)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("vault: scan %s/%s: %w", table, prefix, err)
-		}
-		for _, kv := range page {
-			if err := fn(kv.key, kv.value); err != nil {
-				return err
-			}
-		}
-		if len(page) < scanPage {
-			return nil
-		}
-		after, first = page[len(page)-1].key, false
-	}
+// AuditLog returns the storage of the audit log called name. Several lpsed
+// instances may append to one log: Append locks the log's size row, so
+// exactly one of two appenders at the same size wins and the other gets
+// auditlog.ErrConflict.
+func (p *Postgres) AuditLog(name string) auditlog.Storage {
+	return p.sql.auditLog(name)
 }
