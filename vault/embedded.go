@@ -33,18 +33,30 @@ type EmbeddedConfig struct {
 	// BenchmarkBlobPutConcurrent). Set it when other programs write much
 	// to that file system: a shared flush waits for their data too.
 	SyncEachBlob bool
+	// ReadOnly opens Dir for reading beside the process that has it open
+	// (a running lpsed): without locking it, migrating its schema or
+	// clearing its staging files. Dir must hold a vault. Every write fails
+	// with ErrReadOnly. A backup opens the vault so to take a Snapshot.
+	ReadOnly bool
+	// TempDir is where Snapshot stages its copy of the database, as large
+	// as vault.db; empty means os.TempDir().
+	TempDir string
 }
 
 // Embedded is the default backend: SQLite (modernc.org/sqlite, pure Go) in
 // WAL mode for records and logs, and one file per blob under Dir/blobs. The
 // layout is specified in doc/spec/vault.md. One process at a time opens a
-// directory: OpenEmbedded locks it until Close.
+// directory: OpenEmbedded locks it until Close, unless it opens it
+// ReadOnly.
 type Embedded struct {
-	dir    string
-	writer *sql.DB // exactly one connection: SQLite has one writer
-	reader *sql.DB // read-only pool
-	blobs  string  // Dir/blobs
-	batch  batcher
+	dir     string
+	tempDir string
+	// readOnly, if not nil, is the error of every write.
+	readOnly error
+	writer   *sql.DB // exactly one connection: SQLite has one writer
+	reader   *sql.DB // read-only pool
+	blobs    string  // Dir/blobs
+	batch    batcher
 	// Statements prepared on the writer and on the readers.
 	writes, reads *stmtCache
 	sql           sqlStore
@@ -70,17 +82,14 @@ const (
 // brings its schema up to date. It locks the directory against other
 // openers, in this process or another, until Close; while it is locked,
 // OpenEmbedded fails at once, with an error naming the directory and the
-// holder's pid.
+// holder's pid. With cfg.ReadOnly it only reads (see [EmbeddedConfig]).
 func OpenEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
-	if cfg.Dir == "" {
-		return nil, errors.New("vault: EmbeddedConfig.Dir is empty")
-	}
-	if cfg.Readers <= 0 {
-		cfg.Readers = 16
-	}
-	dir, err := filepath.Abs(cfg.Dir)
+	dir, err := embeddedDir(&cfg)
 	if err != nil {
-		return nil, fmt.Errorf("vault: data directory: %w", err)
+		return nil, err
+	}
+	if cfg.ReadOnly {
+		return openEmbeddedReadOnly(ctx, cfg, dir)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("vault: creating data directory: %w", err)
@@ -99,6 +108,22 @@ func OpenEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	e.lock = lock
 	return e, nil
+}
+
+// embeddedDir checks cfg, sets its defaults and returns its directory,
+// made absolute.
+func embeddedDir(cfg *EmbeddedConfig) (string, error) {
+	if cfg.Dir == "" {
+		return "", errors.New("vault: EmbeddedConfig.Dir is empty")
+	}
+	if cfg.Readers <= 0 {
+		cfg.Readers = 16
+	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return "", fmt.Errorf("vault: data directory: %w", err)
+	}
+	return dir, nil
 }
 
 // openEmbedded is OpenEmbedded once dir is locked.
@@ -141,7 +166,7 @@ func openEmbedded(ctx context.Context, cfg EmbeddedConfig, dir string) (*Embedde
 	}
 	r.Set("_query_only", "1")
 
-	e := &Embedded{dir: dir, blobs: filepath.Join(dir, "blobs")}
+	e := &Embedded{dir: dir, tempDir: cfg.TempDir, blobs: filepath.Join(dir, "blobs")}
 	e.anonymous = probeAnonymous(filepath.Join(e.blobs, "tmp"))
 	if !cfg.SyncEachBlob {
 		if e.fsRoot, err = openSyncFS(e.blobs); err != nil {
@@ -201,6 +226,43 @@ func (e *Embedded) prepare(ctx context.Context) error {
 	return err
 }
 
+// openEmbeddedReadOnly opens the vault in dir for reading only: the
+// readers' pool, and no writer.
+func openEmbeddedReadOnly(ctx context.Context, cfg EmbeddedConfig, dir string) (*Embedded, error) {
+	dbPath := filepath.Join(dir, embeddedDBName)
+	if _, err := os.Stat(dbPath); err != nil {
+		return nil, fmt.Errorf("vault: no embedded vault in %s: %w", dir, err)
+	}
+	e := &Embedded{dir: dir, tempDir: cfg.TempDir, blobs: filepath.Join(dir, "blobs")}
+	e.readOnly = fmt.Errorf("%w: %s was opened ReadOnly", ErrReadOnly, dir)
+	e.batch.update, e.batch.committers = e.Update, 1
+	// The owner set WAL mode; setting nothing here, the readers write
+	// nothing but SQLite's shared-memory index.
+	q := url.Values{}
+	q.Add("_busy_timeout", "10000")
+	q.Add("_query_only", "1")
+	var err error
+	if e.reader, err = sql.Open("sqlite", sqliteDSN(dbPath, q)); err != nil {
+		return nil, fmt.Errorf("vault: opening %s: %w", dbPath, err)
+	}
+	e.reader.SetMaxOpenConns(cfg.Readers)
+	e.reader.SetMaxIdleConns(cfg.Readers)
+	e.reads = &stmtCache{db: e.reader}
+	e.sql = sqlStore{d: sqliteDialect, read: sqlDB{e.reads}, write: failQ{e.readOnly}, inTx: e.inTx}
+	if err := checkSchema(ctx, e.sql.read, sqliteDialect, dbPath); err != nil {
+		e.Close()
+		return nil, err
+	}
+	if err := e.reads.prepare(ctx, sqliteDialect.getRecord, sqliteDialect.scanFirst, sqliteDialect.scanNext); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// String names the backend and its directory, for logs.
+func (e *Embedded) String() string { return "embedded " + e.dir }
+
 func sqliteDSN(path string, q url.Values) string {
 	// url.Values.Encode sorts the keys; the driver applies them in its own
 	// documented order regardless.
@@ -220,8 +282,10 @@ func (e *Embedded) Close() error {
 	if e.reader != nil {
 		errs = append(errs, e.reader.Close())
 	}
-	// Closing the last connection checkpoints the WAL into vault.db.
-	errs = append(errs, e.writer.Close())
+	if e.writer != nil {
+		// Closing the last connection checkpoints the WAL into vault.db.
+		errs = append(errs, e.writer.Close())
+	}
 	e.closeFSRoot()
 	if e.lock != nil {
 		errs = append(errs, e.lock.Close()) // closing drops the flock
@@ -267,6 +331,9 @@ func (e *Embedded) Update(ctx context.Context, fn func(Tx) error) error {
 // inTx runs fn in a write transaction on the writer and commits it if fn
 // returns nil.
 func (e *Embedded) inTx(ctx context.Context, fn func(querier) error) error {
+	if e.readOnly != nil {
+		return e.readOnly
+	}
 	tx, err := e.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("vault: begin: %w", err)

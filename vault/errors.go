@@ -15,4 +15,12 @@ var (
 	// ErrCorrupt reports stored bytes that no longer hash to their digest, or a
 	// wrapped secret that does not decrypt under the key-encryption key.
 	ErrCorrupt = errors.New("vault: corrupt")
+	// ErrReadOnly reports a write to a backend opened read-only, or inside
+	// View.
+	ErrReadOnly = errors.New("vault: read-only")
+	// ErrBadArchive reports a backup archive that breaks
+	// doc/spec/backup.md: damaged, incomplete, or not an archive. A
+	// restore that fails with it has written nothing that stays; another
+	// copy of the archive may restore.
+	ErrBadArchive = errors.New("vault: bad backup archive")
 )

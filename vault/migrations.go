@@ -98,3 +98,33 @@ func migrate(ctx context.Context, q querier, d *dialect) error {
 	}
 	return nil
 }
+
+// latestSchema is the version of d's last migration: the schema this
+// vault creates.
+func latestSchema(d *dialect) (int, error) {
+	ms, err := migrations(d.name)
+	if err != nil {
+		return 0, err
+	}
+	if len(ms) == 0 {
+		return 0, fmt.Errorf("vault: no migrations for %s", d.name)
+	}
+	return ms[len(ms)-1].version, nil
+}
+
+// checkSchema refuses a database, opened without migrating it, that is no
+// vault or has a schema newer than this vault knows.
+func checkSchema(ctx context.Context, q querier, d *dialect, where string) error {
+	var have int
+	if err := q.queryRow(ctx, d.schemaVersion).Scan(&have); err != nil {
+		return fmt.Errorf("vault: %s holds no vault (schema_migrations): %w", where, err)
+	}
+	known, err := latestSchema(d)
+	if err != nil {
+		return err
+	}
+	if have > known {
+		return fmt.Errorf("vault: %s has vault schema %d, newer than this release's %d: use the release that wrote it", where, have, known)
+	}
+	return nil
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,6 +28,14 @@ type PostgresConfig struct {
 	// MaxAttempts caps how often Update runs its function when PostgreSQL
 	// reports serialization conflicts; 0 means 100.
 	MaxAttempts int
+	// ReadOnly connects without migrating the schema, in read-only
+	// sessions (default_transaction_read_only): a role that may only read
+	// the tables suffices, as for a backup. Every write fails with
+	// ErrReadOnly.
+	ReadOnly bool
+	// TempDir is where Snapshot stages each table's copy, one at a time;
+	// empty means os.TempDir().
+	TempDir string
 }
 
 // Postgres is the backend for deployments where several stateless lpsed
@@ -42,12 +52,35 @@ type Postgres struct {
 	maxAttempts int
 	batch       batcher
 	sql         sqlStore
+	name        string // for String
+	tempDir     string
+	// readOnly, if not nil, is the error of every write.
+	readOnly error
 }
 
 var _ Backend = (*Postgres)(nil)
 
-// OpenPostgres connects to cfg.DSN and brings the schema up to date.
+// OpenPostgres connects to cfg.DSN and brings the schema up to date. With
+// cfg.ReadOnly it only reads (see [PostgresConfig]).
 func OpenPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
+	p, err := connectPostgres(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ReadOnly {
+		err = checkSchema(ctx, p.sql.read, postgresDialect, p.name)
+	} else {
+		err = p.inTx(ctx, func(q querier) error { return migrate(ctx, q, postgresDialect) })
+	}
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// connectPostgres opens the pools of cfg, touching no table.
+func connectPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 	pc, err := pgxpool.ParseConfig(cfg.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("vault: parsing PostgreSQL DSN: %w", err)
@@ -58,6 +91,12 @@ func OpenPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 100
 	}
+	c := pc.ConnConfig
+	name := fmt.Sprintf("postgres %s@%s/%s", c.User, net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))), c.Database)
+	if cfg.ReadOnly {
+		// The server refuses writes too, whatever a bug here would try.
+		c.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("vault: connecting to PostgreSQL: %w", err)
@@ -67,16 +106,19 @@ func OpenPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 		pool.Close()
 		return nil, fmt.Errorf("vault: connecting to PostgreSQL: %w", err)
 	}
-	p := &Postgres{pool: pool, read: read, maxAttempts: cfg.MaxAttempts}
+	p := &Postgres{pool: pool, read: read, maxAttempts: cfg.MaxAttempts, name: name, tempDir: cfg.TempDir}
 	p.batch.update = p.Update
 	p.batch.committers = batchCommitters
 	p.sql = sqlStore{d: postgresDialect, read: pgQ{pool}, write: pgQ{pool}, inTx: p.inTx}
-	if err := p.inTx(ctx, func(q querier) error { return migrate(ctx, q, postgresDialect) }); err != nil {
-		p.Close()
-		return nil, err
+	if cfg.ReadOnly {
+		p.readOnly = fmt.Errorf("%w: %s was opened ReadOnly", ErrReadOnly, name)
+		p.sql.write = failQ{p.readOnly}
 	}
 	return p, nil
 }
+
+// String names the backend and its database, without password, for logs.
+func (p *Postgres) String() string { return p.name }
 
 // Close closes the connection pool.
 func (p *Postgres) Close() error {
@@ -139,6 +181,9 @@ func (p *Postgres) Batch(ctx context.Context, fn func(Tx) error) error {
 }
 
 func (p *Postgres) updateOnce(ctx context.Context, fn func(Tx) error) error {
+	if p.readOnly != nil {
+		return p.readOnly
+	}
 	tx, err := p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
 		return fmt.Errorf("vault: begin: %w", err)
@@ -166,6 +211,9 @@ func retryable(err error) bool {
 // inTx runs fn in a transaction (READ COMMITTED: callers lock what they
 // read and write) and commits it if fn returns nil.
 func (p *Postgres) inTx(ctx context.Context, fn func(querier) error) error {
+	if p.readOnly != nil {
+		return p.readOnly
+	}
 	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error { return fn(pgQ{tx}) })
 }
 

@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -21,6 +22,9 @@ type querier interface {
 	// script runs a migration file, which may hold several statements.
 	script(ctx context.Context, sql string) error
 }
+
+// isNoRows reports the error of a query that found no row.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 type rowScanner interface {
 	Scan(dest ...any) error
@@ -212,3 +216,11 @@ func (q pgQ) script(ctx context.Context, sql string) error {
 	_, err := q.q.Exec(ctx, sql, pgx.QueryExecModeSimpleProtocol)
 	return err
 }
+
+// failQ fails every statement with err: the writes of a read-only backend.
+type failQ struct{ err error }
+
+func (q failQ) exec(context.Context, string, ...any) (int64, error) { return 0, q.err }
+func (q failQ) queryRow(context.Context, string, ...any) rowScanner { return errRow(q) }
+func (q failQ) query(context.Context, string, ...any) (rows, error) { return nil, q.err }
+func (q failQ) script(context.Context, string) error                { return q.err }

@@ -39,6 +39,9 @@ type dialect struct {
 	// where the write transaction is the lock.
 	lockMigrations string
 
+	// Statements of snapshots and restores.
+	schemaVersion, countRecords, listLogs, logCounts string
+
 	// bytesList and int64List encode a list as one statement argument.
 	bytesList func([][]byte) any
 	int64List func([]int64) any
@@ -60,6 +63,14 @@ const (
 	sqlLastCheckpont = `SELECT signed FROM log_checkpoints WHERE log = $1 ORDER BY size DESC LIMIT 1`
 
 	sqlMigrationApplied = `SELECT count(*) FROM schema_migrations WHERE version = $1`
+
+	sqlSchemaVersion = `SELECT coalesce(max(version), 0) FROM schema_migrations`
+	sqlCountRecords  = `SELECT count(*) FROM records`
+	sqlListLogs      = `SELECT log, size FROM log_sizes ORDER BY log`
+	// sqlLogCounts counts the rows stored for log $1, and finds the size
+	// of its largest checkpoint.
+	sqlLogCounts = `SELECT (SELECT count(*) FROM log_entries WHERE log = $1), (SELECT count(*) FROM log_hashes WHERE log = $1),
+		(SELECT coalesce(max(size), 0) FROM log_checkpoints WHERE log = $1)`
 )
 
 var postgresDialect = &dialect{
@@ -90,6 +101,11 @@ var postgresDialect = &dialect{
 	migrationApplied: sqlMigrationApplied,
 	recordMigration:  `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`,
 	lockMigrations:   `SELECT pg_advisory_xact_lock($1)`,
+
+	schemaVersion: sqlSchemaVersion,
+	countRecords:  sqlCountRecords,
+	listLogs:      sqlListLogs,
+	logCounts:     sqlLogCounts,
 
 	// pgx sends Go slices as PostgreSQL arrays.
 	bytesList: func(b [][]byte) any { return b },
@@ -126,6 +142,11 @@ var sqliteDialect = &dialect{
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
 	migrationApplied: sqlitePlaceholders(sqlMigrationApplied),
 	recordMigration:  `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
+
+	schemaVersion: sqlSchemaVersion,
+	countRecords:  sqlCountRecords,
+	listLogs:      sqlListLogs,
+	logCounts:     sqlitePlaceholders(sqlLogCounts),
 
 	bytesList: hexList,
 	int64List: func(x []int64) any {

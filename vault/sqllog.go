@@ -3,8 +3,6 @@ package vault
 import (
 	"bytes"
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -48,7 +46,7 @@ func (l *sqlLog) Size(ctx context.Context) (int64, error) {
 func (l *sqlLog) size(ctx context.Context, q querier, query string) (int64, error) {
 	var size int64
 	err := q.queryRow(ctx, query, l.name).Scan(&size)
-	if errors.Is(err, sql.ErrNoRows) {
+	if isNoRows(err) {
 		return 0, nil
 	}
 	if err != nil {
@@ -192,7 +190,7 @@ func (l *sqlLog) Checkpoint(ctx context.Context, size int64) ([]byte, error) {
 	} else {
 		err = l.s.read.queryRow(ctx, l.s.d.checkpointAt, l.name, size).Scan(&signed)
 	}
-	if errors.Is(err, sql.ErrNoRows) {
+	if isNoRows(err) {
 		return nil, fmt.Errorf("vault: audit log %s: no checkpoint for size %d: %w", l.name, size, auditlog.ErrNotFound)
 	}
 	if err != nil {

@@ -2,8 +2,6 @@ package vault
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 )
 
@@ -24,7 +22,7 @@ func (t *sqlTx) Get(table, key string) ([]byte, error) {
 	}
 	var v []byte
 	err := t.q.queryRow(t.ctx, t.d.getRecord, table, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
+	if isNoRows(err) {
 		return nil, fmt.Errorf("vault: record %s/%s: %w", table, key, ErrNotFound)
 	}
 	if err != nil {
