@@ -170,7 +170,11 @@ func (e *Embedded) walkBlobs(ctx context.Context, fn func(d [32]byte, path strin
 // RestoreEmbedded created it, emptied otherwise. An archive that breaks
 // the format fails with ErrBadArchive, storage that does not verify with
 // ErrCorrupt.
-func RestoreEmbedded(ctx context.Context, cfg EmbeddedConfig, r io.Reader, check func(context.Context, Backend, *Manifest) error) (_ *Embedded, _ *Manifest, err error) {
+func RestoreEmbedded(ctx context.Context, cfg EmbeddedConfig, r io.Reader, check func(context.Context, Backend, *Manifest) error) (*Embedded, *Manifest, error) {
+	return restoreEmbedded(ctx, cfg, r, check)
+}
+
+func restoreEmbedded(ctx context.Context, cfg EmbeddedConfig, r io.Reader, check func(context.Context, Backend, *Manifest) error) (_ *Embedded, _ *Manifest, err error) {
 	if cfg.ReadOnly {
 		return nil, nil, errors.New("vault: RestoreEmbedded writes: EmbeddedConfig.ReadOnly must be false")
 	}

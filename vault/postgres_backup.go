@@ -148,7 +148,11 @@ func (p *Postgres) archiveTable(ctx context.Context, tx pgx.Tx, a *archiveWriter
 // If anything fails, the restore is undone: the tables and sequences it
 // created are dropped. An archive that breaks the format fails with
 // ErrBadArchive, storage that does not verify with ErrCorrupt.
-func RestorePostgres(ctx context.Context, cfg PostgresConfig, r io.Reader, check func(context.Context, Backend, *Manifest) error) (_ *Postgres, _ *Manifest, err error) {
+func RestorePostgres(ctx context.Context, cfg PostgresConfig, r io.Reader, check func(context.Context, Backend, *Manifest) error) (*Postgres, *Manifest, error) {
+	return restorePostgres(ctx, cfg, r, check)
+}
+
+func restorePostgres(ctx context.Context, cfg PostgresConfig, r io.Reader, check func(context.Context, Backend, *Manifest) error) (_ *Postgres, _ *Manifest, err error) {
 	if cfg.ReadOnly {
 		return nil, nil, errors.New("vault: RestorePostgres writes: PostgresConfig.ReadOnly must be false")
 	}
