@@ -35,6 +35,7 @@ func BenchmarkRecordsRead(b *testing.B) {
 			}
 			b.Run("Get", func(b *testing.B) {
 				r := rand.New(rand.NewPCG(1, 2))
+				defer reportCPU(b)()
 				for b.Loop() {
 					i := r.IntN(10000)
 					err := v.View(b.Context(), func(tx vault.Tx) error {
@@ -48,6 +49,7 @@ func BenchmarkRecordsRead(b *testing.B) {
 			})
 			b.Run("Scan100", func(b *testing.B) {
 				r := rand.New(rand.NewPCG(1, 2))
+				defer reportCPU(b)()
 				for b.Loop() {
 					p := r.IntN(100)
 					n := 0
@@ -88,6 +90,7 @@ func BenchmarkAuditLogAppend(b *testing.B) {
 				for i := range entries {
 					entries[i] = entry
 				}
+				defer reportCPU(b)()
 				for b.Loop() {
 					if _, err := l.Append(b.Context(), entries...); err != nil {
 						b.Fatal(err)
@@ -111,6 +114,7 @@ func BenchmarkAuditLogAppend(b *testing.B) {
 				}
 			}
 			r := rand.New(rand.NewPCG(1, 2))
+			defer reportCPU(b)()
 			for b.Loop() {
 				idx := tlog.StoredHashIndex(0, r.Int64N(4000))
 				if _, err := st.ReadHashes(b.Context(), []int64{idx, idx + 1, idx/2 + 1, 7, 100, 1000}); err != nil {
