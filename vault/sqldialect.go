@@ -19,7 +19,8 @@ type dialect struct {
 	getRecord, putRecord, insertRecord, deleteRecord string
 	// scanFirst and scanNext read one page of Scan: $1 table, $2 the
 	// prefix (first page) or the last key seen, $3 the prefix, $4 the
-	// page size.
+	// page size, $5 a key above every key with the prefix (scanEnd), so
+	// that the page is read from the primary key's range alone.
 	scanFirst, scanNext string
 
 	logSize, ensureLogSize, setLogSize string
@@ -79,8 +80,8 @@ var postgresDialect = &dialect{
 	putRecord:    sqlPutRecord,
 	insertRecord: sqlInsertRecord,
 	deleteRecord: sqlDeleteRecord,
-	scanFirst:    `SELECT key, value FROM records WHERE tbl = $1 AND key >= $2 AND starts_with(key, $3) ORDER BY key LIMIT $4`,
-	scanNext:     `SELECT key, value FROM records WHERE tbl = $1 AND key > $2 AND starts_with(key, $3) ORDER BY key LIMIT $4`,
+	scanFirst:    `SELECT key, value FROM records WHERE tbl = $1 AND key >= $2 AND key < $5 AND starts_with(key, $3) ORDER BY key LIMIT $4`,
+	scanNext:     `SELECT key, value FROM records WHERE tbl = $1 AND key > $2 AND key < $5 AND starts_with(key, $3) ORDER BY key LIMIT $4`,
 
 	logSize:          sqlLogSize,
 	ensureLogSize:    sqlEnsureLogSize,
@@ -120,8 +121,8 @@ var sqliteDialect = &dialect{
 	deleteRecord: sqlitePlaceholders(sqlDeleteRecord),
 	// substr and length count characters, consistently, so the prefix
 	// test is exact for valid UTF-8.
-	scanFirst: `SELECT key, value FROM records WHERE tbl = ?1 AND key >= ?2 AND substr(key, 1, length(?3)) = ?3 ORDER BY key LIMIT ?4`,
-	scanNext:  `SELECT key, value FROM records WHERE tbl = ?1 AND key > ?2 AND substr(key, 1, length(?3)) = ?3 ORDER BY key LIMIT ?4`,
+	scanFirst: `SELECT key, value FROM records WHERE tbl = ?1 AND key >= ?2 AND key < ?5 AND substr(key, 1, length(?3)) = ?3 ORDER BY key LIMIT ?4`,
+	scanNext:  `SELECT key, value FROM records WHERE tbl = ?1 AND key > ?2 AND key < ?5 AND substr(key, 1, length(?3)) = ?3 ORDER BY key LIMIT ?4`,
 
 	logSize:       sqlitePlaceholders(sqlLogSize),
 	ensureLogSize: sqlitePlaceholders(sqlEnsureLogSize),

@@ -3,6 +3,8 @@ package vault
 import (
 	"context"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // sqlTx implements [Tx] on one transaction of either backend.
@@ -88,9 +90,9 @@ func (t *sqlTx) Scan(table, prefix string, fn func(key string, value []byte) err
 	if err := checkPrefix(prefix); err != nil {
 		return err
 	}
-	query, after := t.d.scanFirst, prefix
+	query, after, end := t.d.scanFirst, prefix, scanEnd(prefix)
 	for {
-		page, err := t.page(query, table, after, prefix)
+		page, err := t.page(query, table, after, prefix, end)
 		if err != nil {
 			return fmt.Errorf("vault: scan %s/%s: %w", table, prefix, err)
 		}
@@ -111,8 +113,8 @@ type keyValue struct {
 	value []byte
 }
 
-func (t *sqlTx) page(query, table, after, prefix string) ([]keyValue, error) {
-	rows, err := t.q.query(t.ctx, query, table, after, prefix, scanPage)
+func (t *sqlTx) page(query, table, after, prefix, end string) ([]keyValue, error) {
+	rows, err := t.q.query(t.ctx, query, table, after, prefix, scanPage, end)
 	if err != nil {
 		return nil, err
 	}
@@ -127,4 +129,28 @@ func (t *sqlTx) page(query, table, after, prefix string) ([]keyValue, error) {
 		page = append(page, kv)
 	}
 	return page, rows.Err()
+}
+
+// noKeyAbove is above every valid key: 257 times U+10FFFF, the largest
+// code point, is longer than MaxKeySize, and UTF-8's byte order is code
+// point order.
+var noKeyAbove = strings.Repeat(string(utf8.MaxRune), MaxKeySize/utf8.UTFMax+1)
+
+// scanEnd returns a string above every key that starts with prefix, and
+// valid UTF-8 (PostgreSQL's text must be): prefix with its last code
+// point that is not U+10FFFF incremented and what follows it dropped,
+// or noKeyAbove if there is none.
+func scanEnd(prefix string) string {
+	for prefix != "" {
+		r, size := utf8.DecodeLastRuneInString(prefix)
+		prefix = prefix[:len(prefix)-size]
+		if r < utf8.MaxRune {
+			r++
+			if r == 0xD800 { // surrogates are no characters
+				r = 0xE000
+			}
+			return prefix + string(r)
+		}
+	}
+	return noKeyAbove
 }
