@@ -25,6 +25,9 @@ import (
 // consistent, and a restore refuses bad archives, non-empty targets and
 // storage that does not verify, leaving the target empty.
 func TestBackup(t *testing.T, newStore func(t *testing.T) Store) {
+	if s := newStore(t); s.Restore == nil || s.OpenReadOnly == nil {
+		t.Fatal("Store.Restore or Store.OpenReadOnly is nil: every backend takes snapshots read-only and restores them (doc/spec/backup.md)")
+	}
 	t.Run("RoundTrip", func(t *testing.T) { testBackupRoundTrip(t, newStore) })
 	t.Run("ReadOnly", func(t *testing.T) { testReadOnly(t, newStore) })
 	t.Run("RestoreRefuses", func(t *testing.T) { testRestoreRefuses(t, newStore) })
