@@ -9,6 +9,8 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/segel-lpse/segel/auditlog"
+
+	"github.com/segel-lpse/segel/vault/internal/archive"
 )
 
 // describe fills m with what q (a snapshot's transaction, or a restored
@@ -56,7 +58,7 @@ func describe(ctx context.Context, q querier, d *dialect, m *Manifest) error {
 // lists reads back whole and rehashes; every audit log's entries hash to
 // the tree stored for them, with no stray rows; the log the header
 // records has its size and latest checkpoint.
-func verifyRestored(ctx context.Context, b Backend, s *sqlStore, blobs func(context.Context, func([32]byte) error) error, h *header, m *Manifest) error {
+func verifyRestored(ctx context.Context, b Backend, s *sqlStore, blobs func(context.Context, func([32]byte) error) error, h *archive.Header, m *Manifest) error {
 	if err := describe(ctx, s.read, s.d, m); err != nil {
 		return err
 	}

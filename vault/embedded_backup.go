@@ -3,7 +3,6 @@ package vault
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,8 +10,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
+
+	"github.com/segel-lpse/segel/vault/internal/archive"
 )
 
 // Snapshot implements [Backend]: an archive of kind embedded
@@ -22,7 +22,7 @@ import (
 // each rehashed on the way; every blob the copy refers to was durable
 // before the copy began.
 func (e *Embedded) Snapshot(ctx context.Context, w io.Writer) (*Manifest, error) {
-	m := &Manifest{Kind: kindEmbedded, Created: time.Now().UTC().Truncate(time.Second)}
+	m := &Manifest{Kind: archive.KindEmbedded, Created: time.Now().UTC().Truncate(time.Second)}
 	f, err := os.CreateTemp(e.tempDir, ".segel-snapshot-*.db")
 	if err != nil {
 		return nil, fmt.Errorf("vault: staging the database copy: %w", err)
@@ -36,17 +36,17 @@ func (e *Embedded) Snapshot(ctx context.Context, w io.Writer) (*Manifest, error)
 	if err := describeCopy(ctx, copyPath, m); err != nil {
 		return nil, err
 	}
-	a, err := newArchiveWriter(w, newHeader(kindEmbedded, m))
+	a, err := archive.NewWriter(w, newHeader(archive.KindEmbedded, m))
 	if err != nil {
 		return nil, err
 	}
-	if err := archiveFile(a, dbName, copyPath); err != nil {
+	if err := archiveFile(a, archive.DBName, copyPath); err != nil {
 		return nil, err
 	}
 	if err := e.archiveBlobs(ctx, a, m); err != nil {
 		return nil, err
 	}
-	if err := a.finish(m); err != nil {
+	if m.Files, m.Bytes, err = a.Close(); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -84,7 +84,7 @@ func describeCopy(ctx context.Context, path string, m *Manifest) error {
 	return describe(ctx, sqlDB{c}, sqliteDialect, m)
 }
 
-func archiveFile(a *archiveWriter, name, path string) error {
+func archiveFile(a *archive.Writer, name, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("vault: archiving %s: %w", name, err)
@@ -94,13 +94,13 @@ func archiveFile(a *archiveWriter, name, path string) error {
 	if err != nil {
 		return fmt.Errorf("vault: archiving %s: %w", name, err)
 	}
-	_, err = a.add(name, st.Size(), f)
+	_, err = a.Add(name, st.Size(), f)
 	return err
 }
 
 // archiveBlobs archives every blob file, checking that each still hashes
 // to its name, and counts them in m.
-func (e *Embedded) archiveBlobs(ctx context.Context, a *archiveWriter, m *Manifest) error {
+func (e *Embedded) archiveBlobs(ctx context.Context, a *archive.Writer, m *Manifest) error {
 	return e.walkBlobs(ctx, func(d [32]byte, path string) error {
 		f, err := os.Open(path)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -113,7 +113,7 @@ func (e *Embedded) archiveBlobs(ctx context.Context, a *archiveWriter, m *Manife
 		if err != nil {
 			return fmt.Errorf("vault: archiving blob: %w", err)
 		}
-		got, err := a.add(blobEntryName(d), st.Size(), ctxReader{ctx, f})
+		got, err := a.Add(archive.BlobName(d), st.Size(), ctxReader{ctx, f})
 		if err != nil {
 			return err
 		}
@@ -148,12 +148,12 @@ func (e *Embedded) walkBlobs(ctx context.Context, fn func(d [32]byte, path strin
 			}
 			return nil
 		}
-		var d [32]byte
-		if !blobEntry.MatchString(rel) || !de.Type().IsRegular() {
+		// The layout of blobs/ is the archive's (doc/spec/vault.md).
+		d, ok := archive.BlobDigest(rel)
+		if !ok || !de.Type().IsRegular() {
 			other(path)
 			return nil
 		}
-		hex.Decode(d[:], []byte(strings.ReplaceAll(rel[len("blobs/"):], "/", "")))
 		return fn(d, path)
 	})
 }
@@ -168,7 +168,7 @@ func (e *Embedded) walkBlobs(ctx context.Context, fn func(d [32]byte, path strin
 //
 // If anything fails, the restore is undone: the directory is removed if
 // RestoreEmbedded created it, emptied otherwise. An archive that breaks
-// the format fails with ErrBadArchive, storage that does not verify with
+// the format fails with archive.ErrBad, storage that does not verify with
 // ErrCorrupt.
 func RestoreEmbedded(ctx context.Context, cfg EmbeddedConfig, r io.Reader, check func(context.Context, Backend, *Manifest) error) (*Embedded, *Manifest, error) {
 	return restoreEmbedded(ctx, cfg, r, check)
@@ -210,19 +210,19 @@ func restoreEmbedded(ctx context.Context, cfg EmbeddedConfig, r io.Reader, check
 	if err != nil {
 		return nil, nil, err
 	}
-	ar := archiveReader{
-		kind: kindEmbedded,
-		begin: func(h *header) error {
+	ar := archive.Reader{
+		Kind: archive.KindEmbedded,
+		Begin: func(h *archive.Header) error {
 			if h.Schema > known {
 				return fmt.Errorf("vault: the archive has vault schema %d, newer than this release's %d: restore it with a newer release", h.Schema, known)
 			}
 			return nil
 		},
-		file: func(name string, r io.Reader) error {
+		File: func(name string, r io.Reader) error {
 			return writeNewFile(filepath.Join(dir, filepath.FromSlash(name)), ctxReader{ctx, r})
 		},
 	}
-	h, err := ar.read(r)
+	h, err := ar.Read(r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -237,7 +237,7 @@ func restoreEmbedded(ctx context.Context, cfg EmbeddedConfig, r io.Reader, check
 		return nil, nil, err
 	}
 	e.lock = lock
-	m := &Manifest{Kind: kindEmbedded, Created: h.Created, Files: ar.files, Bytes: ar.bytes}
+	m := &Manifest{Kind: archive.KindEmbedded, Created: h.Created, Files: ar.Files, Bytes: ar.Bytes}
 	listBlobs := func(ctx context.Context, fn func([32]byte) error) error {
 		return e.walkBlobs(ctx, func(d [32]byte, _ string) error { return fn(d) }, func(string) {})
 	}

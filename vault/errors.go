@@ -1,6 +1,10 @@
 package vault
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/segel-lpse/segel/vault/internal/archive"
+)
 
 // Sentinel errors that callers branch on. Backends wrap them with context, so
 // test with errors.Is.
@@ -22,5 +26,5 @@ var (
 	// doc/spec/backup.md: damaged, incomplete, or not an archive. A
 	// restore that fails with it has written nothing that stays; another
 	// copy of the archive may restore.
-	ErrBadArchive = errors.New("vault: bad backup archive")
+	ErrBadArchive = archive.ErrBad
 )

@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/segel-lpse/segel/vault/internal/archive"
 )
 
 // Snapshot implements [Backend]: an archive of kind postgres
@@ -32,7 +34,7 @@ func (p *Postgres) Snapshot(ctx context.Context, w io.Writer) (*Manifest, error)
 		return nil, fmt.Errorf("vault: snapshot: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	m := &Manifest{Kind: kindPostgres, Created: time.Now().UTC().Truncate(time.Second)}
+	m := &Manifest{Kind: archive.KindPostgres, Created: time.Now().UTC().Truncate(time.Second)}
 	q := pgQ{tx}
 	if err := describe(ctx, q, postgresDialect, m); err != nil {
 		return nil, err
@@ -45,11 +47,11 @@ func (p *Postgres) Snapshot(ctx context.Context, w io.Writer) (*Manifest, error)
 	if err != nil {
 		return nil, err
 	}
-	h := newHeader(kindPostgres, m)
+	h := newHeader(archive.KindPostgres, m)
 	if h.Sequences, err = pgSequences(ctx, q); err != nil {
 		return nil, err
 	}
-	a, err := newArchiveWriter(w, h)
+	a, err := archive.NewWriter(w, h)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +60,7 @@ func (p *Postgres) Snapshot(ctx context.Context, w io.Writer) (*Manifest, error)
 			return nil, err
 		}
 	}
-	if err := a.finish(m); err != nil {
+	if m.Files, m.Bytes, err = a.Close(); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -92,7 +94,7 @@ func pgSequences(ctx context.Context, q querier) (map[string]int64, error) {
 	}
 	var seqs map[string]int64
 	for _, s := range names {
-		if !sequenceName.MatchString(s) {
+		if !archive.SequenceName.MatchString(s) {
 			return nil, fmt.Errorf("vault: sequence name %q cannot be archived", s)
 		}
 		var last int64
@@ -110,10 +112,10 @@ func pgSequences(ctx context.Context, q querier) (map[string]int64, error) {
 	return seqs, nil
 }
 
-func (p *Postgres) archiveTable(ctx context.Context, tx pgx.Tx, a *archiveWriter, table string) error {
-	name := "postgres/" + table + ".copy"
-	if !tableEntry.MatchString(name) {
-		return fmt.Errorf("vault: table name %q cannot be archived", table)
+func (p *Postgres) archiveTable(ctx context.Context, tx pgx.Tx, a *archive.Writer, table string) error {
+	name, err := archive.TableName(table)
+	if err != nil {
+		return err
 	}
 	f, err := os.CreateTemp(p.tempDir, ".segel-copy-*")
 	if err != nil {
@@ -132,7 +134,7 @@ func (p *Postgres) archiveTable(ctx context.Context, tx pgx.Tx, a *archiveWriter
 	if err != nil {
 		return fmt.Errorf("vault: staging table %s: %w", table, err)
 	}
-	_, err = a.add(name, size, f)
+	_, err = a.Add(name, size, f)
 	return err
 }
 
@@ -147,7 +149,7 @@ func (p *Postgres) archiveTable(ctx context.Context, tx pgx.Tx, a *archiveWriter
 //
 // If anything fails, the restore is undone: the tables and sequences it
 // created are dropped. An archive that breaks the format fails with
-// ErrBadArchive, storage that does not verify with ErrCorrupt.
+// archive.ErrBad, storage that does not verify with ErrCorrupt.
 func RestorePostgres(ctx context.Context, cfg PostgresConfig, r io.Reader, check func(context.Context, Backend, *Manifest) error) (*Postgres, *Manifest, error) {
 	return restorePostgres(ctx, cfg, r, check)
 }
@@ -183,22 +185,22 @@ func restorePostgres(ctx context.Context, cfg PostgresConfig, r io.Reader, check
 			p.Close()
 		}
 	}()
-	ar := archiveReader{
-		kind: kindPostgres,
-		begin: func(h *header) (err error) {
+	ar := archive.Reader{
+		Kind: archive.KindPostgres,
+		Begin: func(h *archive.Header) (err error) {
 			l, err = p.newLoader(ctx, h.Schema)
 			return err
 		},
-		file: func(name string, r io.Reader) error { return l.load(ctx, name, r) },
+		File: func(name string, r io.Reader) error { return l.load(ctx, name, r) },
 	}
-	h, err := ar.read(r)
+	h, err := ar.Read(r)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := l.commit(ctx, h.Sequences); err != nil {
 		return nil, nil, err
 	}
-	m := &Manifest{Kind: kindPostgres, Created: h.Created, Files: ar.files, Bytes: ar.bytes}
+	m := &Manifest{Kind: archive.KindPostgres, Created: h.Created, Files: ar.Files, Bytes: ar.Bytes}
 	if err := verifyRestored(ctx, p, &p.sql, p.listBlobs, h, m); err != nil {
 		return nil, nil, err
 	}
@@ -251,9 +253,9 @@ func (p *Postgres) newLoader(ctx context.Context, schema int) (*pgLoader, error)
 }
 
 func (l *pgLoader) load(ctx context.Context, name string, r io.Reader) error {
-	table := tableEntry.FindStringSubmatch(name)[1]
+	table, _ := archive.Table(name) // the reader checked the name
 	if !slices.Contains(l.tables, table) {
-		return fmt.Errorf("%w: the archive has table %s, which this release's schema lacks", ErrBadArchive, table)
+		return fmt.Errorf("%w: the archive has table %s, which this release's schema lacks", archive.ErrBad, table)
 	}
 	copySQL := "COPY " + pgx.Identifier{table}.Sanitize() + " FROM STDIN (FORMAT binary)"
 	if _, err := l.tx.Conn().PgConn().CopyFrom(ctx, r, copySQL); err != nil {
@@ -261,7 +263,7 @@ func (l *pgLoader) load(ctx context.Context, name string, r io.Reader) error {
 		// are wrong, not the database.
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23")) {
-			return fmt.Errorf("%w: table %s does not load: %v", ErrBadArchive, table, err)
+			return fmt.Errorf("%w: table %s does not load: %v", archive.ErrBad, table, err)
 		}
 		return fmt.Errorf("vault: loading table %s: %w", table, err)
 	}
