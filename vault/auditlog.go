@@ -6,11 +6,12 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/vault/internal/archive"
 )
 
-// maxCheckpointSize caps a stored signed checkpoint; real ones are a few
-// hundred bytes.
-const maxCheckpointSize = 64 << 10
+// maxCheckpointSize caps a stored signed checkpoint, and so the one a
+// backup header holds.
+const maxCheckpointSize = archive.MaxCheckpoint
 
 // checkAppend validates the arguments of auditlog.Storage.Append that do not
 // depend on what is stored.

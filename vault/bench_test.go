@@ -154,6 +154,7 @@ func BenchmarkRecordsUpdate(b *testing.B) {
 				per := (b.N + writers - 1) / writers
 				errs := make(chan error, writers)
 				b.ResetTimer()
+				defer reportCPU(b)()
 				start := time.Now()
 				for w := range writers {
 					wg.Go(func() {

@@ -12,6 +12,13 @@
 // returns only after an fsync (embedded) or a committed transaction
 // (PostgreSQL).
 //
+// Backups are vault operations: [Backend.Snapshot] writes an archive in the
+// format segel-backup/v1 (doc/spec/backup.md), also from a backend opened
+// ReadOnly beside the process that writes it; [RestoreEmbedded] and
+// [RestorePostgres] load one into new, empty storage and verify what they
+// loaded from the storage itself (every blob rehashed, every audit log's
+// entries against its stored tree) before they return it.
+//
 // The on-disk layout, SQL schemas and durability argument are specified in
 // doc/spec/vault.md (version 1). The conformance suite in
 // [github.com/segel-lpse/segel/vault/vaulttest] proves that both backends

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go (no cgo)
+
+	"github.com/segel-lpse/segel/auditlog"
 )
 
 // EmbeddedConfig configures [OpenEmbedded].
@@ -31,20 +33,33 @@ type EmbeddedConfig struct {
 	// BenchmarkBlobPutConcurrent). Set it when other programs write much
 	// to that file system: a shared flush waits for their data too.
 	SyncEachBlob bool
+	// ReadOnly opens Dir for reading beside the process that has it open
+	// (a running lpsed): without locking it, migrating its schema or
+	// clearing its staging files. Dir must hold a vault. Every write fails
+	// with ErrReadOnly. A backup opens the vault so to take a Snapshot.
+	ReadOnly bool
+	// TempDir is where Snapshot stages its copy of the database, as large
+	// as vault.db; empty means os.TempDir().
+	TempDir string
 }
 
 // Embedded is the default backend: SQLite (modernc.org/sqlite, pure Go) in
 // WAL mode for records and logs, and one file per blob under Dir/blobs. The
 // layout is specified in doc/spec/vault.md. One process at a time opens a
-// directory: OpenEmbedded locks it until Close.
+// directory: OpenEmbedded locks it until Close, unless it opens it
+// ReadOnly.
 type Embedded struct {
-	dir    string
-	writer *sql.DB // exactly one connection: SQLite has one writer
-	reader *sql.DB // read-only pool
-	blobs  string  // Dir/blobs
-	batch  batcher
-	// Point queries prepared on the writer and on the readers.
-	writes, reads *recordStmts
+	dir     string
+	tempDir string
+	// readOnly, if not nil, is the error of every write.
+	readOnly error
+	writer   *sql.DB // exactly one connection: SQLite has one writer
+	reader   *sql.DB // read-only pool
+	blobs    string  // Dir/blobs
+	batch    batcher
+	// Statements prepared on the writer and on the readers.
+	writes, reads *stmtCache
+	sql           sqlStore
 	// anonymous says that Put stages blobs in unnamed files (O_TMPFILE).
 	anonymous bool
 	// fsSync flushes the blob file system (through fsRoot) for many Puts
@@ -67,17 +82,14 @@ const (
 // brings its schema up to date. It locks the directory against other
 // openers, in this process or another, until Close; while it is locked,
 // OpenEmbedded fails at once, with an error naming the directory and the
-// holder's pid.
+// holder's pid. With cfg.ReadOnly it only reads (see [EmbeddedConfig]).
 func OpenEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
-	if cfg.Dir == "" {
-		return nil, errors.New("vault: EmbeddedConfig.Dir is empty")
-	}
-	if cfg.Readers <= 0 {
-		cfg.Readers = 16
-	}
-	dir, err := filepath.Abs(cfg.Dir)
+	dir, err := embeddedDir(&cfg)
 	if err != nil {
-		return nil, fmt.Errorf("vault: data directory: %w", err)
+		return nil, err
+	}
+	if cfg.ReadOnly {
+		return openEmbeddedReadOnly(ctx, cfg, dir)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("vault: creating data directory: %w", err)
@@ -96,6 +108,22 @@ func OpenEmbedded(ctx context.Context, cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	e.lock = lock
 	return e, nil
+}
+
+// embeddedDir checks cfg, sets its defaults and returns its directory,
+// made absolute.
+func embeddedDir(cfg *EmbeddedConfig) (string, error) {
+	if cfg.Dir == "" {
+		return "", errors.New("vault: EmbeddedConfig.Dir is empty")
+	}
+	if cfg.Readers <= 0 {
+		cfg.Readers = 16
+	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return "", fmt.Errorf("vault: data directory: %w", err)
+	}
+	return dir, nil
 }
 
 // openEmbedded is OpenEmbedded once dir is locked.
@@ -138,7 +166,7 @@ func openEmbedded(ctx context.Context, cfg EmbeddedConfig, dir string) (*Embedde
 	}
 	r.Set("_query_only", "1")
 
-	e := &Embedded{dir: dir, blobs: filepath.Join(dir, "blobs")}
+	e := &Embedded{dir: dir, tempDir: cfg.TempDir, blobs: filepath.Join(dir, "blobs")}
 	e.anonymous = probeAnonymous(filepath.Join(e.blobs, "tmp"))
 	if !cfg.SyncEachBlob {
 		if e.fsRoot, err = openSyncFS(e.blobs); err != nil {
@@ -158,8 +186,10 @@ func openEmbedded(ctx context.Context, cfg EmbeddedConfig, dir string) (*Embedde
 	e.writer.SetMaxIdleConns(1)
 	e.writer.SetConnMaxLifetime(0)
 	e.writer.SetConnMaxIdleTime(0)
+	e.writes = &stmtCache{db: e.writer}
 	// The schema must exist before readers open with query_only.
-	if err := e.migrate(ctx); err != nil {
+	if err := e.inTx(ctx, func(q querier) error { return migrate(ctx, q, sqliteDialect) }); err != nil {
+		e.writes.close()
 		e.writer.Close()
 		e.closeFSRoot()
 		return nil, err
@@ -175,15 +205,63 @@ func openEmbedded(ctx context.Context, cfg EmbeddedConfig, dir string) (*Embedde
 		e.Close()
 		return nil, fmt.Errorf("vault: opening %s: %w", dbPath, err)
 	}
-	if e.writes, err = prepareRecordStmts(ctx, e.writer, true); err == nil {
-		e.reads, err = prepareRecordStmts(ctx, e.reader, false)
-	}
-	if err != nil {
+	e.reads = &stmtCache{db: e.reader}
+	e.sql = sqlStore{d: sqliteDialect, read: sqlDB{e.reads}, write: sqlDB{e.writes}, inTx: e.inTx}
+	if err := e.prepare(ctx); err != nil {
 		e.Close()
 		return nil, err
 	}
 	return e, nil
 }
+
+// prepare prepares the statements that run in transactions: the readers'
+// in View, the writer's in Update, Batch and audit-log appends.
+func (e *Embedded) prepare(ctx context.Context) error {
+	d := sqliteDialect
+	err := e.reads.prepare(ctx, d.getRecord, d.scanFirst, d.scanNext)
+	if err == nil {
+		err = e.writes.prepare(ctx, d.getRecord, d.putRecord, d.insertRecord, d.deleteRecord, d.scanFirst, d.scanNext,
+			d.ensureLogSize, d.logSizeForAppend, d.insertEntries, d.insertHashes, d.setLogSize)
+	}
+	return err
+}
+
+// openEmbeddedReadOnly opens the vault in dir for reading only: the
+// readers' pool, and no writer.
+func openEmbeddedReadOnly(ctx context.Context, cfg EmbeddedConfig, dir string) (*Embedded, error) {
+	dbPath := filepath.Join(dir, embeddedDBName)
+	if _, err := os.Stat(dbPath); err != nil {
+		return nil, fmt.Errorf("vault: no embedded vault in %s: %w", dir, err)
+	}
+	e := &Embedded{dir: dir, tempDir: cfg.TempDir, blobs: filepath.Join(dir, "blobs")}
+	e.readOnly = fmt.Errorf("%w: %s was opened ReadOnly", ErrReadOnly, dir)
+	e.batch.update, e.batch.committers = e.Update, 1
+	// The owner set WAL mode; setting nothing here, the readers write
+	// nothing but SQLite's shared-memory index.
+	q := url.Values{}
+	q.Add("_busy_timeout", "10000")
+	q.Add("_query_only", "1")
+	var err error
+	if e.reader, err = sql.Open("sqlite", sqliteDSN(dbPath, q)); err != nil {
+		return nil, fmt.Errorf("vault: opening %s: %w", dbPath, err)
+	}
+	e.reader.SetMaxOpenConns(cfg.Readers)
+	e.reader.SetMaxIdleConns(cfg.Readers)
+	e.reads = &stmtCache{db: e.reader}
+	e.sql = sqlStore{d: sqliteDialect, read: sqlDB{e.reads}, write: failQ{e.readOnly}, inTx: e.inTx}
+	if err := checkSchema(ctx, e.sql.read, sqliteDialect, dbPath); err != nil {
+		e.Close()
+		return nil, err
+	}
+	if err := e.reads.prepare(ctx, sqliteDialect.getRecord, sqliteDialect.scanFirst, sqliteDialect.scanNext); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// String names the backend and its directory, for logs.
+func (e *Embedded) String() string { return "embedded " + e.dir }
 
 func sqliteDSN(path string, q url.Values) string {
 	// url.Values.Encode sorts the keys; the driver applies them in its own
@@ -195,11 +273,19 @@ func sqliteDSN(path string, q url.Values) string {
 // Blobs need no closing.
 func (e *Embedded) Close() error {
 	var errs []error
+	if e.reads != nil {
+		e.reads.close()
+	}
+	if e.writes != nil {
+		e.writes.close()
+	}
 	if e.reader != nil {
 		errs = append(errs, e.reader.Close())
 	}
-	// Closing the last connection checkpoints the WAL into vault.db.
-	errs = append(errs, e.writer.Close())
+	if e.writer != nil {
+		// Closing the last connection checkpoints the WAL into vault.db.
+		errs = append(errs, e.writer.Close())
+	}
 	e.closeFSRoot()
 	if e.lock != nil {
 		errs = append(errs, e.lock.Close()) // closing drops the flock
@@ -216,41 +302,6 @@ func (e *Embedded) closeFSRoot() {
 	}
 }
 
-func (e *Embedded) migrate(ctx context.Context) error {
-	ms, err := migrations("sqlite")
-	if err != nil {
-		return err
-	}
-	tx, err := e.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("vault: migrating: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("vault: migrating: %w", err)
-	}
-	for _, m := range ms {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
-			return fmt.Errorf("vault: migrating: %w", err)
-		}
-		if n > 0 {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("vault: applying migration %s: %w", m.name, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`, m.version, m.name); err != nil {
-			return fmt.Errorf("vault: migrating: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("vault: migrating: %w", err)
-	}
-	return nil
-}
-
 // View implements [Records].
 func (e *Embedded) View(ctx context.Context, fn func(Tx) error) error {
 	tx, err := e.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -260,7 +311,7 @@ func (e *Embedded) View(ctx context.Context, fn func(Tx) error) error {
 	defer tx.Rollback()
 	// A deferred SQLite transaction takes its snapshot at the first read;
 	// the reads inside fn all see that one snapshot.
-	if err := fn(&sqliteTx{ctx: ctx, tx: tx, readOnly: true, stmts: e.reads}); err != nil {
+	if err := fn(&sqlTx{ctx: ctx, q: sqlTxQ{tx, e.reads}, d: sqliteDialect, readOnly: true}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -272,12 +323,23 @@ func (e *Embedded) View(ctx context.Context, fn func(Tx) error) error {
 // Update implements [Records]. SQLite runs one writer at a time, so
 // transactions are serial and never need to be retried.
 func (e *Embedded) Update(ctx context.Context, fn func(Tx) error) error {
+	return e.inTx(ctx, func(q querier) error {
+		return fn(&sqlTx{ctx: ctx, q: q, d: sqliteDialect})
+	})
+}
+
+// inTx runs fn in a write transaction on the writer and commits it if fn
+// returns nil.
+func (e *Embedded) inTx(ctx context.Context, fn func(querier) error) error {
+	if e.readOnly != nil {
+		return e.readOnly
+	}
 	tx, err := e.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("vault: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(&sqliteTx{ctx: ctx, tx: tx, stmts: e.writes}); err != nil {
+	if err := fn(sqlTxQ{tx, e.writes}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -292,176 +354,10 @@ func (e *Embedded) Batch(ctx context.Context, fn func(Tx) error) error {
 	return e.batch.batch(ctx, fn)
 }
 
-// sqliteTx implements Tx on one SQLite transaction.
-type sqliteTx struct {
-	ctx      context.Context
-	tx       *sql.Tx
-	readOnly bool
-	stmts    *recordStmts
-}
-
-// The point queries of Tx, prepared once per connection: SQLite
-// (modernc, compiled from C to Go) otherwise parses each statement anew,
-// which was 7% of lpsed's CPU in a deadline rush, much of it on the
-// single writer's connection.
-const (
-	sqlGet    = `SELECT value FROM records WHERE tbl = ? AND key = ?`
-	sqlPut    = `INSERT INTO records (tbl, key, value) VALUES (?, ?, ?) ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value`
-	sqlInsert = `INSERT INTO records (tbl, key, value) VALUES (?, ?, ?) ON CONFLICT (tbl, key) DO NOTHING`
-	sqlDelete = `DELETE FROM records WHERE tbl = ? AND key = ?`
-)
-
-// recordStmts are the point queries prepared on one *sql.DB; database/sql
-// prepares each on a connection at its first use there, and reuses it.
-type recordStmts struct {
-	get, put, insert, delete *sql.Stmt
-}
-
-func prepareRecordStmts(ctx context.Context, db *sql.DB, writes bool) (*recordStmts, error) {
-	var st recordStmts
-	var err error
-	prepare := func(dst **sql.Stmt, query string) {
-		if err == nil {
-			*dst, err = db.PrepareContext(ctx, query)
-		}
-	}
-	prepare(&st.get, sqlGet)
-	if writes {
-		prepare(&st.put, sqlPut)
-		prepare(&st.insert, sqlInsert)
-		prepare(&st.delete, sqlDelete)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("vault: preparing statements: %w", err)
-	}
-	return &st, nil
-}
-
-// stmt returns s bound to t's transaction.
-func (t *sqliteTx) stmt(s *sql.Stmt) *sql.Stmt { return t.tx.StmtContext(t.ctx, s) }
-
-func (t *sqliteTx) Get(table, key string) ([]byte, error) {
-	if err := checkTable(table); err != nil {
-		return nil, err
-	}
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
-	var v []byte
-	err := t.stmt(t.stmts.get).QueryRowContext(t.ctx, table, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("vault: record %s/%s: %w", table, key, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("vault: get %s/%s: %w", table, key, err)
-	}
-	return nonNil(v), nil
-}
-
-func (t *sqliteTx) Put(table, key string, value []byte) error {
-	if t.readOnly {
-		return errReadOnly
-	}
-	if err := checkRecord(table, key, value); err != nil {
-		return err
-	}
-	_, err := t.stmt(t.stmts.put).ExecContext(t.ctx, table, key, nonNil(value))
-	if err != nil {
-		return fmt.Errorf("vault: put %s/%s: %w", table, key, err)
-	}
-	return nil
-}
-
-func (t *sqliteTx) Insert(table, key string, value []byte) error {
-	if t.readOnly {
-		return errReadOnly
-	}
-	if err := checkRecord(table, key, value); err != nil {
-		return err
-	}
-	res, err := t.stmt(t.stmts.insert).ExecContext(t.ctx, table, key, nonNil(value))
-	if err != nil {
-		return fmt.Errorf("vault: insert %s/%s: %w", table, key, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("vault: insert %s/%s: %w", table, key, err)
-	} else if n == 0 {
-		return fmt.Errorf("vault: insert %s/%s: %w", table, key, ErrExists)
-	}
-	return nil
-}
-
-func (t *sqliteTx) Delete(table, key string) error {
-	if t.readOnly {
-		return errReadOnly
-	}
-	if err := checkTable(table); err != nil {
-		return err
-	}
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	if _, err := t.stmt(t.stmts.delete).ExecContext(t.ctx, table, key); err != nil {
-		return fmt.Errorf("vault: delete %s/%s: %w", table, key, err)
-	}
-	return nil
-}
-
-func (t *sqliteTx) Scan(table, prefix string, fn func(key string, value []byte) error) error {
-	if err := checkTable(table); err != nil {
-		return err
-	}
-	if err := checkPrefix(prefix); err != nil {
-		return err
-	}
-	// Keyset pagination: each page starts after the last key seen. substr
-	// and length count characters, consistently, so the prefix test is
-	// exact for valid UTF-8.
-	after, first := prefix, true
-	for {
-		op := ">"
-		if first {
-			op = ">="
-		}
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT key, value FROM records
-			WHERE tbl = ?1 AND key `+op+` ?2 AND substr(key, 1, length(?3)) = ?3
-			ORDER BY key LIMIT ?4`, table, after, prefix, scanPage)
-		if err != nil {
-			return fmt.Errorf("vault: scan %s/%s: %w", table, prefix, err)
-		}
-		page, err := readPage(rows)
-		if err != nil {
-			return fmt.Errorf("vault: scan %s/%s: %w", table, prefix, err)
-		}
-		for _, kv := range page {
-			if err := fn(kv.key, kv.value); err != nil {
-				return err
-			}
-		}
-		if len(page) < scanPage {
-			return nil
-		}
-		after, first = page[len(page)-1].key, false
-	}
-}
-
-type keyValue struct {
-	key   string
-	value []byte
-}
-
-func readPage(rows *sql.Rows) ([]keyValue, error) {
-	defer rows.Close()
-	var page []keyValue
-	for rows.Next() {
-		var kv keyValue
-		if err := rows.Scan(&kv.key, &kv.value); err != nil {
-			return nil, err
-		}
-		kv.value = nonNil(kv.value)
-		page = append(page, kv)
-	}
-	return page, rows.Err()
+// AuditLog returns the storage of the audit log called name in the embedded
+// database. Appends are durable when they return (synchronous=FULL).
+func (e *Embedded) AuditLog(name string) auditlog.Storage {
+	return e.sql.auditLog(name)
 }
 
 // clearTemp removes files left in the blob staging directory by Puts that a

@@ -32,6 +32,9 @@ func (e *Embedded) blobPath(d [32]byte) string {
 // system shared with the Puts in flight (see groupSync): under many
 // concurrent uploads, two flushes serve them all.
 func (e *Embedded) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInfo, error) {
+	if e.readOnly != nil {
+		return BlobInfo{}, e.readOnly
+	}
 	if err := checkMaxSize(maxSize); err != nil {
 		return BlobInfo{}, err
 	}
@@ -170,6 +173,9 @@ func (e *Embedded) Stat(ctx context.Context, digest [32]byte) (BlobInfo, error) 
 // or renames its own file to the name after Delete unlinked it, or before:
 // either way the name holds the whole blob or nothing.
 func (e *Embedded) Delete(ctx context.Context, digest [32]byte) error {
+	if e.readOnly != nil {
+		return e.readOnly
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}

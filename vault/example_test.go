@@ -1,10 +1,12 @@
 package vault_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/segel-lpse/segel/vault"
@@ -90,4 +92,42 @@ func ExampleDocuments() {
 	pt, err := io.ReadAll(rc)
 	fmt.Printf("%q %v\n", pt, err)
 	// Output: "scan of a KTP" <nil>
+}
+
+// A backup taken beside the running owner, restored into a new directory.
+func ExampleRestoreEmbedded() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "segel-example")
+	defer os.RemoveAll(dir)
+	b, err := vault.OpenEmbedded(ctx, vault.EmbeddedConfig{Dir: filepath.Join(dir, "live")})
+	if err != nil {
+		panic(err)
+	}
+	defer b.Close()
+	if _, err := b.Put(ctx, strings.NewReader("sealed offer bytes"), 1<<20); err != nil {
+		panic(err)
+	}
+
+	// lpsed backup: read-only, no lock, while b serves; the archive is a
+	// tar stream, which lpsed encrypts with age.
+	ro, err := vault.OpenEmbedded(ctx, vault.EmbeddedConfig{Dir: filepath.Join(dir, "live"), ReadOnly: true})
+	if err != nil {
+		panic(err)
+	}
+	var archive bytes.Buffer
+	_, err = ro.Snapshot(ctx, &archive)
+	ro.Close()
+	if err != nil {
+		panic(err)
+	}
+
+	// lpsed restore: into a new directory, verified before it returns.
+	r, m, err := vault.RestoreEmbedded(ctx, vault.EmbeddedConfig{Dir: filepath.Join(dir, "restored")}, &archive, nil)
+	if err != nil {
+		panic(err)
+	}
+	defer r.Close()
+	fmt.Printf("%s archive: %d blob of %d bytes, rehashed\n", m.Kind, m.Blobs, m.BlobBytes)
+	// Output:
+	// embedded archive: 1 blob of 18 bytes, rehashed
 }

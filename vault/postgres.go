@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/segel-lpse/segel/auditlog"
 )
 
 // PostgresConfig configures [OpenPostgres].
@@ -24,6 +28,14 @@ type PostgresConfig struct {
 	// MaxAttempts caps how often Update runs its function when PostgreSQL
 	// reports serialization conflicts; 0 means 100.
 	MaxAttempts int
+	// ReadOnly connects without migrating the schema, in read-only
+	// sessions (default_transaction_read_only): a role that may only read
+	// the tables suffices, as for a backup. Every write fails with
+	// ErrReadOnly.
+	ReadOnly bool
+	// TempDir is where Snapshot stages each table's copy, one at a time;
+	// empty means os.TempDir().
+	TempDir string
 }
 
 // Postgres is the backend for deployments where several stateless lpsed
@@ -39,17 +51,36 @@ type Postgres struct {
 	read        *pgxpool.Pool
 	maxAttempts int
 	batch       batcher
+	sql         sqlStore
+	name        string // for String
+	tempDir     string
+	// readOnly, if not nil, is the error of every write.
+	readOnly error
 }
 
 var _ Backend = (*Postgres)(nil)
 
-// migrationLockKey is the pg_advisory_xact_lock key that serialises schema
-// migrations between lpsed instances starting at the same time. It is the
-// first 8 bytes of SHA-256("segel vault migrations") read big-endian.
-const migrationLockKey int64 = 0x2b5e_7a41_6c0d_9f13
-
-// OpenPostgres connects to cfg.DSN and brings the schema up to date.
+// OpenPostgres connects to cfg.DSN and brings the schema up to date. With
+// cfg.ReadOnly it only reads (see [PostgresConfig]).
 func OpenPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
+	p, err := connectPostgres(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ReadOnly {
+		err = checkSchema(ctx, p.sql.read, postgresDialect, p.name)
+	} else {
+		err = p.inTx(ctx, func(q querier) error { return migrate(ctx, q, postgresDialect) })
+	}
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// connectPostgres opens the pools of cfg, touching no table.
+func connectPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 	pc, err := pgxpool.ParseConfig(cfg.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("vault: parsing PostgreSQL DSN: %w", err)
@@ -60,6 +91,12 @@ func OpenPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 100
 	}
+	c := pc.ConnConfig
+	name := fmt.Sprintf("postgres %s@%s/%s", c.User, net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))), c.Database)
+	if cfg.ReadOnly {
+		// The server refuses writes too, whatever a bug here would try.
+		c.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("vault: connecting to PostgreSQL: %w", err)
@@ -69,57 +106,25 @@ func OpenPostgres(ctx context.Context, cfg PostgresConfig) (*Postgres, error) {
 		pool.Close()
 		return nil, fmt.Errorf("vault: connecting to PostgreSQL: %w", err)
 	}
-	p := &Postgres{pool: pool, read: read, maxAttempts: cfg.MaxAttempts}
+	p := &Postgres{pool: pool, read: read, maxAttempts: cfg.MaxAttempts, name: name, tempDir: cfg.TempDir}
 	p.batch.update = p.Update
 	p.batch.committers = batchCommitters
-	if err := p.migrate(ctx); err != nil {
-		p.Close()
-		return nil, err
+	p.sql = sqlStore{d: postgresDialect, read: pgQ{pool}, write: pgQ{pool}, inTx: p.inTx}
+	if cfg.ReadOnly {
+		p.readOnly = fmt.Errorf("%w: %s was opened ReadOnly", ErrReadOnly, name)
+		p.sql.write = failQ{p.readOnly}
 	}
 	return p, nil
 }
+
+// String names the backend and its database, without password, for logs.
+func (p *Postgres) String() string { return p.name }
 
 // Close closes the connection pool.
 func (p *Postgres) Close() error {
 	p.pool.Close()
 	p.read.Close()
 	return nil
-}
-
-// migrate applies the embedded migrations that are missing, all in one
-// transaction holding an advisory lock, so concurrent starts neither race
-// nor leave a half-applied schema.
-func (p *Postgres) migrate(ctx context.Context) error {
-	ms, err := migrations("postgres")
-	if err != nil {
-		return err
-	}
-	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLockKey); err != nil {
-			return fmt.Errorf("vault: migration lock: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-			return fmt.Errorf("vault: migrating: %w", err)
-		}
-		for _, m := range ms {
-			var done bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&done); err != nil {
-				return fmt.Errorf("vault: migrating: %w", err)
-			}
-			if done {
-				continue
-			}
-			// Simple protocol: a migration file may hold several statements.
-			if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
-				return fmt.Errorf("vault: applying migration %s: %w", m.name, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-				return fmt.Errorf("vault: migrating: %w", err)
-			}
-		}
-		return nil
-	})
 }
 
 // View implements [Records] with a REPEATABLE READ, READ ONLY transaction:
@@ -130,7 +135,7 @@ func (p *Postgres) View(ctx context.Context, fn func(Tx) error) error {
 		return fmt.Errorf("vault: begin: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	if err := fn(&pgTx{ctx: ctx, tx: tx, readOnly: true}); err != nil {
+	if err := fn(&sqlTx{ctx: ctx, q: pgQ{tx}, d: postgresDialect, readOnly: true}); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -176,12 +181,15 @@ func (p *Postgres) Batch(ctx context.Context, fn func(Tx) error) error {
 }
 
 func (p *Postgres) updateOnce(ctx context.Context, fn func(Tx) error) error {
+	if p.readOnly != nil {
+		return p.readOnly
+	}
 	tx, err := p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
 		return fmt.Errorf("vault: begin: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	if err := fn(&pgTx{ctx: ctx, tx: tx}); err != nil {
+	if err := fn(&sqlTx{ctx: ctx, q: pgQ{tx}, d: postgresDialect}); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -200,122 +208,19 @@ func retryable(err error) bool {
 	return pe.Code == "40001" || pe.Code == "40P01"
 }
 
-// pgTx implements Tx on one PostgreSQL transaction.
-type pgTx struct {
-	ctx      context.Context
-	tx       pgx.Tx
-	readOnly bool
+// inTx runs fn in a transaction (READ COMMITTED: callers lock what they
+// read and write) and commits it if fn returns nil.
+func (p *Postgres) inTx(ctx context.Context, fn func(querier) error) error {
+	if p.readOnly != nil {
+		return p.readOnly
+	}
+	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error { return fn(pgQ{tx}) })
 }
 
-func (t *pgTx) Get(table, key string) ([]byte, error) {
-	if err := checkTable(table); err != nil {
-		return nil, err
-	}
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
-	var v []byte
-	err := t.tx.QueryRow(t.ctx, `SELECT value FROM records WHERE tbl = $1 AND key = $2`, table, key).Scan(&v)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("vault: record %s/%s: %w", table, key, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("vault: get %s/%s: %w", table, key, err)
-	}
-	return nonNil(v), nil
-}
-
-func (t *pgTx) Put(table, key string, value []byte) error {
-	if t.readOnly {
-		return errReadOnly
-	}
-	if err := checkRecord(table, key, value); err != nil {
-		return err
-	}
-	_, err := t.tx.Exec(t.ctx, `INSERT INTO records (tbl, key, value) VALUES ($1, $2, $3)
-		ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value`, table, key, nonNil(value))
-	if err != nil {
-		return fmt.Errorf("vault: put %s/%s: %w", table, key, err)
-	}
-	return nil
-}
-
-func (t *pgTx) Insert(table, key string, value []byte) error {
-	if t.readOnly {
-		return errReadOnly
-	}
-	if err := checkRecord(table, key, value); err != nil {
-		return err
-	}
-	tag, err := t.tx.Exec(t.ctx, `INSERT INTO records (tbl, key, value) VALUES ($1, $2, $3)
-		ON CONFLICT (tbl, key) DO NOTHING`, table, key, nonNil(value))
-	if err != nil {
-		return fmt.Errorf("vault: insert %s/%s: %w", table, key, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("vault: insert %s/%s: %w", table, key, ErrExists)
-	}
-	return nil
-}
-
-func (t *pgTx) Delete(table, key string) error {
-	if t.readOnly {
-		return errReadOnly
-	}
-	if err := checkTable(table); err != nil {
-		return err
-	}
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	if _, err := t.tx.Exec(t.ctx, `DELETE FROM records WHERE tbl = $1 AND key = $2`, table, key); err != nil {
-		return fmt.Errorf("vault: delete %s/%s: %w", table, key, err)
-	}
-	return nil
-}
-
-func (t *pgTx) Scan(table, prefix string, fn func(key string, value []byte) error) error {
-	if err := checkTable(table); err != nil {
-		return err
-	}
-	if err := checkPrefix(prefix); err != nil {
-		return err
-	}
-	// Keyset pagination, as in the SQLite backend. A connection can run
-	// only one query at a time, so each page is read in full before fn runs.
-	after, first := prefix, true
-	for {
-		op := ">"
-		if first {
-			op = ">="
-		}
-		rows, err := t.tx.Query(t.ctx, `SELECT key, value FROM records
-			WHERE tbl = $1 AND key `+op+` $2 AND starts_with(key, $3)
-			ORDER BY key LIMIT $4`, table, after, prefix, scanPage)
-		if err != nil {
-			return fmt.Errorf("vault: scan %s/%s: %w", table, prefix, err)
-		}
-		var page []keyValue
-		for rows.Next() {
-			var kv keyValue
-			if err := rows.Scan(&kv.key, &kv.value); err != nil {
-				rows.Close()
-				return fmt.Errorf("vault: scan %s/%s: %w", table, prefix, err)
-			}
-			kv.value = nonNil(kv.value)
-			page = append(page, kv)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("vault: scan %s/%s: %w", table, prefix, err)
-		}
-		for _, kv := range page {
-			if err := fn(kv.key, kv.value); err != nil {
-				return err
-			}
-		}
-		if len(page) < scanPage {
-			return nil
-		}
-		after, first = page[len(page)-1].key, false
-	}
+// AuditLog returns the storage of the audit log called name. Several lpsed
+// instances may append to one log: Append locks the log's size row, so
+// exactly one of two appenders at the same size wins and the other gets
+// auditlog.ErrConflict.
+func (p *Postgres) AuditLog(name string) auditlog.Storage {
+	return p.sql.auditLog(name)
 }

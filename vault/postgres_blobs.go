@@ -26,6 +26,9 @@ const pgChunkSize = 1 << 20
 // arrive — slow uploads do not starve the pool — and is then stored by
 // one statement (putWhole).
 func (p *Postgres) Put(ctx context.Context, r io.Reader, maxSize int64) (BlobInfo, error) {
+	if p.readOnly != nil {
+		return BlobInfo{}, p.readOnly
+	}
 	if err := checkMaxSize(maxSize); err != nil {
 		return BlobInfo{}, err
 	}
@@ -132,6 +135,9 @@ func (p *Postgres) Stat(ctx context.Context, digest [32]byte) (BlobInfo, error) 
 // the Put stores its own chunks under a new id. A Put that found the row
 // before the Delete took it returned first; the Delete came last.
 func (p *Postgres) Delete(ctx context.Context, digest [32]byte) error {
+	if p.readOnly != nil {
+		return p.readOnly
+	}
 	_, err := p.pool.Exec(ctx, `WITH blob AS (DELETE FROM blobs WHERE digest = $1 RETURNING id)
 		DELETE FROM blob_chunks WHERE blob_id IN (SELECT id FROM blob)`, digest[:])
 	if err != nil {

@@ -124,4 +124,4 @@ func nonNil(b []byte) []byte {
 const scanPage = 256
 
 // errReadOnly is returned by writes inside View.
-var errReadOnly = fmt.Errorf("vault: write inside View: use Update")
+var errReadOnly = fmt.Errorf("%w: write inside View: use Update", ErrReadOnly)

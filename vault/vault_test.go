@@ -129,6 +129,18 @@ func embeddedStoreConfig(t *testing.T, cfg vault.EmbeddedConfig) vaulttest.Store
 			}
 			return found
 		},
+		OpenReadOnly: func() (vault.Backend, error) {
+			ro := cfg
+			ro.ReadOnly = true
+			return vault.OpenEmbedded(t.Context(), ro)
+		},
+		Restore: func(r io.Reader, check func(context.Context, vault.Backend, *vault.Manifest) error) (vault.Backend, *vault.Manifest, error) {
+			b, m, err := vault.RestoreEmbedded(t.Context(), cfg, r, check)
+			if err != nil {
+				return nil, nil, err // not a nil *Embedded in an interface
+			}
+			return b, m, nil
+		},
 	}
 }
 
@@ -164,6 +176,16 @@ func postgresStore(t *testing.T) vaulttest.Store {
 		Contains: func(needle []byte) bool {
 			t.Helper()
 			return postgresContains(t, conn(), needle)
+		},
+		OpenReadOnly: func() (vault.Backend, error) {
+			return vault.OpenPostgres(t.Context(), vault.PostgresConfig{DSN: dsn, ReadOnly: true})
+		},
+		Restore: func(r io.Reader, check func(context.Context, vault.Backend, *vault.Manifest) error) (vault.Backend, *vault.Manifest, error) {
+			b, m, err := vault.RestorePostgres(t.Context(), vault.PostgresConfig{DSN: dsn}, r, check)
+			if err != nil {
+				return nil, nil, err
+			}
+			return b, m, nil
 		},
 	}
 }

@@ -7,15 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/segel-lpse/segel/server"
 	"github.com/segel-lpse/segel/timelock"
@@ -79,13 +75,11 @@ func (o *options) deployment(ctx context.Context, logger *slog.Logger) (*server.
 		return nil, nil, err
 	}
 	var backend vault.Backend
-	var where string
 	if o.postgres != "" {
 		if kek == nil {
 			return nil, nil, o.errNoKEK()
 		}
 		backend, err = vault.OpenPostgres(ctx, vault.PostgresConfig{DSN: o.postgres})
-		where = describeDSN(o.postgres)
 	} else {
 		if o.data == "" {
 			o.data = defaultData
@@ -93,11 +87,12 @@ func (o *options) deployment(ctx context.Context, logger *slog.Logger) (*server.
 		// OpenEmbedded locks the directory, so the KEK is created (below)
 		// by the one process that owns it.
 		backend, err = vault.OpenEmbedded(ctx, vault.EmbeddedConfig{Dir: o.data, SyncEachBlob: o.syncEach})
-		where = "embedded " + absPath(o.data)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
+	// "embedded DIR" or "postgres USER@HOST:PORT/DB", without password.
+	where := fmt.Sprint(backend)
 	if kek == nil {
 		if kek, kekSource, err = dataKEK(o.data, logger); err != nil {
 			backend.Close()
@@ -244,15 +239,6 @@ func absPath(path string) string {
 		return abs
 	}
 	return path
-}
-
-// describeDSN names a PostgreSQL database for the log, without password.
-func describeDSN(dsn string) string {
-	c, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		return "postgres"
-	}
-	return fmt.Sprintf("postgres %s@%s/%s", c.User, net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))), c.Database)
 }
 
 // version is lpsed's module version and VCS revision, as the build

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/segel-lpse/segel/vault"
 )
@@ -183,7 +184,10 @@ func testValidation(t *testing.T, s Store) {
 func testScan(t *testing.T, s Store) {
 	b, _ := open(t, s)
 	ctx := testContext(t)
-	keys := []string{"a", "a/", "a/b", "a/b/c", "a0", "ab", "b", "a/é", "a/z", "a/日", "a/\u007f", "a/ "}
+	max := string(utf8.MaxRune)
+	keys := []string{"a", "a/", "a/b", "a/b/c", "a0", "ab", "b", "a/é", "a/z", "a/日", "a/\u007f", "a/ ",
+		// Where the next code point has another length, or is far.
+		"a/\u007fz", "a/\u0080", "\ud7ff", "\ud7ffy", "\ue000", "z" + max, "z" + max + "z", "z{", "{", max, max + max}
 	// Enough keys to span several internal pages.
 	for i := range 700 {
 		keys = append(keys, fmt.Sprintf("p/%05d", i))
@@ -215,7 +219,7 @@ func testScan(t *testing.T, s Store) {
 		}
 		return got
 	}
-	for _, prefix := range []string{"", "a", "a/", "a/b", "p/", "p/001", "q", "a/日"} {
+	for _, prefix := range []string{"", "a", "a/", "a/b", "p/", "p/001", "q", "a/日", "a/\u007f", "\ud7ff", "z", "z" + max, max} {
 		var want []string
 		for _, k := range keys {
 			if strings.HasPrefix(k, prefix) {

@@ -10,6 +10,8 @@
 //				Open:     func() vault.Backend { … OpenEmbedded(ctx, vault.EmbeddedConfig{Dir: dir}) … },
 //				Corrupt:  func(d [32]byte) { … flip a byte of the stored blob … },
 //				Contains: func(needle []byte) bool { … search every stored byte … },
+//				OpenReadOnly: func() (vault.Backend, error) { … ReadOnly: true … },
+//				Restore:  func(r io.Reader, check …) (…) { … vault.RestoreEmbedded(ctx, cfg, r, check) … },
 //			}
 //		})
 //	}
@@ -17,6 +19,7 @@ package vaulttest
 
 import (
 	"context"
+	"io"
 	"testing"
 	"time"
 
@@ -37,6 +40,16 @@ type Store struct {
 	// (files, rows in their text form), bypassing the Backend. The suite
 	// uses it to prove that secrets never reach storage in plaintext.
 	Contains func(needle []byte) bool
+	// OpenReadOnly opens the storage read-only, as a backup does beside
+	// the process that writes (EmbeddedConfig.ReadOnly,
+	// PostgresConfig.ReadOnly), or returns the error of trying. The suite
+	// closes what it returns.
+	OpenReadOnly func() (vault.Backend, error)
+	// Restore restores the archive read from r into the storage, which
+	// must be empty, as the backend's Restore does (RestoreEmbedded,
+	// RestorePostgres), passing check on, and returns the backend opened
+	// on it with the manifest. The suite closes the backend.
+	Restore func(r io.Reader, check func(context.Context, vault.Backend, *vault.Manifest) error) (vault.Backend, *vault.Manifest, error)
 }
 
 // TestBackend runs the whole conformance suite. newStore is called once per
@@ -46,6 +59,7 @@ func TestBackend(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Run("Blobs", func(t *testing.T) { TestBlobs(t, newStore) })
 	t.Run("Secrets", func(t *testing.T) { TestSecrets(t, newStore) })
 	t.Run("AuditLog", func(t *testing.T) { TestAuditLog(t, newStore) })
+	t.Run("Backup", func(t *testing.T) { TestBackup(t, newStore) })
 }
 
 // open opens a backend on s and closes it when the test ends (unless the

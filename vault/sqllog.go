@@ -3,35 +3,50 @@ package vault
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/segel-lpse/segel/auditlog"
 )
 
-// AuditLog returns the storage of the audit log called name. Several lpsed
-// instances may append to one log: Append locks the log's size row, so
-// exactly one of two appenders at the same size wins and the other gets
-// auditlog.ErrConflict.
-func (p *Postgres) AuditLog(name string) auditlog.Storage {
-	return &pgLog{p: p, name: name}
+// sqlStore is what the code shared by the SQL backends needs of one: its
+// dialect and where to run statements.
+type sqlStore struct {
+	d *dialect
+	// read runs audit-log reads; write runs single statements that write.
+	read, write querier
+	// inTx runs fn in a read-write transaction and commits it if fn
+	// returns nil.
+	inTx func(ctx context.Context, fn func(querier) error) error
 }
 
-type pgLog struct {
-	p    *Postgres
+// sqlLog implements auditlog.Storage for one log of a SQL backend. Append
+// runs in one transaction that reads the log's size row (locked FOR UPDATE
+// on PostgreSQL, where several lpsed instances may append: exactly one of
+// two appenders at the same size wins, and the other gets
+// auditlog.ErrConflict; SQLite has one writer), inserts the entries and
+// hashes and sets the new size.
+type sqlLog struct {
+	s    *sqlStore
 	name string
 }
 
-func (l *pgLog) Size(ctx context.Context) (int64, error) {
+func (s *sqlStore) auditLog(name string) auditlog.Storage {
+	return &sqlLog{s: s, name: name}
+}
+
+func (l *sqlLog) Size(ctx context.Context) (int64, error) {
 	if err := checkKey(l.name); err != nil {
 		return 0, fmt.Errorf("vault: audit log name: %w", err)
 	}
+	return l.size(ctx, l.s.read, l.s.d.logSize)
+}
+
+func (l *sqlLog) size(ctx context.Context, q querier, query string) (int64, error) {
 	var size int64
-	err := l.p.pool.QueryRow(ctx, `SELECT size FROM log_sizes WHERE log = $1`, l.name).Scan(&size)
-	if errors.Is(err, pgx.ErrNoRows) {
+	err := q.queryRow(ctx, query, l.name).Scan(&size)
+	if isNoRows(err) {
 		return 0, nil
 	}
 	if err != nil {
@@ -40,7 +55,7 @@ func (l *pgLog) Size(ctx context.Context) (int64, error) {
 	return size, nil
 }
 
-func (l *pgLog) Append(ctx context.Context, n int64, entries [][]byte, hashes []tlog.Hash) error {
+func (l *sqlLog) Append(ctx context.Context, n int64, entries [][]byte, hashes []tlog.Hash) error {
 	if err := checkAppend(l.name, n, entries, hashes); err != nil {
 		return err
 	}
@@ -52,42 +67,42 @@ func (l *pgLog) Append(ctx context.Context, n int64, entries [][]byte, hashes []
 	for i := range hashes {
 		hs[i] = hashes[i][:]
 	}
-	return pgx.BeginFunc(ctx, l.p.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO log_sizes (log, size) VALUES ($1, 0) ON CONFLICT (log) DO NOTHING`, l.name); err != nil {
+	d := l.s.d
+	return l.s.inTx(ctx, func(q querier) error {
+		if _, err := q.exec(ctx, d.ensureLogSize, l.name); err != nil {
 			return fmt.Errorf("vault: audit log %s: %w", l.name, err)
 		}
-		var size int64
-		if err := tx.QueryRow(ctx, `SELECT size FROM log_sizes WHERE log = $1 FOR UPDATE`, l.name).Scan(&size); err != nil {
-			return fmt.Errorf("vault: audit log %s: size: %w", l.name, err)
+		size, err := l.size(ctx, q, d.logSizeForAppend)
+		if err != nil {
+			return err
 		}
 		if size != n {
 			return conflict(l.name, n, size)
 		}
-		// One statement per table whatever the batch size: the arrays
-		// are unnested server-side, numbered from 1 by WITH ORDINALITY.
-		if _, err := tx.Exec(ctx, `INSERT INTO log_entries (log, idx, data)
-			SELECT $1, $2 + o - 1, d FROM unnest($3::bytea[]) WITH ORDINALITY AS t(d, o)`, l.name, n, data); err != nil {
+		if len(entries) == 0 {
+			return nil
+		}
+		if _, err := q.exec(ctx, d.insertEntries, l.name, n, d.bytesList(data)); err != nil {
 			return fmt.Errorf("vault: audit log %s: storing entries: %w", l.name, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO log_hashes (log, idx, hash)
-			SELECT $1, $2 + o - 1, h FROM unnest($3::bytea[]) WITH ORDINALITY AS t(h, o)`, l.name, tlog.StoredHashIndex(0, n), hs); err != nil {
+		if _, err := q.exec(ctx, d.insertHashes, l.name, tlog.StoredHashIndex(0, n), d.bytesList(hs)); err != nil {
 			return fmt.Errorf("vault: audit log %s: storing hashes: %w", l.name, err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE log_sizes SET size = $2 WHERE log = $1`, l.name, n+int64(len(entries))); err != nil {
+		if _, err := q.exec(ctx, d.setLogSize, l.name, n+int64(len(entries))); err != nil {
 			return fmt.Errorf("vault: audit log %s: storing size: %w", l.name, err)
 		}
 		return nil
 	})
 }
 
-func (l *pgLog) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+func (l *sqlLog) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
 	if err := checkIndexes(l.name, indexes); err != nil {
 		return nil, err
 	}
 	if len(indexes) == 0 {
 		return []tlog.Hash{}, nil
 	}
-	rows, err := l.p.pool.Query(ctx, `SELECT idx, hash FROM log_hashes WHERE log = $1 AND idx = ANY($2)`, l.name, indexes)
+	rows, err := l.s.read.query(ctx, l.s.d.readHashes, l.name, l.s.d.int64List(indexes))
 	if err != nil {
 		return nil, fmt.Errorf("vault: audit log %s: reading hashes: %w", l.name, err)
 	}
@@ -110,12 +125,11 @@ func (l *pgLog) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, e
 	return hashesInOrder(l.name, indexes, found)
 }
 
-func (l *pgLog) ReadEntries(ctx context.Context, start, end int64) ([][]byte, error) {
+func (l *sqlLog) ReadEntries(ctx context.Context, start, end int64) ([][]byte, error) {
 	if err := checkRange(l.name, start, end); err != nil {
 		return nil, err
 	}
-	rows, err := l.p.pool.Query(ctx, `SELECT idx, data FROM log_entries
-		WHERE log = $1 AND idx >= $2 AND idx < $3 ORDER BY idx`, l.name, start, end)
+	rows, err := l.s.read.query(ctx, l.s.d.readEntries, l.name, start, end)
 	if err != nil {
 		return nil, fmt.Errorf("vault: audit log %s: reading entries: %w", l.name, err)
 	}
@@ -132,7 +146,6 @@ func (l *pgLog) ReadEntries(ctx context.Context, start, end int64) ([][]byte, er
 		}
 		out = append(out, nonNil(data))
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("vault: audit log %s: reading entries: %w", l.name, err)
 	}
@@ -142,21 +155,22 @@ func (l *pgLog) ReadEntries(ctx context.Context, start, end int64) ([][]byte, er
 	return out, nil
 }
 
-func (l *pgLog) PutCheckpoint(ctx context.Context, size int64, signed []byte) error {
+// PutCheckpoint inserts the checkpoint unless one is stored for its size;
+// stored checkpoints are never changed, so a second read of that one is
+// stable.
+func (l *sqlLog) PutCheckpoint(ctx context.Context, size int64, signed []byte) error {
 	if err := checkCheckpoint(l.name, size, signed); err != nil {
 		return err
 	}
-	tag, err := l.p.pool.Exec(ctx, `INSERT INTO log_checkpoints (log, size, signed) VALUES ($1, $2, $3)
-		ON CONFLICT (log, size) DO NOTHING`, l.name, size, nonNil(signed))
+	n, err := l.s.write.exec(ctx, l.s.d.insertCheckpoint, l.name, size, nonNil(signed))
 	if err != nil {
 		return fmt.Errorf("vault: audit log %s: storing checkpoint: %w", l.name, err)
 	}
-	if tag.RowsAffected() == 1 {
+	if n == 1 {
 		return nil
 	}
-	// Stored checkpoints are never changed, so this read is stable.
 	var old []byte
-	if err := l.p.pool.QueryRow(ctx, `SELECT signed FROM log_checkpoints WHERE log = $1 AND size = $2`, l.name, size).Scan(&old); err != nil {
+	if err := l.s.write.queryRow(ctx, l.s.d.checkpointAt, l.name, size).Scan(&old); err != nil {
 		return fmt.Errorf("vault: audit log %s: checkpoint: %w", l.name, err)
 	}
 	if !bytes.Equal(old, signed) {
@@ -165,18 +179,18 @@ func (l *pgLog) PutCheckpoint(ctx context.Context, size int64, signed []byte) er
 	return nil
 }
 
-func (l *pgLog) Checkpoint(ctx context.Context, size int64) ([]byte, error) {
+func (l *sqlLog) Checkpoint(ctx context.Context, size int64) ([]byte, error) {
 	if err := checkKey(l.name); err != nil {
 		return nil, fmt.Errorf("vault: audit log name: %w", err)
 	}
 	var signed []byte
 	var err error
 	if size < 0 {
-		err = l.p.pool.QueryRow(ctx, `SELECT signed FROM log_checkpoints WHERE log = $1 ORDER BY size DESC LIMIT 1`, l.name).Scan(&signed)
+		err = l.s.read.queryRow(ctx, l.s.d.lastCheckpoint, l.name).Scan(&signed)
 	} else {
-		err = l.p.pool.QueryRow(ctx, `SELECT signed FROM log_checkpoints WHERE log = $1 AND size = $2`, l.name, size).Scan(&signed)
+		err = l.s.read.queryRow(ctx, l.s.d.checkpointAt, l.name, size).Scan(&signed)
 	}
-	if errors.Is(err, pgx.ErrNoRows) {
+	if isNoRows(err) {
 		return nil, fmt.Errorf("vault: audit log %s: no checkpoint for size %d: %w", l.name, size, auditlog.ErrNotFound)
 	}
 	if err != nil {
