@@ -57,6 +57,10 @@ var rules = []rule{
 			"github.com/jackc/pgx/v5": "cmd/lpsed/backup.go checks PostgreSQL backups",
 			"modernc.org/sqlite":      "cmd/lpsed/backup.go checks embedded backups",
 		}},
+	// What the portal's WebAssembly runs in a browser: sealing and
+	// verifying offline, no HTTP client (the page fetches), no storage.
+	{pattern: "./portal/wasmapi", deps: append([]string{"net/http", module + "/vault", module + "/registry", module + "/tender",
+		module + "/server", module + "/client"}, drivers...)},
 	{pattern: "./examples/...", imports: []string{module + "/internal"}},
 	{dir: "bench", pattern: "./...", imports: []string{module + "/internal"}},
 }
