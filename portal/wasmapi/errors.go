@@ -8,6 +8,9 @@ import (
 	"github.com/segel-lpse/segel/sealer"
 )
 
+// ErrAborted means the page stopped the work (an AbortSignal fired).
+var ErrAborted = errors.New("wasmapi: aborted by the page")
+
 // Code returns the short code of an error, for the page to choose a
 // message in its language; the error's text stays the detail.
 func Code(err error) string {
@@ -15,6 +18,8 @@ func Code(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, ErrAborted):
+		return "aborted"
 	case errors.Is(err, ErrInput):
 		return "input"
 	case errors.Is(err, ErrSelfCheck):
