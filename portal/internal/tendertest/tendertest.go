@@ -25,10 +25,11 @@ import (
 // A Tender is an announced tender on a running server.
 type Tender struct {
 	*demo.Tender
-	URL   string
-	Keys  []byte // GET /v1/keys: the deployment's keys, to pin
-	Chain []byte // GET /v1/chain: its local beacon's chain, to pin
-	JSON  []byte // GET /v1/tenders/{id}: the tender as the server describes it
+	URL     string       // the server's
+	Handler http.Handler // the server's, to serve under another origin too
+	Keys    []byte       // GET /v1/keys: the deployment's keys, to pin
+	Chain   []byte       // GET /v1/chain: its local beacon's chain, to pin
+	JSON    []byte       // GET /v1/tenders/{id}: the tender as the server describes it
 }
 
 // Start starts a server and announces a tender with the given number of
@@ -59,7 +60,7 @@ func Start(tb testing.TB, bidders int, window time.Duration) *Tender {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	t := &Tender{Tender: dt, URL: ts.URL}
+	t := &Tender{Tender: dt, URL: ts.URL, Handler: s.Handler()}
 	for _, g := range []struct {
 		dst  *[]byte
 		path string
