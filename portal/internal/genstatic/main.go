@@ -6,7 +6,8 @@
 //
 //	go generate ./portal                          write the files
 //	go run ./portal/internal/genstatic -check     rebuild, fail on any difference (CI)
-//	go run ./portal/internal/genstatic -digest    print the build digest of the source
+//	go run ./portal/internal/genstatic -digest    print the build digest of the source (and its
+//	                                              manifest, on standard error)
 //
 // The build runs go build with GOTOOLCHAIN set to Toolchain, so the go
 // command fetches that exact release if the local one differs (or says it
@@ -115,10 +116,17 @@ func run(check, digest bool) error {
 		for name, b := range built {
 			m[name] = &fstest.MapFile{Data: b}
 		}
+		man, err := portal.Manifest(m)
+		if err != nil {
+			return err
+		}
 		d, err := portal.Digest(m)
 		if err != nil {
 			return err
 		}
+		// The manifest on stderr, to compare file by file with what a
+		// deployment serves; the digest alone on stdout.
+		os.Stderr.Write(man)
 		fmt.Println(d)
 		return nil
 	}
