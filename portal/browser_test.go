@@ -37,8 +37,9 @@ const csp = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-s
 
 // site serves a test page the way a portal page will be served — the
 // portal's static files with Subresource Integrity, under its
-// Content-Security-Policy, next to a real server's API — with the chain and
-// keys pinned in the page's code (pinned.js).
+// Content-Security-Policy, beside a real server's API, which then serves
+// the static files too — with the chain and keys pinned in the page's code
+// (pinned.js).
 type site struct {
 	*httptest.Server
 	mu      sync.Mutex
@@ -74,7 +75,9 @@ func newSite(t testing.TB, api http.Handler, pinnedChain, pinnedKeys []byte) *si
 		}
 	}
 	mux := http.NewServeMux()
-	mux.Handle(portal.StaticPrefix, portal.Handler())
+	if api == nil {
+		mux.Handle(portal.StaticPrefix, portal.Handler())
+	} // else lpsed serves them, as it does in a deployment
 	mux.HandleFunc("GET /test/{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", csp)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

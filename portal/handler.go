@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,13 +28,17 @@ var contentTypes = map[string]string{
 // that the first browser does not wait for segel.wasm's gzip encoding
 // (about a second of CPU).
 func Handler() http.Handler {
-	go func() {
-		for _, f := range files() {
-			f.gzip()
-		}
-	}()
+	warm.Do(func() {
+		go func() {
+			for _, f := range files() {
+				f.gzip()
+			}
+		}()
+	})
 	return http.HandlerFunc(serveStatic)
 }
+
+var warm sync.Once
 
 func serveStatic(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

@@ -385,6 +385,9 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 		"PUT /v1/uploads/{upload}":              {roles: "provider", req: request{"/v1/uploads/up-none?offset=0", "application/octet-stream", []byte("x")}},
 		"POST /v1/uploads/{upload}/finish":      {roles: "provider", req: request{path: "/v1/uploads/up-none/finish"}},
 
+		// The portal's browser code (package portal).
+		"GET /portal/static/{file}": {roles: "public", req: get("/portal/static/segel.js")},
+
 		"GET /v1/plans":                 {roles: "public", req: get("/v1/plans")},
 		"GET /v1/plans/{plan}/text":     {roles: "public", req: get("/v1/plans/RUP-none/text")},
 		"GET /v1/notices/{notice}/text": {roles: "public", req: get("/v1/notices/N-none/text")},

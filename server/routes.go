@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/segel-lpse/segel/portal"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/timelock/beaconhttp"
 )
@@ -40,6 +41,7 @@ func (s *Server) table() []route {
 		{"GET", "/readyz", nil, "Readiness: the storage answers.", "", s.readyz},
 		{"GET", "/metrics", nil, "Prometheus metrics.", "", promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{}).ServeHTTP},
 		{"GET", "/openapi.json", nil, "This API's OpenAPI 3.1 document.", "", s.openapi},
+		{"GET", portal.StaticPrefix + "{file}", nil, "The portal's browser code (segel.js, segel.wasm, wasm_exec.js; doc/spec/portal.md).", "", portal.Handler().ServeHTTP},
 
 		{"GET", "/v1/keys", nil, "The deployment's public keys (segel-keys/v1), to pin for offline verification.", "", s.getKeys},
 		{"GET", "/v1/chain", nil, "The beacon chain offers are locked to (drand /info JSON).", "", s.getChain},
