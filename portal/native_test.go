@@ -1,14 +1,12 @@
-package wasmapi_test
+package portal_test
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -19,39 +17,13 @@ import (
 	"github.com/segel-lpse/segel/portal/wasmapi"
 )
 
-// untar returns the files of a tar archive in order.
-func untar(t *testing.T, b []byte) (names []string, data map[string][]byte) {
-	t.Helper()
-	data = map[string][]byte{}
-	tr := tar.NewReader(bytes.NewReader(b))
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return names, data
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			names = append(names, h.Name)
-			data[h.Name], _ = io.ReadAll(tr)
-		}
-	}
-}
-
-func retar(t *testing.T, prefix string, names []string, data map[string][]byte) []byte {
-	var es []tarEntry
-	for _, n := range names {
-		es = append(es, tarEntry{tar.Header{Name: prefix + n, Typeflag: tar.TypeReg}, string(data[n])})
-	}
-	return makeTar(t, es)
-}
-
-// TestTender runs a real tender on a real server: offers sealed by Seal to
-// the target CheckTender derives from the server's own tender JSON, their
-// receipts and proof files verified against the deployment's keys, the
-// offers opened by the server's ceremony to the same bytes, and the audit
-// bundle the server serves verified from its tar archive.
-func TestTender(t *testing.T) {
+// TestNativeTender runs a real tender on a real server with package
+// wasmapi, natively, as TestBrowserTender does in Chromium: offers sealed
+// by Seal to the target CheckTender derives from the server's own tender
+// JSON, their receipts and proof files verified against the deployment's
+// keys, the offers opened by the server's ceremony to the same bytes, and
+// the audit bundle the server serves verified from its tar archive.
+func TestNativeTender(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a real tender: about 10 s of submission window and beacon rounds")
 	}
@@ -218,7 +190,7 @@ func TestTender(t *testing.T) {
 		}
 	}
 	data[rc] = append(data[rc], '\n')
-	bad := retar(t, "", names, data)
+	bad := retar(t, names, data)
 	fsys, err = wasmapi.TarFS(bytes.NewReader(bad), int64(len(bad)))
 	if err != nil {
 		t.Fatal(err)
