@@ -68,6 +68,7 @@ var rules = []rule{
 		}},
 	// What the portal's WebAssembly runs in a browser: sealing and
 	// verifying offline, no HTTP client (the page fetches), no storage.
+	{pattern: "./portal", deps: append([]string{module + "/vault", module + "/registry", module + "/tender"}, drivers...)},
 	{pattern: "./portal/wasmapi", deps: browserForbids},
 	{pattern: "./portal/wasm", env: []string{"GOOS=js", "GOARCH=wasm"}, deps: browserForbids},
 	{pattern: "./examples/...", imports: []string{module + "/internal"}},
