@@ -25,10 +25,10 @@ import (
 // the audit bundle the server serves verified from its tar archive.
 func TestNativeTender(t *testing.T) {
 	if testing.Short() {
-		t.Skip("a real tender: about 10 s of submission window and beacon rounds")
+		t.Skip("a real tender: about 15 s of submission window and beacon rounds")
 	}
 	ctx := context.Background()
-	tn := tendertest.Start(t, 2, 5*time.Second)
+	tn := tendertest.Start(t, 2, 10*time.Second) // room for a loaded machine
 	checked, err := wasmapi.CheckTender(tn.Chain, tn.JSON, time.Now())
 	if err != nil {
 		t.Fatalf("CheckTender of the server's own tender: %v", err)
