@@ -35,6 +35,9 @@ func newBlobReader(b js.Value) *blobReader {
 }
 
 func (b *blobReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("reading the file: negative offset %d", off)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := 0

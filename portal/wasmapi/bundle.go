@@ -48,7 +48,7 @@ func TarFS(r io.ReaderAt, size int64) (fs.FS, error) {
 		if err != nil {
 			return nil, err
 		}
-		if off+h.Size > size {
+		if h.Size > size-off {
 			return nil, fmt.Errorf("%w: tar archive: %.200q ends after the archive", ErrInput, h.Name)
 		}
 		files = append(files, File{Path: h.Name, Size: h.Size, Data: io.NewSectionReader(r, off, h.Size)})

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"math"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -122,10 +123,20 @@ func TestTarFS(t *testing.T) {
 		{"empty", makeTar(t, nil), "holds no files"},
 		{"not tar", []byte(strings.Repeat("not a tar archive ", 100)), "not a readable tar archive"},
 		{"cut", good[:bytes.Index(good, []byte("rrrr"))+10], `"./receipts/0.txt" ends after the archive`},
+		{"size near 2⁶³", hugeTar(), `"bundle.txt" ends after the archive`},
 	} {
 		_, err := wasmapi.TarFS(bytes.NewReader(tt.tar), int64(len(tt.tar)))
 		if !errors.Is(err, wasmapi.ErrInput) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: TarFS = %v, want ErrInput saying %q", tt.name, err, tt.want)
 		}
 	}
+}
+
+// hugeTar is the header of a file of nearly 2⁶³ bytes, and nothing else.
+func hugeTar() []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "bundle.txt", Typeflag: tar.TypeReg, Mode: 0o644, Size: math.MaxInt64 - 100, Format: tar.FormatPAX})
+	tw.Flush()
+	return buf.Bytes()
 }
