@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -19,6 +20,9 @@ const module = "github.com/segel-lpse/segel"
 // everything under it only.
 type rule struct {
 	dir, pattern string
+	// env is added to go list's environment: GOOS=js GOARCH=wasm for
+	// what runs in a browser.
+	env []string
 	// imports may never appear among what a matched package itself
 	// imports, where a dependency may legitimately use them (audit's
 	// dependencies may log; tender's callers speak HTTP).
@@ -33,6 +37,11 @@ type rule struct {
 }
 
 var drivers = []string{"database/sql", "github.com/jackc/pgx", "github.com/lib/pq", "modernc.org/sqlite", "github.com/mattn/go-sqlite3"}
+
+// browserForbids is what the portal's WebAssembly must not link: an HTTP
+// client (the page fetches), storage, and the server side.
+var browserForbids = append([]string{"net/http", module + "/vault", module + "/registry", module + "/tender",
+	module + "/server", module + "/client", module + "/portal/internal/"}, drivers...)
 
 var rules = []rule{
 	// The packages that seal, open and verify offline link no HTTP at
@@ -57,6 +66,11 @@ var rules = []rule{
 	// and runs no SQL; backup, restore and their verification are vault
 	// operations.
 	{pattern: "./cmd/lpsed", imports: drivers},
+	// What the portal's WebAssembly runs in a browser: sealing and
+	// verifying offline, no HTTP client (the page fetches), no storage.
+	{pattern: "./portal", deps: append([]string{module + "/vault", module + "/registry", module + "/tender"}, drivers...)},
+	{pattern: "./portal/wasmapi", deps: browserForbids},
+	{pattern: "./portal/wasm", env: []string{"GOOS=js", "GOARCH=wasm"}, deps: browserForbids},
 	{pattern: "./examples/...", imports: []string{module + "/internal"}},
 	{dir: "bench", pattern: "./...", imports: []string{module + "/internal"}},
 }
@@ -82,6 +96,7 @@ func TestDependencyRules(t *testing.T) {
 		t.Run(strings.TrimPrefix(r.dir+"/"+r.pattern, "/"), func(t *testing.T) {
 			cmd := exec.Command("go", "list", "-deps", "-json=ImportPath,Imports,DepOnly", r.pattern)
 			cmd.Dir = r.dir
+			cmd.Env = append(os.Environ(), r.env...)
 			out, err := cmd.Output()
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {

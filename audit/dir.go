@@ -168,12 +168,20 @@ func indexName(name, ext string) (int64, bool) {
 // syntax of the small files; Verify checks everything else. Sealed files are
 // not read, only listed.
 func ReadDir(dir string) (*Bundle, error) {
+	return ReadFS(os.DirFS(dir))
+}
+
+// ReadFS reads the audit bundle at the root of fsys as ReadDir does, for
+// bundles that are not a directory of the local file system: a tar archive,
+// or the files a browser was given (the portal's WebAssembly). Bundle.Sealed
+// is then fsys's sealed directory, streamed by Verify.
+func ReadFS(fsys fs.FS) (*Bundle, error) {
 	b := &Bundle{
 		Receipts: make(map[int64][]byte),
 		Witness:  make(map[int64][]byte),
 		derived:  make(map[string][]byte),
 	}
-	r := reader{dir: dir, b: b, checkpoints: map[int64][]byte{}, consistency: map[[2]int64][]byte{},
+	r := reader{fsys: fsys, b: b, checkpoints: map[int64][]byte{}, consistency: map[[2]int64][]byte{},
 		inclusion: map[int64][]byte{}, entries: map[int64][]byte{}}
 	if err := r.walk(); err != nil {
 		return nil, err
@@ -185,7 +193,7 @@ func ReadDir(dir string) (*Bundle, error) {
 }
 
 type reader struct {
-	dir         string
+	fsys        fs.FS
 	b           *Bundle
 	files       int
 	top         map[string][]byte
@@ -200,9 +208,7 @@ type reader struct {
 // name.
 func (r *reader) walk() error {
 	r.top = make(map[string][]byte)
-	return filepath.WalkDir(r.dir, func(p string, de fs.DirEntry, err error) error {
-		rel, _ := filepath.Rel(r.dir, p)
-		rel = filepath.ToSlash(rel)
+	return fs.WalkDir(r.fsys, ".", func(rel string, de fs.DirEntry, err error) error {
 		if err != nil {
 			return fail(rel, checkRead, ErrMalformed, "%v", err)
 		}
@@ -225,12 +231,12 @@ func (r *reader) walk() error {
 		if r.files++; r.files > maxFiles {
 			return fail(rel, checkLayout, ErrMalformed, "more than %d files", maxFiles)
 		}
-		return r.file(rel, p)
+		return r.file(rel)
 	})
 }
 
 // file classifies and reads one regular file.
-func (r *reader) file(rel, p string) error {
+func (r *reader) file(rel string) error {
 	d, name := path.Split(rel)
 	unknown := fail(rel, checkLayout, ErrUnknownFile, "file not in the bundle layout")
 	switch d {
@@ -241,7 +247,7 @@ func (r *reader) file(rel, p string) error {
 		if !ok {
 			return unknown
 		}
-		data, err := readCapped(p, rel, max)
+		data, err := r.readCapped(rel, max)
 		r.top[name] = data
 		return err
 	case "sealed/":
@@ -257,7 +263,7 @@ func (r *reader) file(rel, p string) error {
 		if !ok || !ok2 || err1 != nil || err2 != nil {
 			return unknown
 		}
-		data, err := readCapped(p, rel, maxProofFileSize)
+		data, err := r.readCapped(rel, maxProofFileSize)
 		r.consistency[[2]int64{mi, ni}] = data
 		return err
 	}
@@ -281,13 +287,13 @@ func (r *reader) file(rel, p string) error {
 	default:
 		return unknown
 	}
-	data, err := readCapped(p, rel, max)
+	data, err := r.readCapped(rel, max)
 	dst[i] = data
 	return err
 }
 
-func readCapped(p, rel string, max int) ([]byte, error) {
-	f, err := os.Open(p)
+func (r *reader) readCapped(rel string, max int) ([]byte, error) {
+	f, err := r.fsys.Open(rel)
 	if err != nil {
 		return nil, fail(rel, checkRead, ErrMalformed, "%v", err)
 	}
@@ -363,7 +369,9 @@ func (r *reader) assemble() error {
 		return fail(fmt.Sprintf("inclusion/%d.txt", i), checkLayout, ErrUnknownFile, "proof of an entry not in entries/")
 	}
 	if r.sealed {
-		b.Sealed = os.DirFS(filepath.Join(r.dir, dirSealed))
+		if b.Sealed, err = fs.Sub(r.fsys, dirSealed); err != nil {
+			return fail(dirSealed, checkRead, ErrMalformed, "%v", err)
+		}
 	}
 	return nil
 }

@@ -11,8 +11,9 @@
 //
 // The engine writes: it signs reports with WitnessReport.Sign and
 // OpeningReport.Sign, fills a Bundle, calls Bundle.Prove with its
-// auditlog.Log and Bundle.WriteDir. An auditor reads with ReadDir, pins keys
-// with ParseTrusted and calls Verify, which replays the tender from its log
+// auditlog.Log and Bundle.WriteDir. An auditor reads with ReadDir (or
+// ReadFS, for a bundle in an fs.FS such as a tar archive), pins keys with
+// ParseTrusted and calls Verify, which replays the tender from its log
 // entries and checks every signature, proof and digest in the bundle.
 //
 // Every parser has a size cap and accepts only canonical text; the tests

@@ -100,36 +100,22 @@ func (c *Client) Target(ctx context.Context, id string) (sealer.Target, error) {
 	return sealer.Target{Chain: c.chain, Round: t.Round, Committee: r}, nil
 }
 
-// beaconName is the chain's beacon id, "default" for the unnamed one.
-func beaconName(c timelock.Chain) string {
-	if id := c.BeaconID(); id != "" {
-		return id
-	}
-	return "default"
-}
-
 // checkTarget checks the time-lock of tender t, fetched as id, against
-// the pinned chain at now.
+// the pinned chain at now, with sealer.CheckPublished: the rules bidders'
+// tools share, the portal's WebAssembly among them.
 func checkTarget(chain timelock.Chain, id string, t *api.Tender, now time.Time) error {
-	const layout = time.RFC3339
-	opening, deadline := t.Schedule.Opening, t.Schedule.Deadline
-	switch want := chain.RoundAt(opening); {
-	case t.Chain != chain.HashHex():
-		return fmt.Errorf("%w: tender %s names beacon chain %.64q, but this client is pinned to %s (%s); "+
-			"if the LPSE really locks to that chain, pin its chain info as the LPSE publishes it (client.WithChain, segel --chain FILE)",
-			ErrUnsafeTarget, id, t.Chain, chain.HashHex(), beaconName(chain))
-	case opening.Before(deadline):
-		return fmt.Errorf("%w: tender %s opens at %s, before its deadline %s: offers would open while others are still submitted; ask the committee to fix the schedule",
-			ErrUnsafeTarget, id, opening.UTC().Format(layout), deadline.UTC().Format(layout))
-	case t.Round != want:
-		return fmt.Errorf("%w: tender %s names round %d, published at %s, but the first round of %s at or after its opening %s is %d (RoundAt(opening)); "+
-			"a round is never taken from the server: ask the LPSE to correct the tender",
-			ErrUnsafeTarget, id, t.Round, chain.TimeOf(t.Round).Format(layout), chain, opening.UTC().Format(layout), want)
-	case !chain.TimeOf(t.Round).After(now):
-		return fmt.Errorf("%w: tender %s opens at round %d, published at %s, already past at %s: an offer sealed to it could be opened at once",
-			ErrUnsafeTarget, id, t.Round, chain.TimeOf(t.Round).Format(layout), now.UTC().Format(layout))
+	err := sealer.CheckPublished(chain, sealer.Published{
+		Tender: id, Chain: t.Chain, Round: t.Round, Deadline: t.Schedule.Deadline, Opening: t.Schedule.Opening,
+	}, now)
+	var ue *sealer.UnsafeTargetError
+	if !errors.As(err, &ue) {
+		return err
 	}
-	return nil
+	if errors.Is(err, timelock.ErrWrongChain) {
+		return fmt.Errorf("%w: tender %s %s; if the LPSE really locks to that chain, pin its chain info as the LPSE publishes it (client.WithChain, segel --chain FILE)",
+			ErrUnsafeTarget, id, ue.Reason)
+	}
+	return fmt.Errorf("%w: tender %s %s", ErrUnsafeTarget, id, ue.Reason)
 }
 
 // RegisterForTender registers the calling provider for a tender.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/segel-lpse/segel/api"
+	"github.com/segel-lpse/segel/portal"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/timelock/beaconhttp"
 )
@@ -158,6 +159,10 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc(rt.method+" "+rt.path, s.observe(rt, s.limit(rt, s.guard(rt))))
 		methods = append(methods, rt.method)
 	}
+	// The portal's browser code is a website's files, not an operation
+	// of the API: served beside it, outside the table and the document
+	// (doc/spec/portal.md).
+	mux.Handle("GET "+portal.StaticPrefix+"{file}", portal.Handler())
 	slices.Sort(methods)
 	methods = slices.Compact(methods)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
