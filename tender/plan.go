@@ -18,6 +18,12 @@ const tablePlans = "tender_plans"
 
 // Plan is a procurement plan (Rencana Umum Pengadaan, RUP), announced by
 // a PA/KPA before its tenders (regulation art. 4).
+//
+// Plans are the engine's, unlike notices and complaints (package
+// helpdesk): they are the first stage of the procurement that a tender
+// carries on. A tender names its plan, and Announce refuses a plan that
+// was not announced, in the records the engine holds; OCDS, the engine's
+// e-reporting, has the plan as its planning stage.
 type Plan struct {
 	ID        string
 	Title     string
@@ -77,6 +83,18 @@ func (e *Engine) AnnouncePlan(ctx context.Context, actor, id, title string, budg
 		return nil, err
 	}
 	return p, nil
+}
+
+// checkText is putText's check, done before anything else so that a
+// refusal stores nothing.
+func checkText(text string) error {
+	if strings.TrimSpace(text) == "" {
+		return fmt.Errorf("%w: text is empty", ErrInvalid)
+	}
+	if len(text) > maxText {
+		return fmt.Errorf("%w: text is %d bytes, the limit is %d", ErrInvalid, len(text), maxText)
+	}
+	return nil
 }
 
 // Plans lists the procurement plans, in id order.
