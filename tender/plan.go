@@ -22,8 +22,9 @@ const tablePlans = "tender_plans"
 // Plans are the engine's, unlike notices and complaints (package
 // helpdesk): they are the first stage of the procurement that a tender
 // carries on. A tender names its plan, and Announce refuses a plan that
-// was not announced, in the records the engine holds; OCDS, the engine's
-// e-reporting, has the plan as its planning stage.
+// was not announced, in the records the engine holds; and OCDS, the
+// engine's e-reporting, has the plan as the planning stage of the
+// tender's contracting process (doc/spec/ocds.md §2 leaves it for later).
 type Plan struct {
 	ID        string
 	Title     string
@@ -50,10 +51,8 @@ func (e *Engine) AnnouncePlan(ctx context.Context, actor, id, title string, budg
 		id = newID("RUP", now)
 	}
 	// Everything that can refuse the plan is checked before its text is
-	// stored, so a refusal leaves nothing behind.
-	if err := checkText(text); err != nil {
-		return nil, err
-	}
+	// stored (putText stores only a text it accepts), so a refusal
+	// leaves nothing behind.
 	sum := sha256.Sum256([]byte(text))
 	ent, err := entry("plan-announced", "plan", id, "by", actor, "document", hexEntry(sum[:]), "time", canon.FormatTime(now))
 	if err != nil {
@@ -83,18 +82,6 @@ func (e *Engine) AnnouncePlan(ctx context.Context, actor, id, title string, budg
 		return nil, err
 	}
 	return p, nil
-}
-
-// checkText is putText's check, done before anything else so that a
-// refusal stores nothing.
-func checkText(text string) error {
-	if strings.TrimSpace(text) == "" {
-		return fmt.Errorf("%w: text is empty", ErrInvalid)
-	}
-	if len(text) > maxText {
-		return fmt.Errorf("%w: text is %d bytes, the limit is %d", ErrInvalid, len(text), maxText)
-	}
-	return nil
 }
 
 // Plans lists the procurement plans, in id order.
