@@ -57,6 +57,11 @@ var rules = []rule{
 		deps: []string{"net/http", module + "/"}, allow: []string{module + "/audit", module + "/auditlog", module + "/sealer", module + "/timelock", module + "/internal/canon", module + "/internal/sigcache"}},
 	{pattern: "./registry", deps: []string{"net/http", module + "/tender", module + "/cmd"}},
 	{pattern: "./tender", imports: []string{"net/http"}, deps: []string{module + "/registry"}},
+	// Notices and complaints are no tender's: the helpdesk links of ours
+	// only the log, the vault and internal rules, stores only through
+	// the vault, and asks its own Directory about users.
+	{pattern: "./helpdesk", imports: []string{"database/sql"},
+		deps: []string{"net/http", module + "/"}, allow: []string{module + "/helpdesk", module + "/auditlog", module + "/vault", module + "/internal/"}},
 	// The wire: what a program speaking the API needs, and nothing of
 	// Segel's storage or HTTP stack (DESIGN.md: "wire types … must not
 	// import storage").

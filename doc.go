@@ -13,6 +13,8 @@
 //   - vault: custody of blobs, records and secrets; embedded and PostgreSQL
 //   - registry: SPSE users, verification, deactivation
 //   - tender: the e-tendering lifecycle and the opening ceremony
+//   - helpdesk: the LPSE's notices and complaints; directory: the
+//     registry's answers to the helpdesk's questions about users
 //   - api: the HTTP API's wire types and error codes; server serves them
 //     (and the OpenAPI document generated from them), client speaks them
 //

@@ -395,8 +395,8 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 		"GET /v1/notices":    {roles: "public", req: get("/v1/notices")},
 		"POST /v1/notices":   {roles: "verifier admin", req: jsonReq("/v1/notices", `{}`)},
 		"GET /v1/complaints": {roles: "any", req: get("/v1/complaints")},
-		// The engine takes complaints from the roles it knows
-		// (tender.FileComplaint): providers, LPSE staff, PA/KPA, committee
+		// The helpdesk takes complaints from the roles its Directory
+		// accepts (directory.Helpdesk.CheckUser): providers, LPSE staff, PA/KPA, committee
 		// members, PPK — not auditors nor pejabat pengadaan, although the
 		// route admits any role.
 		"POST /v1/complaints": {roles: "any",

@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/directory"
+	"github.com/segel-lpse/segel/helpdesk"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/tender"
 	"github.com/segel-lpse/segel/timelock"
@@ -69,6 +71,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	Engine   *tender.Engine
+	Helpdesk *helpdesk.Desk
 	Registry *registry.Registry
 	Log      *auditlog.Log
 	Beacon   timelock.Beacon
@@ -165,6 +168,13 @@ func Build(ctx context.Context, cfg Config) (*Server, error) {
 		ReceiptSigner: rcptSigner, ReportSigner: reportSigner,
 		Beacon: s.Beacon, Directory: Directory(s.Registry),
 		MaxOfferSize: cfg.MaxOfferSize, OpenWorkers: cfg.OpenWorkers, Shared: cfg.Shared, Uploads: cfg.Uploads,
+		Now: cfg.Now, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Helpdesk, err = helpdesk.New(helpdesk.Config{
+		Records: cfg.Backend, Blobs: cfg.Backend, Log: s.Log, Directory: directory.NewHelpdesk(s.Registry),
 		Now: cfg.Now, Logger: cfg.Logger,
 	})
 	if err != nil {

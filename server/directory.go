@@ -9,23 +9,19 @@ import (
 
 // Directory returns the tender engine's view of reg: who is an active
 // provider, who holds which role, who may be assigned (separation of
-// duties). The role ids of the two packages are the same strings; the
-// engine's LPSE staff are the registry's verifiers and admins.
-func Directory(reg *registry.Registry) tender.Directory { return directory{reg} }
+// duties). The role ids of the two packages are the same strings.
+func Directory(reg *registry.Registry) tender.Directory { return tenderDirectory{reg} }
 
-type directory struct{ reg *registry.Registry }
+type tenderDirectory struct{ reg *registry.Registry }
 
-func (d directory) CheckProvider(ctx context.Context, userID string) error {
+func (d tenderDirectory) CheckProvider(ctx context.Context, userID string) error {
 	return d.reg.CanSubmit(ctx, userID)
 }
 
-func (d directory) CheckRole(ctx context.Context, userID string, role tender.Role) error {
-	if role == tender.RoleLPSE {
-		return d.reg.CheckRole(ctx, userID, registry.RoleVerifier, registry.RoleAdmin)
-	}
+func (d tenderDirectory) CheckRole(ctx context.Context, userID string, role tender.Role) error {
 	return d.reg.CheckRole(ctx, userID, registry.Role(role))
 }
 
-func (d directory) CheckAssignable(ctx context.Context, userID string, role tender.Role) error {
+func (d tenderDirectory) CheckAssignable(ctx context.Context, userID string, role tender.Role) error {
 	return d.reg.CheckAssignable(ctx, userID, registry.Role(role))
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/segel-lpse/segel/api"
+	"github.com/segel-lpse/segel/helpdesk"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/tender"
@@ -24,6 +25,7 @@ var errorCodes = []struct {
 }{
 	{timelock.ErrTooEarly, api.CodeTooEarly},
 	{tender.ErrNotFound, api.CodeNotFound},
+	{helpdesk.ErrNotFound, api.CodeNotFound},
 	{registry.ErrUnknownUser, api.CodeUnknownUser},
 	{vault.ErrNotFound, api.CodeNotFound},
 	{tender.ErrLate, api.CodeLate},
@@ -31,6 +33,7 @@ var errorCodes = []struct {
 	{tender.ErrDuplicate, api.CodeDuplicate},
 	{tender.ErrBusy, api.CodeBusy},
 	{tender.ErrState, api.CodeWrongState},
+	{helpdesk.ErrState, api.CodeWrongState},
 	{tender.ErrTooManyUploads, api.CodeTooManyUploads},
 	{registry.ErrWrongState, api.CodeWrongState},
 	{registry.ErrDuplicateEmail, api.CodeDuplicateEmail},
@@ -52,6 +55,7 @@ var errorCodes = []struct {
 	{registry.ErrRejected, api.CodeRejected},
 	{registry.ErrSeparationOfDuties, api.CodeSeparationOfDuties},
 	{tender.ErrForbidden, api.CodeForbidden},
+	{helpdesk.ErrForbidden, api.CodeForbidden},
 	{registry.ErrForbidden, api.CodeForbidden},
 	{registry.ErrRoleMismatch, api.CodeForbidden},
 	{errForbidden, api.CodeForbidden},
@@ -63,6 +67,7 @@ var errorCodes = []struct {
 	{errRateLimited, api.CodeRateLimited},
 	{errStorage, api.CodeStorage},
 	{tender.ErrInvalid, api.CodeInvalid},
+	{helpdesk.ErrInvalid, api.CodeInvalid},
 	{registry.ErrInvalid, api.CodeInvalid},
 }
 

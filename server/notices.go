@@ -4,7 +4,7 @@ import (
 	"net/http"
 
 	"github.com/segel-lpse/segel/api"
-	"github.com/segel-lpse/segel/tender"
+	"github.com/segel-lpse/segel/helpdesk"
 )
 
 func (s *Server) getOCDS(w http.ResponseWriter, r *http.Request) {
@@ -18,12 +18,12 @@ func (s *Server) getOCDS(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getNotices(r *http.Request, _ none) ([]api.Notice, error) {
-	n, err := s.Engine.Notices(r.Context())
+	n, err := s.Helpdesk.Notices(r.Context())
 	return views(n, noticeView), err
 }
 
 func (s *Server) postNotice(r *http.Request, j api.NoticeRequest) (api.Notice, error) {
-	n, err := s.Engine.PublishNotice(r.Context(), user(r).ID, tender.NoticeKind(j.Kind), j.Title, j.Text)
+	n, err := s.Helpdesk.PublishNotice(r.Context(), user(r).ID, helpdesk.NoticeKind(j.Kind), j.Title, j.Text)
 	if err != nil {
 		return api.Notice{}, err
 	}
@@ -31,12 +31,12 @@ func (s *Server) postNotice(r *http.Request, j api.NoticeRequest) (api.Notice, e
 }
 
 func (s *Server) getComplaints(r *http.Request, _ none) ([]api.Complaint, error) {
-	c, err := s.Engine.Complaints(r.Context(), user(r).ID)
+	c, err := s.Helpdesk.Complaints(r.Context(), user(r).ID)
 	return views(c, complaintView), err
 }
 
 func (s *Server) postComplaint(r *http.Request, j api.ComplaintRequest) (api.Complaint, error) {
-	c, err := s.Engine.FileComplaint(r.Context(), user(r).ID, j.Subject, j.Text)
+	c, err := s.Helpdesk.FileComplaint(r.Context(), user(r).ID, j.Subject, j.Text)
 	if err != nil {
 		return api.Complaint{}, err
 	}
@@ -44,7 +44,7 @@ func (s *Server) postComplaint(r *http.Request, j api.ComplaintRequest) (api.Com
 }
 
 func (s *Server) postComplaintUpdate(r *http.Request, j api.ComplaintUpdateRequest) (api.Complaint, error) {
-	c, err := s.Engine.UpdateComplaint(r.Context(), user(r).ID, r.PathValue("complaint"), tender.ComplaintStatus(j.Status), j.Response)
+	c, err := s.Helpdesk.UpdateComplaint(r.Context(), user(r).ID, r.PathValue("complaint"), helpdesk.ComplaintStatus(j.Status), j.Response)
 	if err != nil {
 		return api.Complaint{}, err
 	}

@@ -8,8 +8,9 @@ import (
 	"github.com/segel-lpse/segel/api"
 )
 
-// The documents and texts the engine names by SHA-256 in tenders, notices,
-// plans and complaints (tender/published.go decides who may read which),
+// The documents and texts the engine names by SHA-256 in tenders and
+// plans, and the helpdesk in notices and complaints (tender/published.go
+// and helpdesk/complaints.go decide who may read which),
 // and sendDocument, which every route answering with a stored document
 // uses.
 
@@ -24,7 +25,7 @@ func (s *Server) getTenderDocument(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getNoticeText(w http.ResponseWriter, r *http.Request) {
-	rc, err := s.Engine.NoticeText(r.Context(), r.PathValue("notice"))
+	rc, err := s.Helpdesk.NoticeText(r.Context(), r.PathValue("notice"))
 	s.sendDocument(w, r, rc, err, textUTF8)
 }
 
@@ -39,7 +40,7 @@ func (s *Server) getComplaintDocument(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rc, err := s.Engine.ComplaintDocument(r.Context(), user(r).ID, r.PathValue("complaint"), digest)
+	rc, err := s.Helpdesk.ComplaintDocument(r.Context(), user(r).ID, r.PathValue("complaint"), digest)
 	s.sendDocument(w, r, rc, err, textUTF8)
 }
 

@@ -5,12 +5,13 @@ import (
 
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/api"
+	"github.com/segel-lpse/segel/helpdesk"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/tender"
 )
 
-// The API's views of the registry's and the engine's values: every time
+// The API's views of the registry's, the engine's and the helpdesk's values: every time
 // in UTC, every digest an api.Digest, every list non-nil.
 
 // views maps f over xs; a nil xs gives an empty list.
@@ -105,14 +106,14 @@ func planView(p tender.Plan) api.Plan {
 	return api.Plan{ID: p.ID, Title: p.Title, Budget: p.Budget, Document: p.Document, By: p.By, Announced: utc(p.Announced)}
 }
 
-func noticeView(n tender.Notice) api.Notice {
+func noticeView(n helpdesk.Notice) api.Notice {
 	return api.Notice{ID: n.ID, Kind: api.NoticeKind(n.Kind), Title: n.Title, By: n.By, Document: n.Document, Time: utc(n.Time)}
 }
 
-func complaintView(c tender.Complaint) api.Complaint {
+func complaintView(c helpdesk.Complaint) api.Complaint {
 	v := api.Complaint{ID: c.ID, By: c.By, Subject: c.Subject, Document: c.Document, Filed: utc(c.Filed), Status: api.ComplaintStatus(c.Status)}
 	if len(c.Updates) > 0 {
-		v.Updates = views(c.Updates, func(u tender.ComplaintUpdate) api.ComplaintUpdate {
+		v.Updates = views(c.Updates, func(u helpdesk.ComplaintUpdate) api.ComplaintUpdate {
 			return api.ComplaintUpdate{By: u.By, Status: api.ComplaintStatus(u.Status), Document: u.Document, Time: utc(u.Time)}
 		})
 	}

@@ -13,8 +13,10 @@
 //     Bundle, the tender's offline-verifiable audit bundle.
 //   - After opening: AnnounceResult, objections (Ask/Reply), Award.
 //   - Around them: OCDS 1.1 e-reporting (doc/spec/ocds.md, tested against
-//     the schemas in TestOCDSStages), public notices of maintenance and
-//     outages (art. 15.d, 18.4) and complaints (art. 5.m).
+//     the schemas in TestOCDSStages).
+//
+// Notices of maintenance and outages and complaints to the helpdesk are
+// not about a tender: package helpdesk has them.
 //
 // Confidentiality never depends on this package's clock: offers arrive
 // sealed (package sealer) to the tender's opening round, and only the

@@ -89,8 +89,7 @@ type Engine struct {
 	recipients   map[string]*age.HybridRecipient // committee keys, see recipient
 }
 
-// lock returns the process-wide mutex for key (one bidder's submissions,
-// one complaint's updates).
+// lock returns the process-wide mutex for key (one bidder's submissions).
 func (e *Engine) lock(key string) *sync.Mutex {
 	mu, _ := e.keyed.LoadOrStore(key, new(sync.Mutex))
 	return mu.(*sync.Mutex)

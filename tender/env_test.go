@@ -226,7 +226,7 @@ func (d *testDirectory) CheckRole(ctx context.Context, id string, role Role) err
 	if role == RoleCommittee && d.committee[id] && !d.deactivated[id] {
 		return nil
 	}
-	if (role == RolePPK && d.ppks[id] || role == RolePAKPA && d.pakpa[id] || role == RoleLPSE && d.staff[id]) && !d.deactivated[id] {
+	if (role == RolePPK && d.ppks[id] || role == RolePAKPA && d.pakpa[id]) && !d.deactivated[id] {
 		return nil
 	}
 	return fmt.Errorf("%q does not hold role %s", id, role)

@@ -210,14 +210,13 @@ func (e *env) export(t *testing.T, id string) (*ocdsDoc, []byte) {
 	return &doc, b
 }
 
-// withRoles gives the env's engine a directory that also knows LPSE staff
-// and a PPK, which env_test.go's testDirectory does not answer for.
+// withRoles gives the env's engine a directory that also knows a PPK,
+// which env_test.go's testDirectory does not answer for.
 func (e *env) withRoles(t *testing.T) {
 	t.Helper()
 	cfg := e.engine.cfg
 	cfg.Directory = &roleDirectory{testDirectory: e.dir, roles: map[Role][]string{
-		RoleLPSE: {"lpse-admin", "lpse-helpdesk"},
-		RolePPK:  {"ppk-1"},
+		RolePPK: {"ppk-1"},
 	}}
 	var err error
 	if e.engine, err = New(cfg); err != nil {

@@ -16,7 +16,7 @@ import (
 // The engine keeps texts and documents in Blobs and names them in its
 // records by SHA-256. These methods serve them to who may read them: each
 // checks that the digest belongs to the record named, so knowing the
-// digest of something else (an opened offer, another user's complaint)
+// digest of something else (an opened offer, another tender's document)
 // opens nothing.
 
 // TenderDocument opens a public document of tender id by its SHA-256: the
@@ -72,15 +72,6 @@ func (e *Engine) TenderDocument(ctx context.Context, id string, digest [32]byte)
 	return e.openRecorded(ctx, digest)
 }
 
-// NoticeText opens the text of notice id. Notices are public.
-func (e *Engine) NoticeText(ctx context.Context, id string) (io.ReadCloser, error) {
-	var n Notice
-	if err := e.getRecord(ctx, tableNotices, "notice", id, &n); err != nil {
-		return nil, err
-	}
-	return e.openRecorded(ctx, n.Document)
-}
-
 // PlanText opens the text of procurement plan id. Plans are public.
 func (e *Engine) PlanText(ctx context.Context, id string) (io.ReadCloser, error) {
 	var p Plan
@@ -88,27 +79,6 @@ func (e *Engine) PlanText(ctx context.Context, id string) (io.ReadCloser, error)
 		return nil, err
 	}
 	return e.openRecorded(ctx, p.Document)
-}
-
-// ComplaintDocument opens complaint id's text or one of the staff's
-// responses to it, by SHA-256, for the user who filed it and for LPSE
-// staff (ErrForbidden for anyone else, whether or not the complaint
-// exists).
-func (e *Engine) ComplaintDocument(ctx context.Context, user, id string, digest [32]byte) (io.ReadCloser, error) {
-	staff := e.cfg.Directory.CheckRole(ctx, user, RoleLPSE) == nil
-	c, err := e.complaint(ctx, id)
-	if err != nil && !staff && errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("%w: a complaint is shown to the user who filed it and to LPSE staff", ErrForbidden)
-	} else if err != nil {
-		return nil, err
-	}
-	if !staff && c.By != user {
-		return nil, fmt.Errorf("%w: a complaint is shown to the user who filed it and to LPSE staff", ErrForbidden)
-	}
-	if digest != c.Document && !slices.ContainsFunc(c.Updates, func(u ComplaintUpdate) bool { return u.Document == digest }) {
-		return nil, fmt.Errorf("%w: complaint %s has no text or response %x…", ErrNotFound, id, digest[:8])
-	}
-	return e.openRecorded(ctx, digest)
 }
 
 // getRecord reads the JSON record table/id into v; ErrNotFound names it

@@ -214,6 +214,14 @@ func TestPlans(t *testing.T) {
 		if _, err := e.engine.AnnouncePlan(e.ctx, "kpa-1", "RUP-1", "Jembatan", 0, "x"); !errors.Is(err, ErrInvalid) {
 			t.Errorf("plan without a budget: err = %v, want ErrInvalid", err)
 		}
+		for _, text := range []string{"", " \n", strings.Repeat("x", maxText+1)} {
+			if _, err := e.engine.AnnouncePlan(e.ctx, "kpa-1", "RUP-1", "Jembatan", 1, text); !errors.Is(err, ErrInvalid) {
+				t.Errorf("plan text of %d bytes: err = %v, want ErrInvalid", len(text), err)
+			}
+			if _, err := e.backend.Stat(e.ctx, sha256.Sum256([]byte(text))); !errors.Is(err, vault.ErrNotFound) {
+				t.Errorf("plan text of %d bytes refused, but stored (Stat: %v)", len(text), err)
+			}
+		}
 		if e.log.Size() != size0 {
 			t.Error("refused plans were logged")
 		}
