@@ -35,13 +35,13 @@ type Receipt struct {
 }
 
 var receiptFields = []fieldSpec{
-	{"origin", canon.KindText}, // checked with checkOrigin as well
-	{"index", canon.KindUint},
-	{"tender", canon.KindID},
-	{"bidder", canon.KindID},
-	{"sha256", canon.KindSHA256},
-	{"size", canon.KindUint},
-	{"received", canon.KindTime},
+	{"origin", canon.KindText, ""}, // checked with checkOrigin as well
+	{"index", canon.KindUint, ""},
+	{"tender", canon.KindID, ""},
+	{"bidder", canon.KindID, ""},
+	{"sha256", canon.KindSHA256, ""},
+	{"size", canon.KindUint, ""},
+	{"received", canon.KindTime, ""},
 }
 
 // Entry returns the offer-received entry that r refers to: the entry to
