@@ -12,6 +12,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/member"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/vault"
@@ -226,7 +227,7 @@ func ExampleRegistry_RegisterKey() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	answer, err := registry.AnswerKeyChallenge(ch.File, key) // on the member's device
+	answer, err := member.AnswerKeyChallenge(ch.File, key) // on the member's device
 	if err != nil {
 		log.Fatal(err)
 	}

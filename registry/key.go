@@ -1,21 +1,18 @@
 package registry
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"filippo.io/age"
-	"filippo.io/age/armor"
 	"github.com/segel-lpse/segel/internal/canon"
+	"github.com/segel-lpse/segel/member"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/vault"
 )
@@ -30,14 +27,6 @@ import (
 // KeyChallengeLifetime is how long a key challenge can be answered.
 const KeyChallengeLifetime = 10 * time.Minute
 
-// keyChallengeSize is the size of the secret a challenge encrypts.
-const keyChallengeSize = 16
-
-// maxKeyChallengeFile caps the armored age file of a challenge: an age
-// header with one ML-KEM-768 + X25519 stanza, 16 bytes of payload, base64
-// in PEM lines. It is about 2.2 KB; the cap leaves room for age's changes.
-const maxKeyChallengeFile = 8 << 10
-
 // A CommitteeKey is a key a pokja member registered for opening offers.
 type CommitteeKey struct {
 	User       string
@@ -49,7 +38,7 @@ type CommitteeKey struct {
 // A KeyChallenge is the proof of possession asked of a member who registers
 // a key: File is an age file, armored, of a fresh random 16-byte secret,
 // encrypted to the recipient being registered. The member's tool decrypts
-// it with the secret key (age.Decrypt, or AnswerKeyChallenge) and sends the
+// it with the secret key (member.AnswerKeyChallenge, or age's own age -d) and sends the
 // 16 bytes to RegisterKey before Expires. A key nobody holds — a typo, a
 // copied public key — cannot answer, and is refused here rather than
 // discovered at an opening.
@@ -79,24 +68,11 @@ func (r *Registry) ChallengeKey(ctx context.Context, user, recipient string) (*K
 	if err != nil {
 		return nil, err
 	}
-	secret := make([]byte, keyChallengeSize)
-	rand.Read(secret)
-	var file bytes.Buffer
-	aw := armor.NewWriter(&file)
-	w, err := age.Encrypt(aw, rec)
+	file, secret, err := member.NewKeyChallenge(rec)
 	if err != nil {
-		return nil, fmt.Errorf("registry: key challenge: %w", err)
+		return nil, err
 	}
-	if _, err := w.Write(secret); err != nil {
-		return nil, fmt.Errorf("registry: key challenge: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("registry: key challenge: %w", err)
-	}
-	if err := aw.Close(); err != nil {
-		return nil, fmt.Errorf("registry: key challenge: %w", err)
-	}
-	ch := &KeyChallenge{User: user, Recipient: recipient, File: file.Bytes()}
+	ch := &KeyChallenge{User: user, Recipient: recipient, File: file}
 	err = r.records.Update(ctx, func(tx vault.Tx) error {
 		now := r.clock()
 		if _, err := r.actor(tx, user, now, "register committee key", RolePokja); err != nil {
@@ -145,7 +121,7 @@ func (r *Registry) RegisterKey(ctx context.Context, user string, answer []byte) 
 			refusal = fmt.Errorf("%w: register committee key: the challenge expired at %s; ask for a new one and answer it within %v",
 				ErrWrongState, ch.Expires.Format(time.RFC3339), KeyChallengeLifetime)
 			return nil, nil
-		case len(answer) != keyChallengeSize || subtle.ConstantTimeCompare(sum[:], ch.Secret[:]) != 1:
+		case len(answer) != member.KeyChallengeSize || subtle.ConstantTimeCompare(sum[:], ch.Secret[:]) != 1:
 			refusal = invalid("answer", fmt.Sprintf("it is not what the challenge decrypts to with the secret key of %s…; "+
 				"decrypt the challenge with the key being registered, on the member's own device, and ask for a new challenge", ch.Recipient[:16]))
 			return nil, nil
@@ -217,29 +193,6 @@ func (r *Registry) CommitteeKeys(ctx context.Context, user string) ([]CommitteeK
 		})
 	})
 	return keys, err
-}
-
-// AnswerKeyChallenge is the member's tool's side of a key registration: it
-// decrypts the challenge file with the member's key and returns the answer
-// for RegisterKey. The key never leaves the tool. It fails if the file is
-// not a challenge (too large, not armored age, not 16 bytes inside) or
-// does not decrypt with the key.
-func AnswerKeyChallenge(file []byte, key *age.HybridIdentity) ([]byte, error) {
-	if len(file) > maxKeyChallengeFile {
-		return nil, fmt.Errorf("registry: key challenge is %d bytes, more than %d", len(file), maxKeyChallengeFile)
-	}
-	r, err := age.Decrypt(armor.NewReader(bytes.NewReader(file)), key)
-	if err != nil {
-		return nil, fmt.Errorf("registry: key challenge does not decrypt with this key: %w", err)
-	}
-	secret, err := io.ReadAll(io.LimitReader(r, keyChallengeSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("registry: key challenge: %w", err)
-	}
-	if len(secret) != keyChallengeSize {
-		return nil, fmt.Errorf("registry: key challenge holds %d bytes, not %d", len(secret), keyChallengeSize)
-	}
-	return secret, nil
 }
 
 // parseRecipient parses an opening key's public recipient, in age's own

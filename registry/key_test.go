@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/segel-lpse/segel/member"
 	"github.com/segel-lpse/segel/sealer"
 )
 
@@ -20,7 +21,7 @@ func (e *env) registerKey(user string) *age.HybridIdentity {
 	e.must(err)
 	ch, err := e.reg.ChallengeKey(e.ctx, user, id.Recipient().String())
 	e.must(err)
-	answer, err := AnswerKeyChallenge(ch.File, id)
+	answer, err := member.AnswerKeyChallenge(ch.File, id)
 	e.must(err)
 	_, err = e.reg.RegisterKey(e.ctx, user, answer)
 	e.must(err)
@@ -41,7 +42,7 @@ func TestCommitteeKey(t *testing.T) {
 		entries := len(e.log.all())
 		ch, err := e.reg.ChallengeKey(e.ctx, c.pokja.ID, recipient)
 		e.must(err)
-		if !bytes.HasPrefix(ch.File, []byte("-----BEGIN AGE ENCRYPTED FILE-----\n")) || len(ch.File) > maxKeyChallengeFile {
+		if !bytes.HasPrefix(ch.File, []byte("-----BEGIN AGE ENCRYPTED FILE-----\n")) || len(ch.File) > member.MaxKeyChallengeSize {
 			t.Errorf("challenge is not a small armored age file:\n%s", ch.File)
 		}
 		if want := e.clock.Now().Add(KeyChallengeLifetime); !ch.Expires.Equal(want) {
@@ -51,7 +52,7 @@ func TestCommitteeKey(t *testing.T) {
 			t.Error("a challenge was logged; only a registered key is")
 		}
 		e.clock.Add(time.Minute)
-		answer, err := AnswerKeyChallenge(ch.File, id)
+		answer, err := member.AnswerKeyChallenge(ch.File, id)
 		e.must(err)
 		key, err := e.reg.RegisterKey(e.ctx, c.pokja.ID, answer)
 		e.must(err)
@@ -132,7 +133,7 @@ func TestCommitteeKeyRefusals(t *testing.T) {
 		// A wrong answer ends the challenge, and registers nothing.
 		ch, err := e.reg.ChallengeKey(e.ctx, c.pokja.ID, recipient)
 		e.must(err)
-		answer, err := AnswerKeyChallenge(ch.File, id)
+		answer, err := member.AnswerKeyChallenge(ch.File, id)
 		e.must(err)
 		wrong := bytes.Clone(answer)
 		wrong[0] ^= 1
@@ -147,14 +148,14 @@ func TestCommitteeKeyRefusals(t *testing.T) {
 		if _, err := e.reg.CommitteeKey(e.ctx, c.pokja.ID); !errors.Is(err, ErrNoCommitteeKey) || len(e.log.all()) != entries {
 			t.Errorf("after a wrong answer a key is registered (%v) or logged", err)
 		}
-		if _, err := AnswerKeyChallenge(ch.File, taken); err == nil {
+		if _, err := member.AnswerKeyChallenge(ch.File, taken); err == nil {
 			t.Error("another key answered the challenge")
 		}
 
 		// Too late.
 		ch, err = e.reg.ChallengeKey(e.ctx, c.pokja.ID, recipient)
 		e.must(err)
-		answer, err = AnswerKeyChallenge(ch.File, id)
+		answer, err = member.AnswerKeyChallenge(ch.File, id)
 		e.must(err)
 		e.clock.Add(KeyChallengeLifetime)
 		if _, err := e.reg.RegisterKey(e.ctx, c.pokja.ID, answer); !errors.Is(err, ErrWrongState) {
@@ -183,7 +184,7 @@ func TestCommitteeKeyRace(t *testing.T) {
 		for i, u := range users {
 			ch, err := e.reg.ChallengeKey(e.ctx, u, id.Recipient().String())
 			e.must(err)
-			answers[i], err = AnswerKeyChallenge(ch.File, id)
+			answers[i], err = member.AnswerKeyChallenge(ch.File, id)
 			e.must(err)
 		}
 		var wg sync.WaitGroup
@@ -209,21 +210,4 @@ func TestCommitteeKeyRace(t *testing.T) {
 			t.Errorf("%d registrations of one key succeeded, want 1 (%v)", ok, errs)
 		}
 	})
-}
-
-// TestAnswerKeyChallenge refuses what is not a challenge.
-func TestAnswerKeyChallenge(t *testing.T) {
-	id, err := age.GenerateHybridIdentity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, file := range map[string][]byte{
-		"empty":     nil,
-		"too large": bytes.Repeat([]byte("a"), maxKeyChallengeFile+1),
-		"not age":   []byte("-----BEGIN AGE ENCRYPTED FILE-----\nAAAA\n-----END AGE ENCRYPTED FILE-----\n"),
-	} {
-		if _, err := AnswerKeyChallenge(file, id); err == nil {
-			t.Errorf("%s: answered", name)
-		}
-	}
 }
