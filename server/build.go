@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/directory"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/tender"
 	"github.com/segel-lpse/segel/timelock"
@@ -162,7 +163,7 @@ func Build(ctx context.Context, cfg Config) (*Server, error) {
 	s.Engine, err = tender.New(tender.Config{
 		Records: cfg.Backend, Blobs: cfg.Backend, Log: s.Log,
 		ReceiptSigner: rcptSigner, ReportSigner: reportSigner,
-		Beacon: s.Beacon, Directory: Directory(s.Registry),
+		Beacon: s.Beacon, Directory: directory.New(s.Registry),
 		MaxOfferSize: cfg.MaxOfferSize, OpenWorkers: cfg.OpenWorkers, Shared: cfg.Shared, Uploads: cfg.Uploads,
 		Now: cfg.Now, Logger: cfg.Logger,
 	})

@@ -44,6 +44,7 @@
 // (CheckCommittee): a member who may no longer sit on a committee, say
 // by becoming LPSE staff after the announcement, no longer acts.
 //
-// Storage is whatever vault backend the Config names; users come from a
-// Directory (package registry, through server.Directory).
+// Storage is whatever vault backend the Config names; users, committees
+// and members' opening keys come from a Directory (package directory
+// implements it over package registry).
 package tender

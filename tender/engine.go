@@ -10,13 +10,15 @@ import (
 
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/timelock"
 	"github.com/segel-lpse/segel/vault"
 	"golang.org/x/mod/sumdb/note"
 )
 
-// Directory answers who may act in a tender. package registry implements
-// it; the engine never stores users itself.
+// Directory answers who may act in a tender, and who sits on its
+// committee with which opening key. The engine defines it and never stores
+// users itself; package directory implements it over package registry.
 type Directory interface {
 	// CheckProvider returns nil if userID is a verified, active provider
 	// who may take part in tenders, and otherwise an error saying why not.
@@ -27,6 +29,18 @@ type Directory interface {
 	// tender: active, holding the role, and not excluded by separation of
 	// duties (LPSE staff never sit on a committee, art. 21.3).
 	CheckAssignable(ctx context.Context, userID string, role Role) error
+	// Committee returns the committee assigned to tender id: its members,
+	// each with its opening key in force (doc/spec/opening.md §2.1), or
+	// an error saying why there is none (no committee assigned).
+	Committee(ctx context.Context, id string) ([]Member, error)
+}
+
+// A Member is a committee member as the Directory knows it.
+type Member struct {
+	User string
+	// Key is the member's opening key in force, an age hybrid recipient
+	// "age1pq1…"; empty if the member has registered none.
+	Key string
 }
 
 // Role is a procurement role the engine asks the Directory about.
@@ -87,6 +101,7 @@ type Engine struct {
 
 	recipientsMu sync.Mutex
 	recipients   map[string]*age.HybridRecipient // committee keys, see recipient
+	committees   map[string]*sealer.Committee    // v2 committees by id, see committee
 }
 
 // lock returns the process-wide mutex for key (one bidder's submissions,
@@ -124,7 +139,8 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.OpenWorkers == 0 {
 		cfg.OpenWorkers = 4
 	}
-	e := &Engine{cfg: cfg, chain: cfg.Beacon.Chain(), now: cfg.Now, log: cfg.Logger, recipients: map[string]*age.HybridRecipient{}}
+	e := &Engine{cfg: cfg, chain: cfg.Beacon.Chain(), now: cfg.Now, log: cfg.Logger, recipients: map[string]*age.HybridRecipient{},
+		committees: map[string]*sealer.Committee{}}
 	if e.now == nil {
 		e.now = time.Now
 	}

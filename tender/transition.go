@@ -83,6 +83,12 @@ func (p *Transition) apply(t *Tender, first int64) {
 		t.LogStart = first
 	case opAmend:
 		t.Document, t.Schedule, t.Amendments = *p.Document, *p.Schedule, p.Amendments
+		if t.V2() { // the parts closing at the tender's deadline
+			t.Parts[0].Deadline = t.Schedule.Deadline
+			if t.Method == MethodTwoFile {
+				t.Parts[1].Deadline = t.Schedule.Deadline
+			}
+		}
 	case opResult, opAward:
 		t.Result = p.Result
 	}

@@ -18,9 +18,9 @@ import (
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/directory"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/sealer"
-	"github.com/segel-lpse/segel/server"
 	"github.com/segel-lpse/segel/tender"
 	"github.com/segel-lpse/segel/timelock"
 	"github.com/segel-lpse/segel/vault"
@@ -85,7 +85,7 @@ func run(ctx context.Context) error {
 	// The engine.
 	engine, err := tender.New(tender.Config{
 		Records: store, Blobs: store, Log: auditLog, ReceiptSigner: rcptS, ReportSigner: repS,
-		Beacon: beacon, Directory: server.Directory(reg),
+		Beacon: beacon, Directory: directory.New(reg),
 	})
 	if err != nil {
 		return err
