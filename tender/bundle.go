@@ -113,7 +113,7 @@ func (e *Engine) resignMissing(ctx context.Context, id string, b *audit.Bundle) 
 			continue
 		}
 		ent, err := auditlog.ParseEntry(le.Data)
-		if err != nil || ent.Type != "offer-received" {
+		if err != nil || ent.Type != "offer-received" && ent.Type != "file-received" {
 			continue
 		}
 		o, err := offerFromEntry(ent, le.Index)
@@ -121,7 +121,7 @@ func (e *Engine) resignMissing(ctx context.Context, id string, b *audit.Bundle) 
 			return err
 		}
 		r := auditlog.Receipt{Origin: e.cfg.Log.Origin(), Index: le.Index, Tender: id, Bidder: o.Bidder,
-			SHA256: o.SHA256, Size: o.Size, Received: o.Received}
+			File: o.File, SHA256: o.SHA256, Size: o.Size, Header: o.Header, Received: o.Received}
 		signed, err := auditlog.SignReceipt(r, e.cfg.ReceiptSigner)
 		if err != nil {
 			return err

@@ -143,26 +143,6 @@ func (e *Engine) replay(ctx context.Context, t *Tender) ([]Offer, int64, error) 
 	return offers, closedAt, nil
 }
 
-// offerFromEntry reads an offer-received or offer-committed entry.
-func offerFromEntry(ent auditlog.Entry, index int64) (Offer, error) {
-	o := Offer{Bidder: ent.Value("bidder"), LogIndex: index, Committed: ent.Type == "offer-committed", Delivered: ent.Type == "offer-received"}
-	var err error
-	if o.SHA256, err = canon.ParseSHA256(ent.Value("sha256")); err != nil {
-		return o, fmt.Errorf("tender: log entry %d: %w", index, err)
-	}
-	if o.Size, err = canon.ParseUint(ent.Value("size")); err != nil {
-		return o, fmt.Errorf("tender: log entry %d: size: %w", index, err)
-	}
-	when := ent.Value("received")
-	if o.Committed {
-		when = ent.Value("time")
-	}
-	if o.Received, err = canon.ParseTime(when); err != nil {
-		return o, fmt.Errorf("tender: log entry %d: %w", index, err)
-	}
-	return o, nil
-}
-
 // delivers reports whether the received offer o is the file of cur, an
 // undelivered commitment (doc/spec/audit-bundle.md: a delivery is not a
 // new offer and supersedes nothing).

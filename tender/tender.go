@@ -167,10 +167,15 @@ type Offer struct {
 	// submitted whole are Delivered and not Committed.
 	Committed bool `json:",omitempty"`
 	Delivered bool
+
+	// A v2 tender's file: its part, and the SHA-256 of its age header
+	// (once delivered), as its file-received entry states.
+	File   int      `json:",omitempty"`
+	Header [32]byte `json:",omitzero"`
 }
 
 func (o Offer) same(p Offer) bool {
-	return o.Bidder == p.Bidder && o.SHA256 == p.SHA256 && o.LogIndex == p.LogIndex
+	return o.Bidder == p.Bidder && o.SHA256 == p.SHA256 && o.LogIndex == p.LogIndex && o.File == p.File
 }
 
 // Target returns what offers to v1 tender t must be sealed to. For a v2
