@@ -24,15 +24,16 @@ import (
 // Bundle does: signatures are deterministic, so it is the receipt the
 // bidder got, if it got one.
 //
-// For a v2 tender, OfferReceipt is FileReceipt of file 1.
+// For a v2 tender, OfferReceipt is File(id, 1).Receipt.
 func (e *Engine) OfferReceipt(ctx context.Context, actor, id, bidder string) (*Receipt, error) {
-	return e.FileReceipt(ctx, actor, id, bidder, 1)
+	return e.File(id, 1).Receipt(ctx, actor, bidder)
 }
 
-// FileReceipt is OfferReceipt for file part file of a v2 tender: the
+// Receipt is Engine.OfferReceipt for file part f of a v2 tender: the
 // version 2 receipt of bidder's current file of that part. The committee
 // sees it once the part has closed.
-func (e *Engine) FileReceipt(ctx context.Context, actor, id, bidder string, file int) (*Receipt, error) {
+func (f File) Receipt(ctx context.Context, actor, bidder string) (*Receipt, error) {
+	e, id, file := f.e, f.tender, f.file
 	t, err := e.Get(ctx, id)
 	if err != nil {
 		return nil, err

@@ -142,13 +142,12 @@ func (e *Engine) checkBidder(ctx context.Context, st *bidderState, bidder string
 // After the deadline and until the opening time, Submit accepts exactly
 // the file a bidder committed to before the deadline (see Commit).
 //
-// For a v2 tender, Submit is SubmitFile of file 1 (File I, or the only
-// file).
+// For a v2 tender, Submit is File(id, 1).Submit: File I, or the only file.
 func (e *Engine) Submit(ctx context.Context, bidder, id string, sealed io.Reader) (*Receipt, error) {
-	return e.SubmitFile(ctx, bidder, id, 1, sealed)
+	return e.File(id, 1).Submit(ctx, bidder, sealed)
 }
 
-// SubmitFile is Submit for file part file of a v2 tender
+// Submit is Engine.Submit for file part f of a v2 tender
 // (doc/spec/opening.md §5.1): 1 for File I (or the only file), 2 for
 // File II or stage 2. Besides Submit's checks, the file must be sealed in
 // format v2 to the part's round, the tender's committee, this tender, this
@@ -157,7 +156,8 @@ func (e *Engine) Submit(ctx context.Context, bidder, id string, sealed io.Reader
 // in upload or copy is refused, its stored bytes deleted, and gets no
 // receipt. Stage 2 of a two-stage tender takes files from the bidders who
 // passed stage 1 only. The receipt is a version 2 receipt naming the part.
-func (e *Engine) SubmitFile(ctx context.Context, bidder, id string, file int, sealed io.Reader) (*Receipt, error) {
+func (f File) Submit(ctx context.Context, bidder string, sealed io.Reader) (*Receipt, error) {
+	e, id, file := f.e, f.tender, f.file
 	st, err := e.readBidder(ctx, id, bidder, file)
 	if err != nil {
 		return nil, err
@@ -535,14 +535,15 @@ type Commitment struct {
 // Submit accepts exactly that file until the opening time. A committed
 // file that never arrives is reported at the opening (witness report,
 // step missing). Refusals are those of Submit. For a v2 tender, Commit is
-// CommitFile of file 1.
+// File(id, 1).Commit.
 func (e *Engine) Commit(ctx context.Context, bidder, id string, digest [32]byte, size int64) (*Commitment, error) {
-	return e.CommitFile(ctx, bidder, id, 1, digest, size)
+	return e.File(id, 1).Commit(ctx, bidder, digest, size)
 }
 
-// CommitFile is Commit for file part file of a v2 tender, whose file is
-// then delivered with SubmitFile before the part's opening time.
-func (e *Engine) CommitFile(ctx context.Context, bidder, id string, file int, digest [32]byte, size int64) (*Commitment, error) {
+// Commit is Engine.Commit for file part f of a v2 tender, whose file is
+// then delivered with f.Submit before the part's opening time.
+func (f File) Commit(ctx context.Context, bidder string, digest [32]byte, size int64) (*Commitment, error) {
+	e, id, file := f.e, f.tender, f.file
 	st, err := e.readBidder(ctx, id, bidder, file)
 	if err != nil {
 		return nil, err

@@ -64,7 +64,7 @@ func TestSubmitV2(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r2, err := e.engine.SubmitFile(e.ctx, b1, tn.ID, 2, bytes.NewReader(f2))
+		r2, err := e.engine.File(tn.ID, 2).Submit(e.ctx, b1, bytes.NewReader(f2))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,16 +87,16 @@ func TestSubmitV2(t *testing.T) {
 				t.Errorf("proof file of file %d: %v", i+1, err)
 			}
 		}
-		if got, err := e.engine.FileReceipt(e.ctx, b1, tn.ID, b1, 2); err != nil || !bytes.Equal(got.Signed, r2.Signed) {
-			t.Errorf("FileReceipt of File II: %v", err)
+		if got, err := e.engine.File(tn.ID, 2).Receipt(e.ctx, b1, b1); err != nil || !bytes.Equal(got.Signed, r2.Signed) {
+			t.Errorf("File(2).Receipt: %v", err)
 		}
-		if _, err := e.engine.FileReceipt(e.ctx, "pokja-1", tn.ID, b1, 2); !errors.Is(err, ErrState) {
+		if _, err := e.engine.File(tn.ID, 2).Receipt(e.ctx, "pokja-1", b1); !errors.Is(err, ErrState) {
 			t.Errorf("the committee asks for a receipt before closing: %v, want ErrState", err)
 		}
 
 		// A new File I supersedes the old one and leaves File II alone.
 		f1b := e.sealV2(t, tn, b1, 1, "File I, revised")
-		r1b, err := e.engine.SubmitFile(e.ctx, b1, tn.ID, 1, bytes.NewReader(f1b))
+		r1b, err := e.engine.File(tn.ID, 1).Submit(e.ctx, b1, bytes.NewReader(f1b))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestSubmitV2(t *testing.T) {
 			last[1].Value("sha256") != hexEntry(r1.SHA256[:]) || last[1].Value("by") != hexEntry(r1b.SHA256[:]) {
 			t.Errorf("resubmission logged %+v", last)
 		}
-		if _, err := e.engine.SubmitFile(e.ctx, b1, tn.ID, 2, bytes.NewReader(f2)); !errors.Is(err, ErrDuplicate) {
+		if _, err := e.engine.File(tn.ID, 2).Submit(e.ctx, b1, bytes.NewReader(f2)); !errors.Is(err, ErrDuplicate) {
 			t.Errorf("File II again: %v, want ErrDuplicate", err)
 		}
 
@@ -136,7 +136,7 @@ func TestSubmitV2(t *testing.T) {
 			{"not registered", bidderN(4), 1, e.sealV2(t, tn, bidderN(4), 1, "x"), ErrNotRegistered, "register"},
 		} {
 			size := e.log.Size()
-			_, err := e.engine.SubmitFile(e.ctx, tc.bidder, tn.ID, tc.file, bytes.NewReader(tc.sealed))
+			_, err := e.engine.File(tn.ID, tc.file).Submit(e.ctx, tc.bidder, bytes.NewReader(tc.sealed))
 			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says) {
 				t.Errorf("%s: %v, want %v saying %q", tc.name, err, tc.want, tc.says)
 			}
@@ -155,18 +155,18 @@ func TestSubmitV2(t *testing.T) {
 		// II's opening (and after File I's).
 		b3 := bidderN(3)
 		f3 := e.sealV2(t, tn, b3, 2, "File II of bidder 3")
-		if _, err := e.engine.CommitFile(e.ctx, b3, tn.ID, 2, sha256.Sum256(f3), int64(len(f3))); err != nil {
+		if _, err := e.engine.File(tn.ID, 2).Commit(e.ctx, b3, sha256.Sum256(f3), int64(len(f3))); err != nil {
 			t.Fatal(err)
 		}
 		if last := e.lastEntries(t, 1)[0]; last.Type != "file-committed" || last.Value("file") != "2" {
 			t.Errorf("commitment logged %+v", last)
 		}
 		e.set(tn.Schedule.Deadline.Add(time.Second))
-		if _, err := e.engine.SubmitFile(e.ctx, b2, tn.ID, 2, bytes.NewReader(e.sealV2(t, tn, b2, 2, "late"))); !errors.Is(err, ErrLate) {
+		if _, err := e.engine.File(tn.ID, 2).Submit(e.ctx, b2, bytes.NewReader(e.sealV2(t, tn, b2, 2, "late"))); !errors.Is(err, ErrLate) {
 			t.Errorf("a late File II: %v, want ErrLate", err)
 		}
 		e.set(tn.Schedule.Opening.Add(time.Minute))
-		if _, err := e.engine.SubmitFile(e.ctx, b3, tn.ID, 2, bytes.NewReader(f3)); err != nil {
+		if _, err := e.engine.File(tn.ID, 2).Submit(e.ctx, b3, bytes.NewReader(f3)); err != nil {
 			t.Errorf("delivering a committed File II after File I's opening time, before File II's: %v", err)
 		}
 	})
@@ -181,7 +181,7 @@ func TestSubmitV2Upload(t *testing.T) {
 		t.Fatal(err)
 	}
 	f2 := e.sealV2(t, tn, b, 2, strings.Repeat("harga ", 1000))
-	u, err := e.engine.BeginFileUpload(e.ctx, b, tn.ID, 2, int64(len(f2)))
+	u, err := e.engine.File(tn.ID, 2).BeginUpload(e.ctx, b, int64(len(f2)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestSubmitV2Upload(t *testing.T) {
 	}
 	// File I sealed and uploaded as File II is refused at the finish.
 	f1 := e.sealV2(t, tn, b, 1, "teknis")
-	u, err = e.engine.BeginFileUpload(e.ctx, b, tn.ID, 2, int64(len(f1)))
+	u, err = e.engine.File(tn.ID, 2).BeginUpload(e.ctx, b, int64(len(f1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestSubmitTwoStage(t *testing.T) {
 		t.Errorf("stage 2's target before its announcement: %v, want ErrState", err)
 	}
 	f := e.sealV2(t, tn, b, 1, "tahap 1")
-	if _, err := e.engine.SubmitFile(e.ctx, b, tn.ID, 2, bytes.NewReader(f)); !errors.Is(err, ErrNotYetOpen) {
+	if _, err := e.engine.File(tn.ID, 2).Submit(e.ctx, b, bytes.NewReader(f)); !errors.Is(err, ErrNotYetOpen) {
 		t.Errorf("a stage 2 file before stage 2: %v, want ErrNotYetOpen", err)
 	}
 	if _, err := e.engine.Submit(e.ctx, b, tn.ID, bytes.NewReader(f)); err != nil {

@@ -70,14 +70,15 @@ func uploadIndexKey(u *Upload) string { return u.Tender + "/" + u.Bidder + "/" +
 // (GetUpload says from where), and one begun again replaces the old.
 // Expired uploads of the tender are removed first.
 //
-// For a v2 tender, BeginUpload is BeginFileUpload of file 1.
+// For a v2 tender, BeginUpload is File(id, 1).BeginUpload.
 func (e *Engine) BeginUpload(ctx context.Context, bidder, id string, size int64) (*Upload, error) {
-	return e.BeginFileUpload(ctx, bidder, id, 1, size)
+	return e.File(id, 1).BeginUpload(ctx, bidder, size)
 }
 
-// BeginFileUpload is BeginUpload for file part file of a v2 tender; the
-// upload's file goes through SubmitFile when finished.
-func (e *Engine) BeginFileUpload(ctx context.Context, bidder, id string, file int, size int64) (*Upload, error) {
+// BeginUpload is Engine.BeginUpload for file part f of a v2 tender; the
+// upload's file goes through f.Submit when finished.
+func (f File) BeginUpload(ctx context.Context, bidder string, size int64) (*Upload, error) {
+	e, id, file := f.e, f.tender, f.file
 	st, err := e.readBidder(ctx, id, bidder, file)
 	if err != nil {
 		return nil, err
@@ -247,7 +248,7 @@ func (e *Engine) FinishUpload(ctx context.Context, bidder, id string) (*Receipt,
 	if u.Received != u.Size {
 		return nil, fmt.Errorf("%w: upload %s has %d of its %d bytes; resume from offset %d", ErrInvalid, id, u.Received, u.Size, u.Received)
 	}
-	rc, err := e.SubmitFile(ctx, bidder, u.Tender, max(u.File, 1), &chunkReader{ctx: ctx, blobs: e.cfg.Blobs, chunks: u.Chunks, private: u.Private})
+	rc, err := e.File(u.Tender, max(u.File, 1)).Submit(ctx, bidder, &chunkReader{ctx: ctx, blobs: e.cfg.Blobs, chunks: u.Chunks, private: u.Private})
 	if errors.Is(err, vault.ErrNotFound) {
 		err = fmt.Errorf("%w: upload %s lost a chunk (it expired, or was restored from a backup); begin a new upload: %v", ErrNotFound, id, err)
 	}
