@@ -43,6 +43,13 @@ type Member struct {
 	Key string
 }
 
+// A SecretBox encrypts secrets at rest with associated data, which must be
+// given again to decrypt. tink.AEAD implements it.
+type SecretBox interface {
+	Encrypt(plaintext, associatedData []byte) ([]byte, error)
+	Decrypt(ciphertext, associatedData []byte) ([]byte, error)
+}
+
 // Role is a procurement role the engine asks the Directory about.
 type Role string
 
@@ -69,6 +76,12 @@ type Config struct {
 	Beacon timelock.Beacon
 	// Directory answers who may act.
 	Directory Directory
+	// Secrets encrypts what the engine keeps secret for a while: the
+	// member keys of a v2 opening's contributions, kept from their arrival
+	// until the part's opening report is logged, then deleted
+	// (doc/spec/opening.md §5.2). A tink.AEAD (vault.Keyring.AEAD) is one.
+	// Required for v2 openings; v1 tenders do without.
+	Secrets SecretBox
 	// MaxOfferSize caps a sealed offer; 256 MiB if zero.
 	MaxOfferSize int64
 	// OpenWorkers bounds the offers opened at once; 4 if zero.
@@ -102,6 +115,9 @@ type Engine struct {
 	recipientsMu sync.Mutex
 	recipients   map[string]*age.HybridRecipient // committee keys, see recipient
 	committees   map[string]*sealer.Committee    // v2 committees by id, see committee
+
+	headersMu sync.Mutex
+	headers   map[[32]byte]*sealer.Header // v2 files' parsed headers by file digest, see header
 }
 
 // lock returns the process-wide mutex for key (one bidder's submissions,
@@ -140,7 +156,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.OpenWorkers = 4
 	}
 	e := &Engine{cfg: cfg, chain: cfg.Beacon.Chain(), now: cfg.Now, log: cfg.Logger, recipients: map[string]*age.HybridRecipient{},
-		committees: map[string]*sealer.Committee{}}
+		committees: map[string]*sealer.Committee{}, headers: map[[32]byte]*sealer.Header{}}
 	if e.now == nil {
 		e.now = time.Now
 	}

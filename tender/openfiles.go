@@ -152,7 +152,7 @@ func (e *Engine) openOne(ctx context.Context, o Offer, open openFunc, sink Sink)
 			return openResult{fail: &failure{step: audit.StepStorageRead, fault: audit.FaultSystem,
 				detail: detail(fmt.Errorf("stored file no longer matches its receipt (%v); opening failed with: %v", ierr, err)), stanzas: oe.Stanzas}}
 		}
-		return openResult{fail: &failure{step: oe.Step, fault: audit.FaultFile, detail: detail(err), stanzas: oe.Stanzas}}
+		return openResult{fail: &failure{step: oe.Step, fault: oe.Fault, detail: detail(err), stanzas: oe.Stanzas}}
 	}
 
 	r, tally, err := open(src, o)

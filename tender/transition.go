@@ -38,7 +38,7 @@ import (
 // as the engine records it before logging it. Callers only read it: a
 // tender with one is changing, and other changes wait.
 type Transition struct {
-	Op    string    // "announcement", "amendment", "closing", "opening", "result", "award" or "cancellation"
+	Op    string    // "announcement", "amendment", "closing", "opening", "result", "award", "cancellation", "opening start" or "opening completion"
 	By    string    // who asked for it ("" for the engine's own closing)
 	Owner string    // token of the call that runs it
 	Lease time.Time // the owner is taken to be running it until then
@@ -53,6 +53,8 @@ type Transition struct {
 	Schedule   *Schedule `json:",omitempty"` // opAmend
 	Amendments int       `json:",omitempty"` // opAmend
 	Result     *Result   `json:",omitempty"` // opResult, opAward
+	File       int       `json:",omitempty"` // v2: the file part of opStart, opComplete
+	Started    *Started  `json:",omitempty"` // opStart
 }
 
 // Operations of transitions, as refusals name them.
@@ -64,11 +66,13 @@ const (
 	opResult   = "result"
 	opAward    = "award"
 	opCancel   = "cancellation"
+	opStart    = "opening start"      // v2: a part's opening starts
+	opComplete = "opening completion" // v2: a part's opening completes
 )
 
 // resumeVerb says what resumes an interrupted transition whose entries
 // are not fixed at its start.
-var resumeVerb = map[string]string{opClose: "close", opOpen: "open"}
+var resumeVerb = map[string]string{opClose: "close", opOpen: "open", opComplete: "complete the opening of"}
 
 // leaseFor is how long a transition is taken to be running without a
 // renewal; after that, the next caller completes it. Generous, like
@@ -91,6 +95,10 @@ func (p *Transition) apply(t *Tender, first int64) {
 		}
 	case opResult, opAward:
 		t.Result = p.Result
+	case opStart:
+		started := *p.Started
+		started.LogIndex = first
+		t.Parts[p.File-1].Started = &started
 	}
 	if p.State != "" {
 		t.State = p.State
@@ -119,6 +127,12 @@ func (e *Engine) transit(ctx context.Context, id string, p *Transition, decide f
 // the caller takes it over (resumed is true, decide is not called, p gets
 // the abandoned transition's fields) and must complete it.
 func (e *Engine) begin(ctx context.Context, id string, p *Transition, decide func(t *Tender) error) (t *Tender, resumed bool, err error) {
+	return e.beginTx(ctx, id, p, func(_ vault.Tx, t *Tender) error { return decide(t) })
+}
+
+// beginTx is begin with a decide that may read other records in the
+// transaction that records p.
+func (e *Engine) beginTx(ctx context.Context, id string, p *Transition, decide func(tx vault.Tx, t *Tender) error) (t *Tender, resumed bool, err error) {
 	p.Owner = newToken()
 	for {
 		var abandoned *Transition
@@ -142,7 +156,7 @@ func (e *Engine) begin(ctx context.Context, id string, p *Transition, decide fun
 				}
 				return nil
 			}
-			if err := decide(t); err != nil {
+			if err := decide(tx, t); err != nil {
 				return err
 			}
 			p.From, p.Lease = e.cfg.Log.Size(), now.Add(leaseFor)
