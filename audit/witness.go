@@ -1,9 +1,12 @@
 package audit
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,6 +85,19 @@ const (
 )
 
 var answers = []string{AnswerContributed, AnswerRefused, AnswerClaimedKey, AnswerClaimedShare, AnswerAbsent}
+
+// AnswerList returns the SHA-256 of the list of a member's batch of
+// answers (entries.md §5, contributions-received): one line
+// "<index> <answer>" LF per file, by ascending log index of its
+// file-received entry. The server logs it; the member's tool computes it
+// from what it sent and compares.
+func AnswerList(answers map[int64]string) [32]byte {
+	var b strings.Builder
+	for _, index := range slices.Sorted(maps.Keys(answers)) {
+		b.WriteString(strconv.FormatInt(index, 10) + " " + answers[index] + "\n")
+	}
+	return sha256.Sum256([]byte(b.String()))
+}
 
 // A MemberAnswer is one member line of a version 2 witness report.
 type MemberAnswer struct {

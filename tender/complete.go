@@ -242,7 +242,7 @@ func (t *Tender) checkCompletion(st *partState, actor string, acceptFailures boo
 	return nil
 }
 
-// memberNames lists members by user id.
+// memberNames lists members by user id, sorted.
 func (t *Tender) memberNames(members []int) string {
 	if len(members) == 0 {
 		return "nobody"
@@ -251,6 +251,7 @@ func (t *Tender) memberNames(members []int) string {
 	for _, m := range members {
 		s = append(s, t.Committee[m-1])
 	}
+	slices.Sort(s)
 	return strings.Join(s, ", ")
 }
 

@@ -2,12 +2,9 @@ package tender
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -188,14 +185,13 @@ func (f File) Contribute(ctx context.Context, actor string, answers []FileAnswer
 	return b, nil
 }
 
-// answerList returns the SHA-256 of a batch's list (entries.md §5): one
-// line "<index> <answer>" per item in ascending log index.
+// answerList returns the SHA-256 of a batch's list (audit.AnswerList).
 func answerList(records map[int64]answerRecord) [32]byte {
-	var b strings.Builder
-	for _, index := range slices.Sorted(maps.Keys(records)) {
-		b.WriteString(strconv.FormatInt(index, 10) + " " + records[index].Answer + "\n")
+	answers := make(map[int64]string, len(records))
+	for index, rec := range records {
+		answers[index] = rec.Answer
 	}
-	return sha256.Sum256([]byte(b.String()))
+	return audit.AnswerList(answers)
 }
 
 // keyAD is the associated data of a member key kept encrypted: it binds

@@ -9,7 +9,9 @@ import (
 	"io"
 	"slices"
 
+	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/internal/canon"
+	"github.com/segel-lpse/segel/member"
 	"github.com/segel-lpse/segel/sealer"
 )
 
@@ -223,4 +225,42 @@ func (e *Engine) header(ctx context.Context, o Offer) (*sealer.Header, error) {
 	e.headers[o.SHA256] = h
 	e.headersMu.Unlock()
 	return h, nil
+}
+
+// Evidence returns, to committee member actor while the opening of f
+// runs, the tender's log entries with inclusion proofs in a fresh signed
+// checkpoint, for the member's tool to check the headers against
+// (member.Verify, opening.md §5.2). seen is the tree size of the last
+// checkpoint the tool saw, 0 if none: the evidence then proves that the
+// new checkpoint extends it (the tool sets Previous to the checkpoint it
+// kept).
+func (f File) Evidence(ctx context.Context, actor string, seen int64) (*member.Evidence, error) {
+	t, _, err := f.opening(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	e := f.e
+	size, err := e.logSize(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Signed after size was read, the checkpoint covers every entry below it.
+	cp, err := e.cfg.Log.Checkpoint(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("tender: checkpoint: %w", err)
+	}
+	b := &audit.Bundle{Checkpoints: []audit.SignedCheckpoint{{Signed: cp}}}
+	if b.Entries, err = e.tenderEntries(ctx, t, size); err != nil {
+		return nil, err
+	}
+	if err := b.Prove(ctx, e.cfg.Log); err != nil {
+		return nil, err
+	}
+	ev := &member.Evidence{Checkpoint: cp, Entries: b.Entries}
+	if seen > 0 {
+		if ev.Consistency, err = e.cfg.Log.ProveConsistency(ctx, seen, b.Checkpoints[0].Size); err != nil {
+			return nil, err
+		}
+	}
+	return ev, nil
 }

@@ -113,6 +113,7 @@ type Tender struct {
 	Parts       []FilePart  `json:",omitempty"` // one per file part, Parts[0] for file 1
 	Part        int         `json:",omitempty"` // the file part State is about
 	Evaluation  *Evaluation `json:",omitempty"` // two-file, two-stage: the File I evaluation, once fixed
+	Proposals   []Proposal  `json:",omitempty"` // two-file, two-stage: evaluations proposed, with their approvals
 }
 
 // A FilePart is one file part of a v2 tender's offers (doc/spec/opening.md

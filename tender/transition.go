@@ -48,13 +48,17 @@ type Transition struct {
 	Entries [][]byte `json:",omitempty"`
 
 	// What it sets once its entries are logged.
-	State      State     `json:",omitempty"`
-	Document   *[32]byte `json:",omitempty"` // opAmend
-	Schedule   *Schedule `json:",omitempty"` // opAmend
-	Amendments int       `json:",omitempty"` // opAmend
-	Result     *Result   `json:",omitempty"` // opResult, opAward
-	File       int       `json:",omitempty"` // v2: the file part of opStart, opComplete
-	Started    *Started  `json:",omitempty"` // opStart
+	State      State       `json:",omitempty"`
+	Document   *[32]byte   `json:",omitempty"` // opAmend
+	Schedule   *Schedule   `json:",omitempty"` // opAmend
+	Amendments int         `json:",omitempty"` // opAmend
+	Result     *Result     `json:",omitempty"` // opResult, opAward
+	File       int         `json:",omitempty"` // v2: the file part of opStart, opComplete
+	Started    *Started    `json:",omitempty"` // opStart
+	Proposal   *Proposal   `json:",omitempty"` // opApprove: the proposal with the approval
+	Evaluation *Evaluation `json:",omitempty"` // opApprove: the evaluation it fixes, if it does
+	Part       int         `json:",omitempty"` // opApprove, opStageTwo: the part the new State is about
+	Stage      *FilePart   `json:",omitempty"` // opStageTwo: stage 2 as announced
 }
 
 // Operations of transitions, as refusals name them.
@@ -68,6 +72,8 @@ const (
 	opCancel   = "cancellation"
 	opStart    = "opening start"      // v2: a part's opening starts
 	opComplete = "opening completion" // v2: a part's opening completes
+	opApprove  = "evaluation approval"
+	opStageTwo = "stage 2 announcement"
 )
 
 // resumeVerb says what resumes an interrupted transition whose entries
@@ -99,6 +105,10 @@ func (p *Transition) apply(t *Tender, first int64) {
 		started := *p.Started
 		started.LogIndex = first
 		t.Parts[p.File-1].Started = &started
+	case opApprove:
+		p.applyApproval(t, first)
+	case opStageTwo:
+		t.Parts[1], t.Part = *p.Stage, p.Part
 	}
 	if p.State != "" {
 		t.State = p.State
