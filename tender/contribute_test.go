@@ -166,5 +166,8 @@ func TestContributionFaults(t *testing.T) {
 		if !slices.Equal(faults, []string{audit.FaultCommittee, audit.FaultMember}) {
 			t.Errorf("file-failed faults %v", faults)
 		}
+		if res := e.verifyBundle(t, tn.ID); res.Method != "single-file" || res.Opened != 1 || res.Failed != 2 {
+			t.Errorf("Verify = %+v", res)
+		}
 	})
 }

@@ -301,7 +301,35 @@ func TestTwoFile(t *testing.T) {
 		if withheld != 2 {
 			t.Errorf("%d file-withheld entries, want 2", withheld)
 		}
+		// The bundle verifies offline, its sealed files included.
+		res := e.verifyBundle(t, tn.ID)
+		if res.Method != "two-file" || res.Opened != 5 || res.Failed != 1 || res.Withheld != 2 || res.Sealed != 8 {
+			t.Errorf("Verify = %+v", res)
+		}
 	})
+}
+
+// verifyBundle builds tender id's audit bundle with its sealed files,
+// writes it, reads it back and verifies it against the pinned keys.
+func (e *env) verifyBundle(t *testing.T, id string) *audit.Result {
+	t.Helper()
+	b, err := e.engine.Bundle(e.ctx, id, e.trusted(t), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := b.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	read, err := audit.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := audit.Verify(read, *e.trusted(t))
+	if err != nil {
+		t.Fatalf("the bundle of %s: %v", id, err)
+	}
+	return res
 }
 
 // fileIndex returns the log index of bidder's current file of part file.

@@ -107,5 +107,8 @@ func TestTwoStage(t *testing.T) {
 		if tn, _ = e.engine.Get(e.ctx, tn.ID); tn.State != StateOpened {
 			t.Errorf("after stage 2: %s", tn.State)
 		}
+		if res := e.verifyBundle(t, tn.ID); res.Method != "two-stage" || res.Opened != 5 {
+			t.Errorf("Verify = %+v", res)
+		}
 	})
 }
