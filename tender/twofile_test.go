@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -152,6 +153,8 @@ func TestTwoFile(t *testing.T) {
 			!slices.Equal(w.Witnesses, v2Members[:4]) {
 			t.Errorf("witness report: %+v", w)
 		}
+		e.checkBids(t, tn.ID, "opened:tenderUpdate", map[string]string{bidderN(1): "pending", bidderN(2): "pending",
+			bidderN(3): "pending", bidderN(4): "disqualified"})
 		for _, m := range w.Members {
 			want := audit.AnswerContributed
 			if tn.Committee[m.Member-1] == "pokja-5" {
@@ -208,6 +211,8 @@ func TestTwoFile(t *testing.T) {
 				t.Errorf("entry %d from the end is %s, want %s", 6-i, last[i].Type, typ)
 			}
 		}
+		e.checkBids(t, tn.ID, "evaluated:tenderUpdate", map[string]string{bidderN(1): "pending", bidderN(2): "disqualified",
+			bidderN(3): "pending", bidderN(4): "disqualified"})
 		if _, err := f1.ApproveEvaluation(e.ctx, "pokja-3", digest); !errors.Is(err, ErrState) {
 			t.Errorf("an approval after the evaluation is fixed: %v, want ErrState", err)
 		}
@@ -301,6 +306,17 @@ func TestTwoFile(t *testing.T) {
 		if withheld != 2 {
 			t.Errorf("%d file-withheld entries, want 2", withheld)
 		}
+		export := e.checkBids(t, tn.ID, "price-opened:tenderUpdate", map[string]string{bidderN(1): "valid", bidderN(2): "disqualified",
+			bidderN(3): "valid", bidderN(4): "disqualified"})
+		for _, bid := range export.Releases[len(export.Releases)-1].Bids.Details {
+			if len(bid.Identifiers) != 2 {
+				t.Errorf("bid %s names %d files, want File I's and File II's digests", bid.ID, len(bid.Identifiers))
+			}
+		}
+		if ids := releaseIDs(export); !slices.Equal(ids, []string{"tender:tender", "closed:tenderUpdate", "opened:tenderUpdate",
+			"evaluated:tenderUpdate", "price-opened:tenderUpdate"}) {
+			t.Errorf("releases %v", ids)
+		}
 		// The bundle verifies offline, its sealed files included.
 		res := e.verifyBundle(t, tn.ID)
 		if res.Method != "two-file" || res.Opened != 5 || res.Failed != 1 || res.Withheld != 2 || res.Sealed != 8 {
@@ -330,6 +346,26 @@ func (e *env) verifyBundle(t *testing.T, id string) *audit.Result {
 		t.Fatalf("the bundle of %s: %v", id, err)
 	}
 	return res
+}
+
+// checkBids exports tender id to OCDS (validated against the schemas),
+// and checks that its last release is stage and that its bids have the
+// statuses want, by bidder.
+func (e *env) checkBids(t *testing.T, id, stage string, want map[string]string) *ocdsDoc {
+	t.Helper()
+	doc, _ := e.export(t, id)
+	last := doc.Releases[len(doc.Releases)-1]
+	if ids := releaseIDs(doc); ids[len(ids)-1] != stage {
+		t.Errorf("last release %s, want %s", ids[len(ids)-1], stage)
+	}
+	got := map[string]string{}
+	for _, bid := range last.Bids.Details {
+		got[bid.Tenderers[0].ID] = bid.Status
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("%s: bid statuses %v, want %v", stage, got, want)
+	}
+	return doc
 }
 
 // fileIndex returns the log index of bidder's current file of part file.

@@ -19,7 +19,7 @@ func TestTwoStage(t *testing.T) {
 		e.useSecrets(t)
 		tn := e.announceV2(t, "T-DUA-TAHAP", MethodTwoStage)
 		e.set(testStart.Add(time.Minute))
-		for i := 1; i <= 3; i++ {
+		for i := 1; i <= 4; i++ {
 			b := bidderN(i)
 			if err := e.engine.Register(e.ctx, b, tn.ID); err != nil {
 				t.Fatal(err)
@@ -47,7 +47,7 @@ func TestTwoStage(t *testing.T) {
 		}
 		digest, err := f1.ProposeEvaluation(e.ctx, "pokja-2", []BidderResult{
 			{Bidder: bidderN(1), Passed: true, Reasons: "lulus"}, {Bidder: bidderN(2), Passed: false, Reasons: "tidak lulus"},
-			{Bidder: bidderN(3), Passed: true, Reasons: "lulus"},
+			{Bidder: bidderN(3), Passed: true, Reasons: "lulus"}, {Bidder: bidderN(4), Passed: true, Reasons: "lulus"},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -107,7 +107,10 @@ func TestTwoStage(t *testing.T) {
 		if tn, _ = e.engine.Get(e.ctx, tn.ID); tn.State != StateOpened {
 			t.Errorf("after stage 2: %s", tn.State)
 		}
-		if res := e.verifyBundle(t, tn.ID); res.Method != "two-stage" || res.Opened != 5 {
+		// penyedia-4 passed stage 1 and sent nothing in stage 2.
+		e.checkBids(t, tn.ID, "price-opened:tenderUpdate", map[string]string{bidderN(1): "valid", bidderN(2): "disqualified",
+			bidderN(3): "valid", bidderN(4): "withdrawn"})
+		if res := e.verifyBundle(t, tn.ID); res.Method != "two-stage" || res.Opened != 6 {
 			t.Errorf("Verify = %+v", res)
 		}
 	})
