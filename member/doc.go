@@ -12,7 +12,9 @@
 //     checks every header served against the log and only then computes
 //     the member's contributions (or claims) with its key — refusing any
 //     File II of a bidder who did not pass, which is what keeps that price
-//     sealed; ListDigest is the list the server must log for the batch.
+//     sealed; Batch is the answers' text form, which the tool sends and the
+//     server parses (ParseBatch); ListDigest is the list the server must
+//     log for it.
 //
 // The member's secret key never leaves the tool: nothing this package
 // returns holds it or can be computed from it, short of breaking age.

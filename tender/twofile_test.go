@@ -43,8 +43,17 @@ func (e *env) memberTool(t testing.TB, tn *Tender, file int, user string) (*Batc
 	if err != nil {
 		return nil, err
 	}
+	// Sent as the batch's text, which the server parses.
+	text, err := (&member.Batch{Tender: tn.ID, File: file, Member: tn.MemberIndex(user), Answers: answers}).Marshal()
+	if err != nil {
+		return nil, err
+	}
+	sent, err := member.ParseBatch(text)
+	if err != nil {
+		return nil, err
+	}
 	var batch []FileAnswer
-	for _, a := range answers {
+	for _, a := range sent.Answers {
 		batch = append(batch, FileAnswer{Index: a.Index, Contribution: a.Contribution, Claim: a.Claim})
 	}
 	b, err := f.Contribute(e.ctx, user, batch)
