@@ -326,6 +326,16 @@ func TestTwoFile(t *testing.T) {
 			"evaluated:tenderUpdate", "price-opened:tenderUpdate"}) {
 			t.Errorf("releases %v", ids)
 		}
+		// The winner is a bidder whose price was opened.
+		if _, err := e.engine.AnnounceResult(e.ctx, "pokja-1", tn.ID, bidderN(2), "Pemenang"); !errors.Is(err, ErrInvalid) {
+			t.Errorf("a failed bidder announced as winner: %v, want ErrInvalid", err)
+		}
+		if _, err := e.engine.AnnounceResult(e.ctx, "pokja-1", tn.ID, bidderN(3), "Pemenang: "+bidderN(3)); err != nil {
+			t.Fatal(err)
+		}
+		if doc, _ := e.export(t, tn.ID); doc.Releases[len(doc.Releases)-1].Awards[0].RelatedBids[0] != export.Releases[5-1].Bids.Details[2].ID {
+			t.Errorf("the award's related bid is not penyedia-3's")
+		}
 		// The bundle verifies offline, its sealed files included.
 		res := e.verifyBundle(t, tn.ID)
 		if res.Method != "two-file" || res.Opened != 5 || res.Failed != 1 || res.Withheld != 2 || res.Sealed != 8 {
