@@ -50,6 +50,8 @@ var rules = []rule{
 	// no HTTP: the server's answers are passed to it.
 	{pattern: "./member", imports: []string{"database/sql", "log", "log/slog", "flag"},
 		deps: append([]string{"net/http", module + "/vault", module + "/registry", module + "/tender", module + "/server", module + "/client"}, drivers...)},
+	// The tender ↔ registry adapter speaks no HTTP.
+	{pattern: "./directory", imports: []string{"net/http"}},
 	{pattern: "./registry", deps: []string{"net/http", module + "/tender", module + "/cmd"}},
 	{pattern: "./tender", imports: []string{"net/http"}, deps: []string{module + "/registry"}},
 	{pattern: "./client", deps: append([]string{module + "/vault", module + "/tender", module + "/registry", module + "/server"}, drivers...)},
