@@ -48,6 +48,9 @@ type v2Lies struct {
 	witnessAnswers  bool // the witness report's answers disagree with the report's contributors
 	wrongHeader     bool // a file-received entry names another header than the file's
 	wrongPart       bool // a File I accepted as a File II
+
+	twoStage       bool // not a lie: a two-stage tender, stage 2 announced after the evaluation
+	stageTwoFailed bool // (two-stage) a stage 2 file taken from a bidder who failed stage 1
 }
 
 // v2Run is a simulated v2 tender and its bundle.
@@ -68,6 +71,10 @@ func runTwoFile(tb testing.TB, lie v2Lies) *v2Run {
 	}
 	base := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC)
 	deadline, opening1, opening2 := base.Add(time.Hour), base.Add(2*time.Hour), base.Add(3*time.Hour)
+	method, deadline2 := "two-file", deadline
+	if lie.twoStage { // stage 2 is announced after the evaluation, at opening1 + 2h
+		method, deadline2, opening2 = "two-stage", base.Add(5*time.Hour), base.Add(5*time.Hour+30*time.Minute)
+	}
 	key, _ := timelock.GenerateLocalKey()
 	beacon, err := timelock.NewLocalBeacon(timelock.LocalConfig{Key: key, Genesis: base.Add(-time.Hour), Period: time.Second,
 		Now: func() time.Time { return opening2.Add(time.Hour) }})
@@ -133,7 +140,7 @@ func runTwoFile(tb testing.TB, lie v2Lies) *v2Run {
 		entry(tb, "tender-announced", "tender", tenderID, "document", hexSum([]byte("rks")), "deadline", at(deadline),
 			"opening", at(opening1), "round", strconv.FormatUint(r1, 10), "chain", chain.HashHex(), "committee-key", committee.ID(),
 			"time", at(base)),
-		entry(tb, "tender-committee", "tender", tenderID, "method", "two-file", "committee", hexSum(text),
+		entry(tb, "tender-committee", "tender", tenderID, "method", method, "committee", hexSum(text),
 			"threshold", strconv.Itoa(k), "members", "5", "time", at(base)),
 	}
 	order := []int{1, 2, 3, 4, 5}
@@ -146,8 +153,10 @@ func runTwoFile(tb testing.TB, lie v2Lies) *v2Run {
 				return committee.Index(r) == m
 			})].String(), "time", at(base)))
 	}
-	announcement = append(announcement, entry(tb, "file-ii-scheduled", "tender", tenderID, "opening", at(opening2),
-		"round", strconv.FormatUint(r2, 10), "chain", chain.HashHex(), "time", at(base)))
+	if !lie.twoStage {
+		announcement = append(announcement, entry(tb, "file-ii-scheduled", "tender", tenderID, "opening", at(opening2),
+			"round", strconv.FormatUint(r2, 10), "chain", chain.HashHex(), "time", at(base)))
+	}
 	other()
 	logAll(announcement...)
 
@@ -202,6 +211,9 @@ func runTwoFile(tb testing.TB, lie v2Lies) *v2Run {
 		bidders = append(bidders, bidder)
 		when := base.Add(time.Duration(i+1) * time.Minute)
 		for file := 1; file <= 2; file++ {
+			if lie.twoStage && file == 2 {
+				break // stage 2 comes after the evaluation
+			}
 			sealedAs := file
 			if lie.wrongPart && i == 2 && file == 2 {
 				sealedAs = 1
@@ -227,8 +239,11 @@ func runTwoFile(tb testing.TB, lie v2Lies) *v2Run {
 			current[[2]int{0, 1}] = f
 		}
 	}
-	logAll(entry(tb, "file-closed", "tender", tenderID, "file", "1", "offers", "4", "time", at(deadline.Add(time.Minute))),
-		entry(tb, "file-closed", "tender", tenderID, "file", "2", "offers", "4", "time", at(deadline.Add(time.Minute))))
+	closed := [][]byte{entry(tb, "file-closed", "tender", tenderID, "file", "1", "offers", "4", "time", at(deadline.Add(time.Minute)))}
+	if !lie.twoStage {
+		closed = append(closed, entry(tb, "file-closed", "tender", tenderID, "file", "2", "offers", "4", "time", at(deadline.Add(time.Minute))))
+	}
+	logAll(closed...)
 	cps := []audit.SignedCheckpoint{}
 	checkpoint := func() {
 		cp, err := l.Checkpoint(ctx)
@@ -261,7 +276,7 @@ func runTwoFile(tb testing.TB, lie v2Lies) *v2Run {
 			answers := map[int64]string{}
 			for i := range bidders {
 				f := current[[2]int{i, file}]
-				if withheld(f.bidder) {
+				if f == nil || withheld(f.bidder) {
 					continue
 				}
 				h, err := sealer.Inspect(bytes.NewReader(f.data[:len(f.data)]), chain)
@@ -290,6 +305,9 @@ func runTwoFile(tb testing.TB, lie v2Lies) *v2Run {
 		counts := map[string]int{}
 		for i := range bidders {
 			f := current[[2]int{i, file}]
+			if f == nil {
+				continue
+			}
 			sum := sha256.Sum256(f.data)
 			line := audit.OpenedOffer{Index: f.index, Bidder: f.bidder, SHA256: sum, Size: int64(len(f.data))}
 			kv := []string{"tender", tenderID, "bidder", f.bidder, "file", strconv.Itoa(file), "sha256", hex.EncodeToString(sum[:])}
@@ -418,7 +436,25 @@ func runTwoFile(tb testing.TB, lie v2Lies) *v2Run {
 		}
 		return !passed[bidder]
 	}
-	if lie.fileIIEarly { // File II opened first, then the evaluation fixed
+	if lie.twoStage {
+		evaluate()
+		announced := opening1.Add(2*time.Hour + 10*time.Minute)
+		log(entry(tb, "stage-two-announced", "tender", tenderID, "deadline", at(deadline2), "opening", at(opening2),
+			"round", strconv.FormatUint(r2, 10), "chain", chain.HashHex(), "time", at(announced)))
+		n := 0
+		for i, bidder := range bidders {
+			if !passed[bidder] && !(lie.stageTwoFailed && i == 1) {
+				continue
+			}
+			f := seal(bidder, 2, "stage 2 of "+bidder, 2)
+			receive(f, announced.Add(time.Duration(i+1)*time.Minute))
+			current[[2]int{i, 2}] = f
+			n++
+		}
+		log(entry(tb, "file-closed", "tender", tenderID, "file", "2", "offers", strconv.Itoa(n), "time", at(deadline2.Add(time.Minute))))
+		checkpoint()
+		b.OpeningReport2 = open(2, r2, opening2, members[:3], func(string) bool { return false })
+	} else if lie.fileIIEarly { // File II opened first, then the evaluation fixed
 		for i, bidder := range bidders {
 			passed[bidder] = i == 0 || i == 2
 		}
@@ -463,6 +499,26 @@ func TestVerifyTwoFile(t *testing.T) {
 	}
 	if _, err := audit.Verify(read, *run.trusted); err != nil {
 		t.Fatalf("the bundle read back: %v", err)
+	}
+}
+
+// TestVerifyTwoStage verifies a two-stage tender's bundle, and refuses one
+// whose stage 2 took a file from a bidder who failed stage 1 (check 3,
+// parts).
+func TestVerifyTwoStage(t *testing.T) {
+	run := runTwoFile(t, v2Lies{twoStage: true})
+	res, err := audit.Verify(run.bundle, *run.trusted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Method != "two-stage" || res.Opened != 5 || res.Failed != 1 || res.Withheld != 0 {
+		t.Errorf("Verify = %+v", res)
+	}
+	run = runTwoFile(t, v2Lies{twoStage: true, stageTwoFailed: true})
+	_, err = audit.Verify(run.bundle, *run.trusted)
+	var ae *audit.Error
+	if !errors.As(err, &ae) || ae.Check != "parts" {
+		t.Errorf("Verify of a stage 2 file from a failed bidder: %v; want check parts to refuse it", err)
 	}
 }
 
