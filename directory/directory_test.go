@@ -165,7 +165,7 @@ func TestDirectory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []tender.Member{{p.pokja[0], k0.Recipient().String()}, {p.pokja[1], ""}, {p.pokja[2], ""}}
+		want := []tender.Member{{User: p.pokja[0], Key: k0.Recipient().String()}, {User: p.pokja[1]}, {User: p.pokja[2]}}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("Committee = %v, want %v", got, want)
 		}
