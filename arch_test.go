@@ -55,6 +55,12 @@ var rules = []rule{
 		allow: []string{module + "/auditlog", module + "/internal/canon"}},
 	{pattern: "./audit", imports: []string{"database/sql", "log", "log/slog", "flag"},
 		deps: []string{"net/http", module + "/"}, allow: []string{module + "/audit", module + "/auditlog", module + "/sealer", module + "/timelock", module + "/internal/canon", module + "/internal/sigcache"}},
+	// A committee member's tool, CLI or browser, links no storage and
+	// no HTTP: the server's answers are passed to it.
+	{pattern: "./member", imports: []string{"database/sql", "log", "log/slog", "flag"},
+		deps: append([]string{"net/http", module + "/vault", module + "/registry", module + "/tender", module + "/server", module + "/client"}, drivers...)},
+	// The tender ↔ registry adapter speaks no HTTP.
+	{pattern: "./directory", imports: []string{"net/http"}},
 	{pattern: "./registry", deps: []string{"net/http", module + "/tender", module + "/cmd"}},
 	{pattern: "./tender", imports: []string{"net/http"}, deps: []string{module + "/registry"}},
 	// Notices and complaints are no tender's: the helpdesk links of ours

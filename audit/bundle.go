@@ -41,8 +41,10 @@ type Bundle struct {
 	// Witness are the signed witness reports of the failed offers, by the
 	// offer's index in the opening report.
 	Witness map[int64][]byte
-	// OpeningReport is the signed opening report.
-	OpeningReport []byte
+	// OpeningReport is the signed opening report (of a v2 tender, File
+	// I's); OpeningReport2 is a v2 tender's File II (stage 2) report.
+	OpeningReport  []byte
+	OpeningReport2 []byte
 	// Sealed optionally holds sealed files named "<index>.age", by the log
 	// index of their offer-received entry. Verify streams them.
 	Sealed fs.FS

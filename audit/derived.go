@@ -10,8 +10,10 @@ import (
 // The derived files of a bundle restate, for people and scripts, what the
 // log and the signed files already say (doc/spec/audit-bundle.md §1).
 const (
-	offersHeader = "segel-offers/v1\n"
-	beaconHeader = "segel-beacon/v1\n"
+	offersHeader   = "segel-offers/v1\n"
+	offersHeaderV2 = "segel-offers/v2\n"
+	beaconHeader   = "segel-beacon/v1\n"
+	beaconHeaderV2 = "segel-beacon/v2\n"
 )
 
 // Entry types and field names of doc/spec/entries.md that the bundle uses.
@@ -28,35 +30,70 @@ const (
 	typeReport     = "opening-report"
 )
 
-// offersFile returns offers.txt: one line per offer-received entry.
+// offersFile returns offers.txt: one line per offer-received entry; for a
+// v2 tender (segel-offers/v2), one line per file-received entry, with its
+// file part.
 func offersFile(entries []LogEntry) ([]byte, error) {
+	parsed, v2, err := parseAll(entries)
+	if err != nil {
+		return nil, err
+	}
 	var b strings.Builder
-	b.WriteString(offersHeader)
-	for _, le := range entries {
-		e, err := auditlog.ParseEntry(le.Data)
-		if err != nil {
-			return nil, fmt.Errorf("entry %d: %w", le.Index, err)
-		}
-		if e.Type == typeReceived {
-			fmt.Fprintf(&b, "%d %s %s %s\n", le.Index, e.Value("bidder"), e.Value("sha256"), e.Value("size"))
+	if !v2 {
+		b.WriteString(offersHeader)
+	} else {
+		b.WriteString(offersHeaderV2)
+	}
+	for k, e := range parsed {
+		switch e.Type {
+		case typeReceived:
+			fmt.Fprintf(&b, "%d %s %s %s\n", entries[k].Index, e.Value("bidder"), e.Value("sha256"), e.Value("size"))
+		case typeFileReceived:
+			fmt.Fprintf(&b, "%d %s %s %s %s\n", entries[k].Index, e.Value("bidder"), e.Value("file"), e.Value("sha256"), e.Value("size"))
 		}
 	}
 	return []byte(b.String()), nil
 }
 
-// beaconFile returns beacon.txt from the first beacon-signature-used entry.
+// beaconFile returns beacon.txt from the first beacon-signature-used entry;
+// for a v2 tender (segel-beacon/v2), from each, in log order: the round
+// and signature that opened each file part.
 func beaconFile(entries []LogEntry) ([]byte, error) {
-	for _, le := range entries {
+	parsed, v2, err := parseAll(entries)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	for _, e := range parsed {
+		if e.Type != typeBeacon {
+			continue
+		}
+		block := fmt.Sprintf("chain: %s\nround: %s\nsignature: %s\n", e.Value("chain"), e.Value("round"), e.Value("signature"))
+		if !v2 {
+			return []byte(beaconHeader + block), nil
+		}
+		if b.Len() == 0 {
+			b.WriteString(beaconHeaderV2)
+		}
+		b.WriteString(block)
+	}
+	if b.Len() == 0 {
+		return nil, fmt.Errorf("no %s entry", typeBeacon)
+	}
+	return []byte(b.String()), nil
+}
+
+// parseAll parses entries and says whether they are a v2 tender's.
+func parseAll(entries []LogEntry) ([]auditlog.Entry, bool, error) {
+	parsed := make([]auditlog.Entry, len(entries))
+	for k, le := range entries {
 		e, err := auditlog.ParseEntry(le.Data)
 		if err != nil {
-			return nil, fmt.Errorf("entry %d: %w", le.Index, err)
+			return nil, false, fmt.Errorf("entry %d: %w", le.Index, err)
 		}
-		if e.Type == typeBeacon {
-			return fmt.Appendf(nil, "%schain: %s\nround: %s\nsignature: %s\n",
-				beaconHeader, e.Value("chain"), e.Value("round"), e.Value("signature")), nil
-		}
+		parsed[k] = e
 	}
-	return nil, fmt.Errorf("no %s entry", typeBeacon)
+	return parsed, isV2(entries, parsed), nil
 }
 
 // readme returns README.txt for a tender's bundle.
@@ -94,8 +131,11 @@ Files (format: doc/spec/audit-bundle.md of Segel):
   receipts/I.txt       receipt and proof file of the offer logged at I
   witness/I.txt        signed witness report (berita acara kesaksian) of a
                        failed offer
-  opening-report.txt   signed opening report (berita acara pembukaan)
-  beacon.txt           the beacon round and signature that opened the offers
-  offers.txt           index, bidder, SHA-256 and size of every sealed offer
+  opening-report.txt   signed opening report (berita acara pembukaan); of
+                       File I, for a tender of two files
+  opening-report-2.txt signed opening report of File II (or stage 2), if any
+  beacon.txt           the beacon round(s) and signature(s) that opened the offers
+  offers.txt           index, bidder, (file part,) SHA-256 and size of every
+                       sealed file
   sealed/I.age         the sealed offers themselves, when included
 `

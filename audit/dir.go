@@ -37,6 +37,7 @@ const (
 	fileKeys    = "keys.txt"
 	fileChain   = "chain.json"
 	fileReport  = "opening-report.txt"
+	fileReport2 = "opening-report-2.txt"
 	fileBeacon  = "beacon.txt"
 	fileOffers  = "offers.txt"
 	dirSealed   = "sealed"
@@ -80,6 +81,9 @@ func (b *Bundle) WriteDir(dir string) error {
 		fileReport: b.OpeningReport,
 		fileBeacon: beacon,
 		fileOffers: offers,
+	}
+	if b.OpeningReport2 != nil {
+		files[fileReport2] = b.OpeningReport2
 	}
 	for i, c := range b.Checkpoints {
 		files[fmt.Sprintf("checkpoints/%d.txt", c.Size)] = c.Signed
@@ -242,7 +246,8 @@ func (r *reader) file(rel string) error {
 	switch d {
 	case "":
 		caps := map[string]int{fileBundle: maxBundleFileSize, fileReadme: maxReadmeSize, fileKeys: MaxKeysSize,
-			fileChain: maxChainSize, fileReport: MaxOpeningReportSize, fileBeacon: maxBeaconSize, fileOffers: maxOffersSize}
+			fileChain: maxChainSize, fileReport: MaxOpeningReportSize, fileReport2: MaxOpeningReportSize,
+			fileBeacon: maxBeaconSize, fileOffers: maxOffersSize}
 		max, ok := caps[name]
 		if !ok {
 			return unknown
@@ -330,6 +335,7 @@ func (r *reader) assemble() error {
 		return fail(fileChain, "keys", ErrMalformed, "not the canonical /info document of its chain")
 	}
 	b.OpeningReport = r.top[fileReport]
+	b.OpeningReport2 = r.top[fileReport2]
 	for _, name := range []string{fileReadme, fileBeacon, fileOffers} {
 		b.derived[name] = r.top[name]
 	}

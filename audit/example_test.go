@@ -2,7 +2,9 @@ package audit_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"log"
 	"os"
 	"strings"
 	"testing"
@@ -128,4 +130,20 @@ func ExampleVerify() {
 	// Output:
 	// tender 10012345000: 3 offers, 2 opened, 1 failed, 1 superseded; unpinned keys: 0
 	// audit: opening-report.txt: opening-report: opening report: audit: signature verification failed: invalid signature by lpse.example.go.id/report
+}
+
+// The File I evaluation's document: members approve its SHA-256, and an
+// auditor rebuilds it from the log's bidder-evaluated entries.
+func ExampleEvaluation_Marshal() {
+	ev := &audit.Evaluation{Tender: "T-1", Bidders: []audit.EvaluatedBidder{
+		{Bidder: "u-a", Passed: true, Reasons: sha256.Sum256([]byte("memenuhi syarat"))},
+		{Bidder: "u-b", Passed: false, Reasons: sha256.Sum256([]byte("tidak memenuhi syarat"))},
+	}}
+	text, err := ev.Marshal()
+	if err != nil {
+		log.Fatal(err)
+	}
+	back, err := audit.ParseEvaluation(text)
+	fmt.Println(strings.SplitN(string(text), "\n", 3)[:2], err, back.Bidders[1].Result())
+	// Output: [segel-evaluation/v1 tender: T-1] <nil> failed
 }

@@ -14,6 +14,8 @@ import (
 func FuzzParseWitnessReport(f *testing.F) {
 	text, _ := sampleWitness().Marshal()
 	f.Add(text)
+	text, _ = sampleWitnessV2().Marshal()
+	f.Add(text)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := audit.ParseWitnessReport(b)
 		if err != nil {
@@ -28,6 +30,8 @@ func FuzzParseWitnessReport(f *testing.F) {
 
 func FuzzParseOpeningReport(f *testing.F) {
 	text, _ := sampleOpening().Marshal()
+	f.Add(text)
+	text, _ = sampleOpeningV2().Marshal()
 	f.Add(text)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := audit.ParseOpeningReport(b)

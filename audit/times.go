@@ -72,7 +72,7 @@ func (t *tenderLog) delivered(e auditlog.Entry, c *offer) error {
 // offer-committed entry says the commitment did.
 func offerTime(e auditlog.Entry) time.Time {
 	name := "time"
-	if e.Type == typeReceived {
+	if e.Type == typeReceived || e.Type == typeFileReceived {
 		name = "received"
 	}
 	at, _ := canon.ParseTime(e.Value(name))

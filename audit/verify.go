@@ -26,10 +26,12 @@ type Result struct {
 	Offers      int    // offers current at closing
 	Opened      int
 	Failed      int
-	Superseded  int   // submissions replaced before closing
-	Entries     int   // log entries of the tender
-	Checkpoints int   // signed checkpoints, all consistent
-	TreeSize    int64 // size of the final checkpoint
+	Withheld    int    // v2: File II files not opened, their bidders having failed File I
+	Method      string // v2: single-file, two-file or two-stage; empty for a v1 tender
+	Superseded  int    // submissions replaced before closing
+	Entries     int    // log entries of the tender
+	Checkpoints int    // signed checkpoints, all consistent
+	TreeSize    int64  // size of the final checkpoint
 	Receipts    int
 	Sealed      int // sealed files checked
 	// Unpinned names the keys ("log", "receipt", "report", "chain") that the
@@ -46,10 +48,19 @@ type Result struct {
 // Verify reads nothing but b (and b.Sealed, streamed): it needs no network.
 func Verify(b *Bundle, trusted Trusted) (*Result, error) {
 	v := verifier{b: b, res: &Result{Tender: b.Tender}}
-	for _, step := range []func() error{
-		v.version, func() error { return v.keys(trusted) }, v.checkpoints, v.entries, v.replay,
-		v.receipts, v.openingReport, v.witness, v.beacon, v.derived, v.sealed,
-	} {
+	for _, step := range []func() error{v.version, func() error { return v.keys(trusted) }, v.checkpoints, v.entries} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	// A v2 tender (doc/spec/opening.md §10) has its own replay and checks.
+	steps := []func() error{v.replay, v.receipts, v.openingReport, v.witness, v.beacon, v.derived, v.sealed}
+	if len(v.parsed) > 0 && isV2(v.b.Entries, v.parsed) {
+		steps = []func() error{v.replayV2, v.receipts, v.openingReportsV2, v.witnessV2, v.beaconV2, v.derived, v.sealedV2}
+	} else if v.b.OpeningReport2 != nil {
+		return nil, fail(fileReport2, "opening-report", ErrUnknownFile, "a tender sealed to one committee key has one opening report")
+	}
+	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -68,6 +79,8 @@ type verifier struct {
 	bySize    map[int64]auditlog.Checkpoint
 	parsed    []auditlog.Entry
 	log       *tenderLog
+	logV2     *tenderLogV2
+	received  map[int64]auditlog.Entry // every offer-received (file-received) entry, by index
 	witnesses map[int64]*WitnessReport
 }
 
@@ -210,7 +223,7 @@ func (v *verifier) replay() error {
 	if err != nil {
 		return err
 	}
-	v.log = t
+	v.log, v.received = t, t.received
 	closing := false
 	for n := range v.bySize {
 		closing = closing || t.closedIndex < n && n <= t.beaconIndex
@@ -235,11 +248,11 @@ func (v *verifier) receipts() error {
 	for _, le := range v.b.Entries {
 		byIndex[le.Index] = le.Data
 	}
-	for _, i := range slices.Sorted(maps.Keys(v.log.received)) {
+	for _, i := range slices.Sorted(maps.Keys(v.received)) {
 		file := fmt.Sprintf("receipts/%d.txt", i)
 		pf, ok := v.b.Receipts[i]
 		if !ok {
-			return fail(file, "receipt", ErrMissingFile, "offer-received entry %d has no receipt", i)
+			return fail(file, "receipt", ErrMissingFile, "%s entry %d has no receipt", v.received[i].Type, i)
 		}
 		r, c, err := auditlog.VerifyProofFile(pf, keys)
 		if err != nil {
@@ -257,11 +270,11 @@ func (v *verifier) receipts() error {
 		}
 	}
 	for i := range v.b.Receipts {
-		if _, ok := v.log.received[i]; !ok {
-			return fail(fmt.Sprintf("receipts/%d.txt", i), "receipt", ErrUnknownFile, "no offer-received entry %d in the bundle", i)
+		if _, ok := v.received[i]; !ok {
+			return fail(fmt.Sprintf("receipts/%d.txt", i), "receipt", ErrUnknownFile, "no offer-received or file-received entry %d in the bundle", i)
 		}
 	}
-	v.res.Receipts = len(v.log.received)
+	v.res.Receipts = len(v.received)
 	return nil
 }
 

@@ -97,56 +97,131 @@ func ParseEntry(b []byte) (Entry, error) {
 // entryTypes lists the fields of every entry type, in order
 // (doc/spec/entries.md §3).
 var entryTypes = map[string][]fieldSpec{
-	"user-registered":  {{"user", canon.KindID}, {"role", canon.KindID}, {"documents", canon.KindSHA256}, {"time", canon.KindTime}},
-	"user-verified":    {{"user", canon.KindID}, {"by", canon.KindID}, {"documents", canon.KindSHA256}, {"time", canon.KindTime}},
-	"user-approved":    {{"user", canon.KindID}, {"by", canon.KindID}, {"time", canon.KindTime}},
-	"user-rejected":    {{"user", canon.KindID}, {"by", canon.KindID}, {"reason", canon.KindText}, {"time", canon.KindTime}},
-	"user-deactivated": {{"user", canon.KindID}, {"by", canon.KindID}, {"reason", canon.KindText}, {"time", canon.KindTime}},
-	"user-reactivated": {{"user", canon.KindID}, {"by", canon.KindID}, {"reason", canon.KindText}, {"time", canon.KindTime}},
+	"user-registered":  {{"user", canon.KindID, ""}, {"role", canon.KindID, ""}, {"documents", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"user-verified":    {{"user", canon.KindID, ""}, {"by", canon.KindID, ""}, {"documents", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"user-approved":    {{"user", canon.KindID, ""}, {"by", canon.KindID, ""}, {"time", canon.KindTime, ""}},
+	"user-rejected":    {{"user", canon.KindID, ""}, {"by", canon.KindID, ""}, {"reason", canon.KindText, ""}, {"time", canon.KindTime, ""}},
+	"user-deactivated": {{"user", canon.KindID, ""}, {"by", canon.KindID, ""}, {"reason", canon.KindText, ""}, {"time", canon.KindTime, ""}},
+	"user-reactivated": {{"user", canon.KindID, ""}, {"by", canon.KindID, ""}, {"reason", canon.KindText, ""}, {"time", canon.KindTime, ""}},
 	"tender-announced": {
-		{"tender", canon.KindID}, {"document", canon.KindSHA256}, {"deadline", canon.KindTime}, {"opening", canon.KindTime},
-		{"round", canon.KindUint}, {"chain", canon.KindSHA256}, {"committee-key", canon.KindID}, {"time", canon.KindTime},
+		{"tender", canon.KindID, ""}, {"document", canon.KindSHA256, ""}, {"deadline", canon.KindTime, ""}, {"opening", canon.KindTime, ""},
+		{"round", canon.KindUint, ""}, {"chain", canon.KindSHA256, ""}, {"committee-key", canon.KindID, ""}, {"time", canon.KindTime, ""},
 	},
 	"tender-amended": {
-		{"tender", canon.KindID}, {"amendment", canon.KindUint}, {"document", canon.KindSHA256}, {"deadline", canon.KindTime},
-		{"opening", canon.KindTime}, {"round", canon.KindUint}, {"chain", canon.KindSHA256}, {"committee-key", canon.KindID},
-		{"time", canon.KindTime},
+		{"tender", canon.KindID, ""}, {"amendment", canon.KindUint, ""}, {"document", canon.KindSHA256, ""}, {"deadline", canon.KindTime, ""},
+		{"opening", canon.KindTime, ""}, {"round", canon.KindUint, ""}, {"chain", canon.KindSHA256, ""}, {"committee-key", canon.KindID, ""},
+		{"time", canon.KindTime, ""},
 	},
-	"offer-committed":       {{"tender", canon.KindID}, {"bidder", canon.KindID}, {"sha256", canon.KindSHA256}, {"size", canon.KindUint}, {"time", canon.KindTime}},
+	"offer-committed":       {{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"sha256", canon.KindSHA256, ""}, {"size", canon.KindUint, ""}, {"time", canon.KindTime, ""}},
 	"offer-received":        offerReceivedFields,
-	"offer-superseded":      {{"tender", canon.KindID}, {"bidder", canon.KindID}, {"sha256", canon.KindSHA256}, {"by", canon.KindSHA256}, {"time", canon.KindTime}},
-	"submission-closed":     {{"tender", canon.KindID}, {"offers", canon.KindUint}, {"time", canon.KindTime}},
-	"beacon-signature-used": {{"tender", canon.KindID}, {"chain", canon.KindSHA256}, {"round", canon.KindUint}, {"signature", canon.KindHex}, {"time", canon.KindTime}},
-	"offer-opened":          {{"tender", canon.KindID}, {"bidder", canon.KindID}, {"sha256", canon.KindSHA256}, {"plaintext", canon.KindSHA256}, {"time", canon.KindTime}},
+	"offer-superseded":      {{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"sha256", canon.KindSHA256, ""}, {"by", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"submission-closed":     {{"tender", canon.KindID, ""}, {"offers", canon.KindUint, ""}, {"time", canon.KindTime, ""}},
+	"beacon-signature-used": {{"tender", canon.KindID, ""}, {"chain", canon.KindSHA256, ""}, {"round", canon.KindUint, ""}, {"signature", canon.KindHex, ""}, {"time", canon.KindTime, ""}},
+	"offer-opened":          {{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"sha256", canon.KindSHA256, ""}, {"plaintext", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
 	"offer-failed": {
-		{"tender", canon.KindID}, {"bidder", canon.KindID}, {"sha256", canon.KindSHA256}, {"report", canon.KindSHA256},
-		{"fault", canon.KindFault}, {"time", canon.KindTime},
+		{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"sha256", canon.KindSHA256, ""}, {"report", canon.KindSHA256, ""},
+		{"fault", canon.KindFault, ""}, {"time", canon.KindTime, ""},
 	},
-	"opening-report":   {{"tender", canon.KindID}, {"report", canon.KindSHA256}, {"opened", canon.KindUint}, {"failed", canon.KindUint}, {"time", canon.KindTime}},
-	"result-announced": {{"tender", canon.KindID}, {"winner", canon.KindID}, {"result", canon.KindSHA256}, {"time", canon.KindTime}},
-	"tender-cancelled": {{"tender", canon.KindID}, {"by", canon.KindID}, {"reason", canon.KindText}, {"time", canon.KindTime}},
+	"opening-report":   {{"tender", canon.KindID, ""}, {"report", canon.KindSHA256, ""}, {"opened", canon.KindUint, ""}, {"failed", canon.KindUint, ""}, {"time", canon.KindTime, ""}},
+	"result-announced": {{"tender", canon.KindID, ""}, {"winner", canon.KindID, ""}, {"result", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"tender-cancelled": {{"tender", canon.KindID, ""}, {"by", canon.KindID, ""}, {"reason", canon.KindText, ""}, {"time", canon.KindTime, ""}},
 
 	// Around the core (doc/spec/entries.md §3.2).
-	"plan-announced":         {{"plan", canon.KindID}, {"by", canon.KindID}, {"document", canon.KindSHA256}, {"time", canon.KindTime}},
-	"participant-registered": {{"tender", canon.KindID}, {"bidder", canon.KindID}, {"time", canon.KindTime}},
-	"question-asked":         {{"tender", canon.KindID}, {"by", canon.KindID}, {"question", canon.KindSHA256}, {"time", canon.KindTime}},
-	"question-answered":      {{"tender", canon.KindID}, {"by", canon.KindID}, {"question", canon.KindSHA256}, {"answer", canon.KindSHA256}, {"time", canon.KindTime}},
-	"objection-filed":        {{"tender", canon.KindID}, {"by", canon.KindID}, {"objection", canon.KindSHA256}, {"time", canon.KindTime}},
-	"objection-answered":     {{"tender", canon.KindID}, {"by", canon.KindID}, {"objection", canon.KindSHA256}, {"answer", canon.KindSHA256}, {"time", canon.KindTime}},
-	"tender-awarded":         {{"tender", canon.KindID}, {"winner", canon.KindID}, {"by", canon.KindID}, {"document", canon.KindSHA256}, {"time", canon.KindTime}},
-	"notice-published":       {{"notice", canon.KindID}, {"kind", canon.KindID}, {"by", canon.KindID}, {"document", canon.KindSHA256}, {"time", canon.KindTime}},
-	"complaint-filed":        {{"complaint", canon.KindID}, {"by", canon.KindID}, {"document", canon.KindSHA256}, {"time", canon.KindTime}},
-	"complaint-updated":      {{"complaint", canon.KindID}, {"by", canon.KindID}, {"status", canon.KindID}, {"document", canon.KindSHA256}, {"time", canon.KindTime}},
+	"plan-announced":         {{"plan", canon.KindID, ""}, {"by", canon.KindID, ""}, {"document", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"participant-registered": {{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"time", canon.KindTime, ""}},
+	"question-asked":         {{"tender", canon.KindID, ""}, {"by", canon.KindID, ""}, {"question", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"question-answered":      {{"tender", canon.KindID, ""}, {"by", canon.KindID, ""}, {"question", canon.KindSHA256, ""}, {"answer", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"objection-filed":        {{"tender", canon.KindID, ""}, {"by", canon.KindID, ""}, {"objection", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"objection-answered":     {{"tender", canon.KindID, ""}, {"by", canon.KindID, ""}, {"objection", canon.KindSHA256, ""}, {"answer", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"tender-awarded":         {{"tender", canon.KindID, ""}, {"winner", canon.KindID, ""}, {"by", canon.KindID, ""}, {"document", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"notice-published": {
+		{"notice", canon.KindID, ""}, {"kind", canon.KindID, "maintenance,outage,general"}, {"by", canon.KindID, ""},
+		{"document", canon.KindSHA256, ""}, {"time", canon.KindTime, ""},
+	},
+	"complaint-filed": {{"complaint", canon.KindID, ""}, {"by", canon.KindID, ""}, {"document", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"complaint-updated": {
+		{"complaint", canon.KindID, ""}, {"by", canon.KindID, ""}, {"status", canon.KindID, "open,in-progress,resolved,rejected"},
+		{"document", canon.KindSHA256, ""}, {"time", canon.KindTime, ""},
+	},
 
 	// Blacklist requests (doc/spec/entries.md §3.3).
-	"blacklist-requested": {{"request", canon.KindID}, {"user", canon.KindID}, {"by", canon.KindID}, {"reason", canon.KindText}, {"time", canon.KindTime}},
-	"blacklist-approved":  {{"request", canon.KindID}, {"user", canon.KindID}, {"by", canon.KindID}, {"time", canon.KindTime}},
-	"blacklist-rejected":  {{"request", canon.KindID}, {"user", canon.KindID}, {"by", canon.KindID}, {"reason", canon.KindText}, {"time", canon.KindTime}},
+	"blacklist-requested": {{"request", canon.KindID, ""}, {"user", canon.KindID, ""}, {"by", canon.KindID, ""}, {"reason", canon.KindText, ""}, {"time", canon.KindTime, ""}},
+	"blacklist-approved":  {{"request", canon.KindID, ""}, {"user", canon.KindID, ""}, {"by", canon.KindID, ""}, {"time", canon.KindTime, ""}},
+	"blacklist-rejected":  {{"request", canon.KindID, ""}, {"user", canon.KindID, ""}, {"by", canon.KindID, ""}, {"reason", canon.KindText, ""}, {"time", canon.KindTime, ""}},
+
+	// The opening protocol's types, for v2 tenders (doc/spec/entries.md §5).
+	"committee-key-registered": {{"user", canon.KindID, ""}, {"key", canon.KindID, ""}, {"recipient", canon.KindRecipient, ""}, {"time", canon.KindTime, ""}},
+	"tender-committee": {
+		{"tender", canon.KindID, ""}, {"method", canon.KindID, "single-file,two-file,two-stage"}, {"committee", canon.KindSHA256, ""},
+		{"threshold", canon.KindUint, ""}, {"members", canon.KindUint, ""}, {"time", canon.KindTime, ""},
+	},
+	"committee-member": {
+		{"tender", canon.KindID, ""}, {"member", canon.KindUint, ""}, {"user", canon.KindID, ""},
+		{"recipient", canon.KindRecipient, ""}, {"time", canon.KindTime, ""},
+	},
+	"file-ii-scheduled": {{"tender", canon.KindID, ""}, {"opening", canon.KindTime, ""}, {"round", canon.KindUint, ""}, {"chain", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"stage-two-announced": {
+		{"tender", canon.KindID, ""}, {"deadline", canon.KindTime, ""}, {"opening", canon.KindTime, ""}, {"round", canon.KindUint, ""},
+		{"chain", canon.KindSHA256, ""}, {"time", canon.KindTime, ""},
+	},
+	"stage-two-amended": {
+		{"tender", canon.KindID, ""}, {"amendment", canon.KindUint, ""}, {"deadline", canon.KindTime, ""}, {"opening", canon.KindTime, ""},
+		{"round", canon.KindUint, ""}, {"chain", canon.KindSHA256, ""}, {"time", canon.KindTime, ""},
+	},
+	"file-committed": {
+		{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"file", canon.KindUint, ""}, {"sha256", canon.KindSHA256, ""},
+		{"size", canon.KindUint, ""}, {"time", canon.KindTime, ""},
+	},
+	"file-received": fileReceivedFields,
+	"file-superseded": {
+		{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"file", canon.KindUint, ""}, {"sha256", canon.KindSHA256, ""},
+		{"by", canon.KindSHA256, ""}, {"time", canon.KindTime, ""},
+	},
+	"file-closed": {{"tender", canon.KindID, ""}, {"file", canon.KindUint, ""}, {"offers", canon.KindUint, ""}, {"time", canon.KindTime, ""}},
+	"contributions-received": {
+		{"tender", canon.KindID, ""}, {"file", canon.KindUint, ""}, {"member", canon.KindUint, ""}, {"user", canon.KindID, ""},
+		{"contributed", canon.KindUint, ""}, {"claimed", canon.KindUint, ""}, {"refused", canon.KindUint, ""},
+		{"list", canon.KindSHA256, ""}, {"time", canon.KindTime, ""},
+	},
+	"file-opened": {
+		{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"file", canon.KindUint, ""}, {"sha256", canon.KindSHA256, ""},
+		{"plaintext", canon.KindSHA256, ""}, {"time", canon.KindTime, ""},
+	},
+	"file-failed": {
+		{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"file", canon.KindUint, ""}, {"sha256", canon.KindSHA256, ""},
+		{"report", canon.KindSHA256, ""}, {"fault", canon.KindID, "file,system,member,committee"}, {"time", canon.KindTime, ""},
+	},
+	"file-withheld": {
+		{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"file", canon.KindUint, ""}, {"sha256", canon.KindSHA256, ""},
+		{"time", canon.KindTime, ""},
+	},
+	"file-opening-report": {
+		{"tender", canon.KindID, ""}, {"file", canon.KindUint, ""}, {"report", canon.KindSHA256, ""}, {"opened", canon.KindUint, ""},
+		{"failed", canon.KindUint, ""}, {"withheld", canon.KindUint, ""}, {"time", canon.KindTime, ""},
+	},
+	"evaluation-approved": {{"tender", canon.KindID, ""}, {"evaluation", canon.KindSHA256, ""}, {"by", canon.KindID, ""}, {"time", canon.KindTime, ""}},
+	"bidder-evaluated": {
+		{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"result", canon.KindID, "passed,failed"},
+		{"reasons", canon.KindSHA256, ""}, {"time", canon.KindTime, ""},
+	},
+	"evaluation-fixed": {
+		{"tender", canon.KindID, ""}, {"evaluation", canon.KindSHA256, ""}, {"passed", canon.KindUint, ""}, {"failed", canon.KindUint, ""},
+		{"time", canon.KindTime, ""},
+	},
 }
 
 // typeOfferReceived is the type of the entry that a receipt refers to.
 const typeOfferReceived = "offer-received"
 
 var offerReceivedFields = []fieldSpec{
-	{"tender", canon.KindID}, {"bidder", canon.KindID}, {"sha256", canon.KindSHA256}, {"size", canon.KindUint}, {"received", canon.KindTime},
+	{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"sha256", canon.KindSHA256, ""}, {"size", canon.KindUint, ""}, {"received", canon.KindTime, ""},
+}
+
+// typeFileReceived is the type of the entry that a version 2 receipt
+// refers to (doc/spec/receipt.md §3).
+const typeFileReceived = "file-received"
+
+var fileReceivedFields = []fieldSpec{
+	{"tender", canon.KindID, ""}, {"bidder", canon.KindID, ""}, {"file", canon.KindUint, ""}, {"sha256", canon.KindSHA256, ""},
+	{"size", canon.KindUint, ""}, {"header", canon.KindSHA256, ""}, {"received", canon.KindTime, ""},
 }

@@ -2,6 +2,8 @@ package auditlog
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/segel-lpse/segel/internal/canon"
 )
@@ -18,6 +20,20 @@ type Field struct {
 type fieldSpec struct {
 	key  string
 	kind canon.Kind
+	// values, if not empty, are the only values allowed, separated by
+	// commas (doc/spec/entries.md: "`kind` id (`maintenance`, …)").
+	values string
+}
+
+// check reports whether v is a value of the field.
+func (f fieldSpec) check(v string) error {
+	if err := f.kind.Check(v); err != nil {
+		return err
+	}
+	if f.values != "" && !slices.Contains(strings.Split(f.values, ","), v) {
+		return fmt.Errorf("%.40q is not one of %s", v, strings.ReplaceAll(f.values, ",", ", "))
+	}
+	return nil
 }
 
 // parseFields parses text, which must be exactly one "key: value\n" line per
@@ -30,7 +46,7 @@ func parseFields(text string, specs []fieldSpec) ([]Field, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := spec.kind.Check(value); err != nil {
+		if err := spec.check(value); err != nil {
 			return nil, fmt.Errorf("field %q: %v", spec.key, err)
 		}
 		fields = append(fields, Field{spec.key, value})
@@ -51,7 +67,7 @@ func appendFields(b []byte, fields []Field, specs []fieldSpec) ([]byte, error) {
 		if f.Key != spec.key {
 			return nil, fmt.Errorf("field %d is %q, want %q", i, f.Key, spec.key)
 		}
-		if err := spec.kind.Check(f.Value); err != nil {
+		if err := spec.check(f.Value); err != nil {
 			return nil, fmt.Errorf("field %q: %v", spec.key, err)
 		}
 		b = append(b, f.Key...)

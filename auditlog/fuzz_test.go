@@ -132,6 +132,10 @@ func FuzzParseReceipt(f *testing.F) {
 	text, _ := canon.NoteText(signed, ErrMalformed)
 	f.Add(text)
 	f.Add(signed)
+	// A version 2 receipt (doc/spec/receipt.md §3).
+	f.Add([]byte("segel-receipt/v2\norigin: lpse.example.go.id/log\nindex: 41\ntender: 10012345000\nbidder: u-17\nfile: 2\n" +
+		"sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\nsize: 123456\n" +
+		"header: 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752\nreceived: 2026-11-26T03:04:05.123Z\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		VerifyReceipt(b, keys.Receipt) // must not panic
 		r, err := parseReceipt(b)

@@ -32,7 +32,7 @@ type Keys struct {
 // proofFile is the parsed form of an offer proof file.
 type proofFile struct {
 	receipt    []byte // signed receipt
-	entry      []byte // offer-received entry
+	entry      []byte // offer-received (version 2 receipt: file-received) entry
 	index      int64
 	proof      tlog.RecordProof
 	checkpoint []byte // signed checkpoint
@@ -61,7 +61,7 @@ func VerifyProofFile(b []byte, keys Keys) (Receipt, Checkpoint, error) {
 	}
 	want, err := r.Entry().Marshal()
 	if err != nil || !bytes.Equal(p.entry, want) {
-		return Receipt{}, Checkpoint{}, fmt.Errorf("%w: the entry is not the offer-received entry of the receipt", ErrInvalidProof)
+		return Receipt{}, Checkpoint{}, fmt.Errorf("%w: the entry is not the %s entry of the receipt", ErrInvalidProof, r.Entry().Type)
 	}
 	if err := CheckInclusion(p.entry, p.index, c, p.proof); err != nil {
 		return Receipt{}, Checkpoint{}, fmt.Errorf("proof file: %w", err)

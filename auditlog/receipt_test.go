@@ -29,6 +29,56 @@ func testReceipt() auditlog.Receipt {
 	}
 }
 
+// testReceiptV2 is a version 2 receipt: File II of a v2 tender's offer.
+func testReceiptV2() auditlog.Receipt {
+	r := testReceipt()
+	r.File, r.Header = 2, sha256.Sum256([]byte("age header"))
+	return r
+}
+
+func TestReceiptV2RoundTrip(t *testing.T) {
+	signer, verifier := newKeys(t, receiptOrigin)
+	r := testReceiptV2()
+	signed, err := auditlog.SignReceipt(r, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := auditlog.VerifyReceipt(signed, verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Received = r.Received
+	if got != r {
+		t.Errorf("VerifyReceipt = %+v, want %+v", got, r)
+	}
+	wantText := "segel-receipt/v2\norigin: lpse.example.go.id/log\nindex: 41\ntender: 10012345000\nbidder: u-17\nfile: 2\n" +
+		"sha256: " + hex.EncodeToString(r.SHA256[:]) + "\nsize: 123456\nheader: " + hex.EncodeToString(r.Header[:]) +
+		"\nreceived: 2026-11-26T03:04:05.123Z\n\n"
+	if !strings.HasPrefix(string(signed), wantText) {
+		t.Errorf("signed receipt =\n%s\nwant text\n%s", signed, wantText)
+	}
+	if e := r.Entry(); e.Type != "file-received" || e.Value("file") != "2" || e.Value("header") != hex.EncodeToString(r.Header[:]) {
+		t.Errorf("Entry = %+v, want the file-received entry", e)
+	}
+	// Only files 1 and 2 exist.
+	r.File = 3
+	if _, err := auditlog.SignReceipt(r, signer); !errors.Is(err, auditlog.ErrMalformed) {
+		t.Errorf("a receipt for file 3: %v, want ErrMalformed", err)
+	}
+	mutate.CheckAllRejected(t, signed, func(b []byte) error {
+		_, err := auditlog.VerifyReceipt(b, verifier)
+		return err
+	})
+	// A version 1 header on version 2 fields, or the reverse, is refused.
+	for _, b := range []string{
+		strings.Replace(string(signed), "segel-receipt/v2", "segel-receipt/v1", 1),
+	} {
+		if _, err := auditlog.VerifyReceipt([]byte(b), verifier); err == nil {
+			t.Errorf("accepted %q", b)
+		}
+	}
+}
+
 func TestReceiptRoundTrip(t *testing.T) {
 	signer, verifier := newKeys(t, receiptOrigin)
 	r := testReceipt()
@@ -120,6 +170,10 @@ type offerScenario struct {
 }
 
 func newOfferScenario(t testing.TB, before, after int) *offerScenario {
+	return newScenario(t, testReceipt(), before, after)
+}
+
+func newScenario(t testing.TB, r auditlog.Receipt, before, after int) *offerScenario {
 	t.Helper()
 	ctx := context.Background()
 	var sc offerScenario
@@ -129,7 +183,6 @@ func newOfferScenario(t testing.TB, before, after int) *offerScenario {
 	for i := range before {
 		sc.log.Append(ctx, entry(i))
 	}
-	r := testReceipt()
 	e, err := r.Entry().Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -161,6 +214,34 @@ func TestProofFile(t *testing.T) {
 		if r.Index != int64(tc[0]) || c.Size != int64(tc[0]+tc[1]+1) || r.Tender != "10012345000" {
 			t.Errorf("VerifyProofFile = receipt %+v, checkpoint %+v", r, c)
 		}
+	}
+}
+
+// TestProofFileV2 proves a version 2 receipt's file-received entry, and
+// refuses a version 2 receipt whose entry is another part's.
+func TestProofFileV2(t *testing.T) {
+	ctx := context.Background()
+	sc := newScenario(t, testReceiptV2(), 6, 9)
+	r, _, err := auditlog.VerifyProofFile(sc.proofFile, sc.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.File != 2 || r.Index != 6 {
+		t.Errorf("VerifyProofFile = %+v", r)
+	}
+	mutate.CheckAllRejected(t, sc.proofFile, func(b []byte) error {
+		_, _, err := auditlog.VerifyProofFile(b, sc.keys)
+		return err
+	})
+	other := testReceiptV2()
+	other.Index, other.File = 6, 1 // the same file, claimed as File I
+	otherSigned, _ := auditlog.SignReceipt(other, sc.rcpSigner)
+	spliced := strings.Replace(string(sc.proofFile), string(sc.receipt), string(otherSigned), 1)
+	if _, _, err := auditlog.VerifyProofFile([]byte(spliced), sc.keys); !errors.Is(err, auditlog.ErrInvalidProof) {
+		t.Errorf("proof file with the receipt of another part = %v, want ErrInvalidProof", err)
+	}
+	if _, err := sc.log.ProofFile(ctx, otherSigned); err == nil {
+		t.Error("Log.ProofFile for the receipt of another part succeeded")
 	}
 }
 

@@ -14,17 +14,23 @@ import (
 // specEntries is the specification this package implements.
 const specEntries = "../doc/spec/entries.md"
 
-// specTypes reads the entry tables of doc/spec/entries.md §3: every table
-// row "| `type` | `key` kind, … |" from "## 3." to the next "## " heading.
-// It returns the types in the order of the spec, with their fields.
+// specTypes reads the entry tables of doc/spec/entries.md §3 and §5: every
+// table row "| `type` | `key` kind, … |" from "## 3." to the next "## "
+// heading, and likewise in §5. It returns the types in the order of the
+// spec, with their fields; a field's values in parentheses, each in
+// backquotes, are the only values it allows.
 func specTypes(t *testing.T, doc string) (types []string, fields map[string][]fieldSpec) {
 	t.Helper()
-	_, sec3, ok := strings.Cut(doc, "\n## 3. ")
-	if !ok {
-		t.Fatalf("%s has no section 3", specEntries)
-	}
-	if i := strings.Index(sec3, "\n## "); i >= 0 {
-		sec3 = sec3[:i]
+	var text string
+	for _, sec := range []string{"3", "5"} {
+		_, body, ok := strings.Cut(doc, "\n## "+sec+". ")
+		if !ok {
+			t.Fatalf("%s has no section %s", specEntries, sec)
+		}
+		if i := strings.Index(body, "\n## "); i >= 0 {
+			body = body[:i]
+		}
+		text += body
 	}
 	kinds := map[string]canon.Kind{}
 	var names []string
@@ -33,9 +39,10 @@ func specTypes(t *testing.T, doc string) (types []string, fields map[string][]fi
 		names = append(names, k.String())
 	}
 	row := regexp.MustCompile("^\\| `([a-z0-9-]+)` \\| (.+) \\|$")
-	field := regexp.MustCompile("^`([a-z0-9-]+)` (" + strings.Join(names, "|") + ")( \\(.*\\))?$")
+	field := regexp.MustCompile("^`([a-z0-9-]+)` (" + strings.Join(names, "|") + ")( \\((.*)\\))?$")
+	values := regexp.MustCompile("^`[a-z0-9-]+`(, `[a-z0-9-]+`)*$")
 	fields = map[string][]fieldSpec{}
-	for line := range strings.Lines(sec3) {
+	for line := range strings.Lines(text) {
 		m := row.FindStringSubmatch(strings.TrimSuffix(line, "\n"))
 		if m == nil {
 			continue
@@ -52,12 +59,16 @@ func specTypes(t *testing.T, doc string) (types []string, fields map[string][]fi
 				t.Errorf("%s: %s: field %q is not \"`key` kind\" with a kind of §2", specEntries, typ, item)
 				continue
 			}
-			specs = append(specs, fieldSpec{f[1], kinds[f[2]]})
+			spec := fieldSpec{f[1], kinds[f[2]], ""}
+			if values.MatchString(f[4]) {
+				spec.values = strings.NewReplacer("`", "", " ", "").Replace(f[4])
+			}
+			specs = append(specs, spec)
 		}
 		fields[typ] = specs
 	}
 	if len(types) == 0 {
-		t.Fatalf("%s: no entry types found in section 3", specEntries)
+		t.Fatalf("%s: no entry types found in sections 3 and 5", specEntries)
 	}
 	return types, fields
 }
@@ -82,10 +93,11 @@ func splitTop(s string) []string {
 	return append(out, strings.TrimSpace(s[start:]))
 }
 
-// TestSpecEntryTypes compares the entry table of doc/spec/entries.md §3
-// with the one the code parses and marshals: the same types, each with the
-// same fields, in the same order, of the same value kinds. A change to
-// either side without the other fails here.
+// TestSpecEntryTypes compares the entry tables of doc/spec/entries.md §3
+// and §5 with the one the code parses and marshals: the same types, each
+// with the same fields, in the same order, of the same value kinds, with
+// the same allowed values. A change to either side without the other
+// fails here.
 func TestSpecEntryTypes(t *testing.T) {
 	doc, err := os.ReadFile(specEntries)
 	if err != nil {
@@ -104,18 +116,25 @@ func TestSpecEntryTypes(t *testing.T) {
 	}
 	for typ := range entryTypes {
 		if _, ok := spec[typ]; !ok {
-			t.Errorf("%s is in entryTypes but not in %s §3", typ, specEntries)
+			t.Errorf("%s is in entryTypes but not in %s §3 or §5", typ, specEntries)
 		}
 	}
 	if got := entryTypes[typeOfferReceived]; !slices.Equal(got, offerReceivedFields) {
 		t.Errorf("offer-received fields %s differ from offerReceivedFields %s", fieldList(got), fieldList(offerReceivedFields))
+	}
+	if got := entryTypes[typeFileReceived]; !slices.Equal(got, fileReceivedFields) {
+		t.Errorf("file-received fields %s differ from fileReceivedFields %s", fieldList(got), fieldList(fileReceivedFields))
 	}
 }
 
 func fieldList(specs []fieldSpec) string {
 	var s []string
 	for _, f := range specs {
-		s = append(s, "`"+f.key+"` "+f.kind.String())
+		v := "`" + f.key + "` " + f.kind.String()
+		if f.values != "" {
+			v += " (`" + strings.ReplaceAll(f.values, ",", "`, `") + "`)"
+		}
+		s = append(s, v)
 	}
 	return strings.Join(s, ", ")
 }

@@ -160,3 +160,9 @@ func (admitAll) CheckRole(ctx context.Context, userID string, role tender.Role) 
 func (admitAll) CheckAssignable(ctx context.Context, userID string, role tender.Role) error {
 	return nil
 }
+
+// Committee has no committee to give: the bench announces tenders sealed
+// to one committee key (version 1), whose members it names itself.
+func (admitAll) Committee(ctx context.Context, id string) ([]tender.Member, error) {
+	return nil, fmt.Errorf("the bench assigns no committee of members' keys to %s", id)
+}

@@ -1,10 +1,12 @@
 // Package registry keeps the users of SPSE, the LPSE's e-procurement
 // system: registration with identity documents, verification by LPSE staff,
 // approval or rejection, deactivation for violations, blacklist requests by
-// officials decided by LPSE staff, passwords, lockout and API tokens, and the
+// officials decided by LPSE staff, passwords, lockout and API tokens, the
 // separation of duties by person (NIK) that keeps LPSE staff off procurement
 // committees and reviewers off their own accounts (articles 9, 14 and 21.3
-// of the regulation that creates the LPSE).
+// of the regulation that creates the LPSE), and committee members' own
+// opening keys, registered with proof of possession (ChallengeKey,
+// RegisterKey; doc/spec/opening.md §2.1).
 //
 // It implements doc/spec/registry.md, version 1, and appends its decisions to
 // the audit log in the formats of doc/spec/entries.md. The workflow tests run

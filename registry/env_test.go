@@ -246,7 +246,8 @@ func (e *env) snapshot() snapshot {
 	e.t.Helper()
 	s := snapshot{Tables: map[string]map[string]string{}, Entries: len(e.log.all())}
 	err := e.b.View(e.ctx, func(tx vault.Tx) error {
-		for _, table := range []string{tableUsers, tableEmails, tableNPWP, tableNIK, tableTokens, tableCommittees, tableOutbox, tableBlacklist} {
+		for _, table := range []string{tableUsers, tableEmails, tableNPWP, tableNIK, tableTokens, tableCommittees, tableOutbox, tableBlacklist,
+			tableCommitteeKeys, tableKeyOwners, tableKeyChallenges} {
 			m := map[string]string{}
 			err := tx.Scan(table, "", func(k string, v []byte) error { m[k] = string(v); return nil })
 			if err != nil {

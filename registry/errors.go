@@ -46,6 +46,7 @@ var (
 	ErrDocumentsUnverified = errors.New("registry: not every document is verified")
 	ErrRoleMismatch        = errors.New("registry: user does not have the role")
 	ErrSeparationOfDuties  = errors.New("registry: LPSE staff may not be assigned (art. 21.3)")
+	ErrNoCommitteeKey      = errors.New("registry: no committee key registered")
 
 	// Account status, as seen by login, tokens, CanSubmit and CheckAssignable.
 	ErrNotVerified = errors.New("registry: account not yet verified and approved")

@@ -10,8 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"filippo.io/age"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/member"
 	"github.com/segel-lpse/segel/registry"
+	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/vault"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -194,4 +197,44 @@ func ExampleCheckNIK() {
 func ExampleNormalizeEmail() {
 	fmt.Println(registry.NormalizeEmail(" Budi.Santoso@Contoh.CO.ID "))
 	// Output: budi.santoso@contoh.co.id <nil>
+}
+
+// A pokja member registers its own opening key: the registry encrypts a
+// challenge to the public key, the member's tool decrypts it with the
+// secret key, which never leaves the member's device, and only then is the
+// key recorded and logged.
+func ExampleRegistry_RegisterKey() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "registry-example")
+	defer os.RemoveAll(dir)
+	reg, l := newRegistry(ctx, dir)
+	pass := "kata sandi yang panjang"
+	admin, _ := reg.Bootstrap(ctx, registry.Application{Role: registry.RoleAdmin, Email: "admin@lpse.example.go.id",
+		Password: pass, Name: "Admin", NIK: "3171011203850001", Documents: []registry.Document{scan(registry.DocSuratTugas)}})
+	pokja, _ := reg.Register(ctx, registry.Application{Role: registry.RolePokja, Email: "pokja@pemkot.example.go.id",
+		Password: pass, Name: "Anggota Pokja", NIK: "3273015708900002", Documents: []registry.Document{scan(registry.DocSuratTugas)}})
+	v, _ := reg.Register(ctx, registry.Application{Role: registry.RoleVerifier, Email: "v@lpse.example.go.id",
+		Password: pass, Name: "V", NIK: "3578022501750003", Documents: []registry.Document{scan(registry.DocSuratTugas)}})
+	reg.VerifyDocument(ctx, admin.ID, v.ID, registry.DocSuratTugas)
+	reg.Approve(ctx, admin.ID, v.ID)
+	reg.VerifyDocument(ctx, v.ID, pokja.ID, registry.DocSuratTugas)
+	reg.Approve(ctx, v.ID, pokja.ID)
+
+	// On the member's device: segel keygen, or age's own.
+	key, _ := age.GenerateHybridIdentity()
+
+	ch, err := reg.ChallengeKey(ctx, pokja.ID, key.Recipient().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	answer, err := member.AnswerKeyChallenge(ch.File, key) // on the member's device
+	if err != nil {
+		log.Fatal(err)
+	}
+	k, err := reg.RegisterKey(ctx, pokja.ID, answer)
+	fmt.Println(err, k.KeyID == sealer.KeyID(key.Recipient()))
+	fmt.Println(strings.SplitN(string(l.last), "\n", 2)[0])
+	// Output:
+	// <nil> true
+	// segel-entry/v1 committee-key-registered
 }

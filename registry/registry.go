@@ -117,6 +117,10 @@ const (
 	tableCommittees = "registry_committees"
 	tableOutbox     = "registry_outbox"
 	tableBlacklist  = "registry_blacklist"
+
+	tableCommitteeKeys = "registry_committee_keys" // user/time → CommitteeKey
+	tableKeyOwners     = "registry_key_owners"     // SHA-256 of a recipient → user
+	tableKeyChallenges = "registry_key_challenges" // user → keyChallenge
 )
 
 // getJSON reads table/key into v.

@@ -289,22 +289,23 @@ func (t Target) Check(h *Header) error {
 			ErrMismatch, t.Members.k, len(t.Members.members))
 	case !v2 && h.Version != 1:
 		return fmt.Errorf("%w: sealed in format version 2, to a committee of members; the tender's committee is a single key (format version 1): seal the offer again with the tender's committee key", ErrMismatch)
+	// Version 2: which tender, bidder and part a file is for first, so
+	// that a File I uploaded as File II is named so, not as the other
+	// round that follows from it.
+	case v2 && h.Tender != t.Tender:
+		return fmt.Errorf("%w: sealed for tender %s, this is tender %s", ErrMismatch, h.Tender, t.Tender)
+	case v2 && h.Bidder != t.Bidder:
+		return fmt.Errorf("%w: sealed for bidder %s, not %s: each bidder seals its own offer", ErrMismatch, h.Bidder, t.Bidder)
+	case v2 && h.File != t.File:
+		return fmt.Errorf("%w: sealed as %s, this is the %s upload", ErrMismatch, fileName(h.File), fileName(t.File))
 	case h.Round != t.Round:
 		return fmt.Errorf("%w: sealed to round %d (%s), the tender opens at round %d (%s)", ErrMismatch,
 			h.Round, t.Chain.TimeOf(h.Round).Format("2006-01-02 15:04:05Z"), t.Round, t.Chain.TimeOf(t.Round).Format("2006-01-02 15:04:05Z"))
 	case !v2 && h.CommitteeKeyID != KeyID(t.Committee):
 		return fmt.Errorf("%w: sealed to committee key %s, the tender's committee key is %s", ErrMismatch, h.CommitteeKeyID, KeyID(t.Committee))
-	case !v2:
-		return nil
-	case h.CommitteeKeyID != t.Members.id || h.Threshold != t.Members.k || h.Members != len(t.Members.members):
+	case v2 && (h.CommitteeKeyID != t.Members.id || h.Threshold != t.Members.k || h.Members != len(t.Members.members)):
 		return fmt.Errorf("%w: sealed to committee %s (%d of %d), the tender's is %s", ErrMismatch,
 			h.CommitteeKeyID, h.Threshold, h.Members, t.Members)
-	case h.Tender != t.Tender:
-		return fmt.Errorf("%w: sealed for tender %s, this is tender %s", ErrMismatch, h.Tender, t.Tender)
-	case h.Bidder != t.Bidder:
-		return fmt.Errorf("%w: sealed for bidder %s, not %s: each bidder seals its own offer", ErrMismatch, h.Bidder, t.Bidder)
-	case h.File != t.File:
-		return fmt.Errorf("%w: sealed as %s, this is the %s upload", ErrMismatch, fileName(h.File), fileName(t.File))
 	}
 	return nil
 }

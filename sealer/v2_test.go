@@ -415,6 +415,10 @@ func TestV2Mismatch(t *testing.T) {
 		{func(tg *sealer.Target) { tg.Tender = "T-2" }, "tender T-2"},
 		{func(tg *sealer.Target) { tg.Bidder = "penyedia-8" }, "bidder"},
 		{func(tg *sealer.Target) { tg.File = 2 }, "sealed as File I, this is the File II upload"},
+		// In a two-file tender File II has a later round: a File I
+		// uploaded as File II is named so, not by its round.
+		{func(tg *sealer.Target) { tg.File, tg.Round = 2, tg.Round+600 }, "sealed as File I, this is the File II upload"},
+		{func(tg *sealer.Target) { tg.Tender, tg.Round = "T-2", tg.Round+600 }, "tender T-2"},
 		{func(tg *sealer.Target) {
 			tg.Members, tg.Tender, tg.Bidder, tg.File, tg.Committee = nil, "", "", 0, v1key.Recipient()
 		}, "format version 2"},

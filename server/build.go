@@ -163,10 +163,14 @@ func Build(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	contributions, err := keyring.AEAD(ctx, "tender-contributions")
+	if err != nil {
+		return nil, err
+	}
 	s.Engine, err = tender.New(tender.Config{
 		Records: cfg.Backend, Blobs: cfg.Backend, Log: s.Log,
 		ReceiptSigner: rcptSigner, ReportSigner: reportSigner,
-		Beacon: s.Beacon, Directory: Directory(s.Registry),
+		Beacon: s.Beacon, Directory: directory.New(s.Registry), Secrets: contributions,
 		MaxOfferSize: cfg.MaxOfferSize, OpenWorkers: cfg.OpenWorkers, Shared: cfg.Shared, Uploads: cfg.Uploads,
 		Now: cfg.Now, Logger: cfg.Logger,
 	})

@@ -19,9 +19,10 @@ import (
 // Bundle returns the audit bundle of an opened tender
 // (doc/spec/audit-bundle.md): its log entries with inclusion proofs, the
 // closing and a final checkpoint with consistency proofs, every receipt's
-// proof file, the witness reports, the opening report and, if withSealed,
-// the sealed files. keys are the deployment's public keys, which the
-// engine (holding only signers) cannot derive. Write it with
+// proof file, the witness reports, the opening report (a v2 tender's two,
+// once both parts are opened) and, if withSealed, the sealed files. keys
+// are the deployment's public keys, which the engine (holding only
+// signers) cannot derive. Write it with
 // Bundle.WriteDir; an auditor checks it with audit.Verify or segel verify.
 func (e *Engine) Bundle(ctx context.Context, id string, keys *audit.Trusted, withSealed bool) (*audit.Bundle, error) {
 	t, err := e.Get(ctx, id)
@@ -42,15 +43,23 @@ func (e *Engine) Bundle(ctx context.Context, id string, keys *audit.Trusted, wit
 		return nil, fmt.Errorf("tender: the log key given does not verify the log's checkpoint: %w", err)
 	}
 	b := &audit.Bundle{
-		Tender:   id,
-		Keys:     keys,
-		Chain:    e.chain,
-		Receipts: map[int64][]byte{},
-		Witness:  map[int64][]byte{},
-		Checkpoints: []audit.SignedCheckpoint{
-			{Size: checkpointSize(t.Closing.Checkpoint, keys), Signed: t.Closing.Checkpoint},
-			{Size: fc.Size, Signed: final},
-		},
+		Tender:      id,
+		Keys:        keys,
+		Chain:       e.chain,
+		Receipts:    map[int64][]byte{},
+		Witness:     map[int64][]byte{},
+		Checkpoints: []audit.SignedCheckpoint{{Size: fc.Size, Signed: final}},
+	}
+	reports := [][32]byte{t.OpeningReport}
+	if t.V2() {
+		reports = nil
+		for _, p := range t.Parts {
+			reports = append(reports, p.Report)
+		}
+	}
+	for file := 1; file <= len(reports); file++ {
+		c := t.closing(file)
+		b.Checkpoints = append(b.Checkpoints, audit.SignedCheckpoint{Size: checkpointSize(c.Checkpoint, keys), Signed: c.Checkpoint})
 	}
 	if b.Entries, err = e.tenderEntries(ctx, t, fc.Size); err != nil {
 		return nil, err
@@ -76,21 +85,29 @@ func (e *Engine) Bundle(ctx context.Context, id string, keys *audit.Trusted, wit
 			return nil, fmt.Errorf("tender: proof file of entry %d: %w", index, err)
 		}
 	}
-	if b.OpeningReport, err = e.readBlob(ctx, t.OpeningReport); err != nil {
-		return nil, fmt.Errorf("tender: opening report: %w", err)
-	}
-	report, err := audit.VerifyOpeningReport(b.OpeningReport, keys.Report)
-	if err != nil {
-		return nil, fmt.Errorf("tender: the report key given does not verify the opening report: %w", err)
-	}
 	sealed := map[string][32]byte{}
-	for _, o := range report.Offers {
-		sealed[strconv.FormatInt(o.Index, 10)+".age"] = o.SHA256
-		if o.Outcome != audit.OutcomeFailed {
-			continue
+	for file, digest := range reports {
+		signed, err := e.readBlob(ctx, digest)
+		if err != nil {
+			return nil, fmt.Errorf("tender: opening report: %w", err)
 		}
-		if b.Witness[o.Index], err = e.readBlob(ctx, o.Digest); err != nil {
-			return nil, fmt.Errorf("tender: witness report of %s: %w", o.Bidder, err)
+		report, err := audit.VerifyOpeningReport(signed, keys.Report)
+		if err != nil {
+			return nil, fmt.Errorf("tender: the report key given does not verify the opening report: %w", err)
+		}
+		if file == 0 {
+			b.OpeningReport = signed
+		} else {
+			b.OpeningReport2 = signed
+		}
+		for _, o := range report.Offers {
+			sealed[strconv.FormatInt(o.Index, 10)+".age"] = o.SHA256
+			if o.Outcome != audit.OutcomeFailed {
+				continue
+			}
+			if b.Witness[o.Index], err = e.readBlob(ctx, o.Digest); err != nil {
+				return nil, fmt.Errorf("tender: witness report of %s: %w", o.Bidder, err)
+			}
 		}
 	}
 	if withSealed {
@@ -113,7 +130,7 @@ func (e *Engine) resignMissing(ctx context.Context, id string, b *audit.Bundle) 
 			continue
 		}
 		ent, err := auditlog.ParseEntry(le.Data)
-		if err != nil || ent.Type != "offer-received" {
+		if err != nil || ent.Type != "offer-received" && ent.Type != "file-received" {
 			continue
 		}
 		o, err := offerFromEntry(ent, le.Index)
@@ -121,7 +138,7 @@ func (e *Engine) resignMissing(ctx context.Context, id string, b *audit.Bundle) 
 			return err
 		}
 		r := auditlog.Receipt{Origin: e.cfg.Log.Origin(), Index: le.Index, Tender: id, Bidder: o.Bidder,
-			SHA256: o.SHA256, Size: o.Size, Received: o.Received}
+			File: o.File, SHA256: o.SHA256, Size: o.Size, Header: o.Header, Received: o.Received}
 		signed, err := auditlog.SignReceipt(r, e.cfg.ReceiptSigner)
 		if err != nil {
 			return err

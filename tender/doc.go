@@ -11,6 +11,15 @@
 //   - Close, then the opening ceremony: Open, with a signed witness report
 //     for every offer that fails to open and a signed opening report;
 //     Bundle, the tender's offline-verifiable audit bundle.
+//   - Version 2 tenders (doc/spec/opening.md), announced without a
+//     committee key: the committee is its members' own keys (from the
+//     Directory), any k of n of whom open each file on their own devices;
+//     methods single-file, two-file and two-stage. File(id, n) names a file
+//     part: Submit, Commit, BeginUpload and Receipt for bidders;
+//     StartOpening, Headers, Evidence, Contribute and CompleteOpening for
+//     the committee's opening of the part; ProposeEvaluation and
+//     ApproveEvaluation of File I; AnnounceStageTwo of a two-stage tender.
+//     Version 1 tenders keep their path, unchanged.
 //   - After opening: AnnounceResult, objections (Ask/Reply), Award.
 //   - Around them: OCDS 1.1 e-reporting (doc/spec/ocds.md, tested against
 //     the schemas in TestOCDSStages).
@@ -30,8 +39,9 @@
 // engine's own records. Those records (which offer is a bidder's current
 // one) are repaired from the log too: see reconcile.go.
 //
-// A state change (announce, amend, close, open, result, award, cancel)
-// is logged once. It is first recorded in the tender's record, as its
+// A state change (announce, amend, close, open, result, award, cancel; and
+// for v2 a part's opening start and completion, an evaluation approval,
+// stage 2's announcement) is logged once. It is first recorded in the tender's record, as its
 // Pending transition, in the same transaction that checks the state; a
 // second request for it (a double click, another committee member,
 // another server instance on the same PostgreSQL) is refused with
@@ -46,6 +56,7 @@
 // (CheckCommittee): a member who may no longer sit on a committee, say
 // by becoming LPSE staff after the announcement, no longer acts.
 //
-// Storage is whatever vault backend the Config names; users come from a
-// Directory (package registry, through server.Directory).
+// Storage is whatever vault backend the Config names; users, committees
+// and members' opening keys come from a Directory (package directory
+// implements it over package registry).
 package tender

@@ -10,13 +10,15 @@ import (
 
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/timelock"
 	"github.com/segel-lpse/segel/vault"
 	"golang.org/x/mod/sumdb/note"
 )
 
-// Directory answers who may act in a tender. package registry implements
-// it; the engine never stores users itself.
+// Directory answers who may act in a tender, and who sits on its
+// committee with which opening key. The engine defines it and never stores
+// users itself; package directory implements it over package registry.
 type Directory interface {
 	// CheckProvider returns nil if userID is a verified, active provider
 	// who may take part in tenders, and otherwise an error saying why not.
@@ -27,6 +29,25 @@ type Directory interface {
 	// tender: active, holding the role, and not excluded by separation of
 	// duties (LPSE staff never sit on a committee, art. 21.3).
 	CheckAssignable(ctx context.Context, userID string, role Role) error
+	// Committee returns the committee assigned to tender id: its members,
+	// each with its opening key in force (doc/spec/opening.md §2.1), or
+	// an error saying why there is none (no committee assigned).
+	Committee(ctx context.Context, id string) ([]Member, error)
+}
+
+// A Member is a committee member as the Directory knows it.
+type Member struct {
+	User string
+	// Key is the member's opening key in force, an age hybrid recipient
+	// "age1pq1…"; empty if the member has registered none.
+	Key string
+}
+
+// A SecretBox encrypts secrets at rest with associated data, which must be
+// given again to decrypt. tink.AEAD implements it.
+type SecretBox interface {
+	Encrypt(plaintext, associatedData []byte) ([]byte, error)
+	Decrypt(ciphertext, associatedData []byte) ([]byte, error)
 }
 
 // Role is a procurement role the engine asks the Directory about.
@@ -55,6 +76,12 @@ type Config struct {
 	Beacon timelock.Beacon
 	// Directory answers who may act.
 	Directory Directory
+	// Secrets encrypts what the engine keeps secret for a while: the
+	// member keys of a v2 opening's contributions, kept from their arrival
+	// until the part's opening report is logged, then deleted
+	// (doc/spec/opening.md §5.2). A tink.AEAD (vault.Keyring.AEAD) is one.
+	// Required for v2 openings; v1 tenders do without.
+	Secrets SecretBox
 	// MaxOfferSize caps a sealed offer; 256 MiB if zero.
 	MaxOfferSize int64
 	// OpenWorkers bounds the offers opened at once; 4 if zero.
@@ -87,6 +114,10 @@ type Engine struct {
 
 	recipientsMu sync.Mutex
 	recipients   map[string]*age.HybridRecipient // committee keys, see recipient
+	committees   map[string]*sealer.Committee    // v2 committees by id, see committee
+
+	headersMu sync.Mutex
+	headers   map[[32]byte]*sealer.Header // v2 files' parsed headers by file digest, see header
 }
 
 // lock returns the process-wide mutex for key (one bidder's submissions).
@@ -123,7 +154,8 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.OpenWorkers == 0 {
 		cfg.OpenWorkers = 4
 	}
-	e := &Engine{cfg: cfg, chain: cfg.Beacon.Chain(), now: cfg.Now, log: cfg.Logger, recipients: map[string]*age.HybridRecipient{}}
+	e := &Engine{cfg: cfg, chain: cfg.Beacon.Chain(), now: cfg.Now, log: cfg.Logger, recipients: map[string]*age.HybridRecipient{},
+		committees: map[string]*sealer.Committee{}, headers: map[[32]byte]*sealer.Header{}}
 	if e.now == nil {
 		e.now = time.Now
 	}

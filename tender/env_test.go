@@ -32,7 +32,8 @@ type env struct {
 	keys      auditlog.Keys
 	reportKey note.Verifier
 	logSigner note.Signer
-	vkeys     [3]string // log, receipt, report verifier keys
+	vkeys     [3]string                      // log, receipt, report verifier keys
+	members   map[string]*age.HybridIdentity // v2 members' own keys, see memberKeys
 
 	mu  sync.Mutex
 	now time.Time
@@ -192,10 +193,13 @@ type testDirectory struct {
 	deactivated map[string]bool
 	ppks        map[string]bool
 	pakpa       map[string]bool
+	committees  map[string][]string // tender id → members, as the registry assigns them
+	keys        map[string]string   // member → opening key in force
 }
 
 func newTestDirectory() *testDirectory {
-	d := &testDirectory{providers: map[string]error{}, committee: map[string]bool{}, staff: map[string]bool{}, deactivated: map[string]bool{}, ppks: map[string]bool{}}
+	d := &testDirectory{providers: map[string]error{}, committee: map[string]bool{}, staff: map[string]bool{}, deactivated: map[string]bool{}, ppks: map[string]bool{},
+		committees: map[string][]string{}, keys: map[string]string{}}
 	for _, m := range []string{"pokja-1", "pokja-2", "pokja-3"} {
 		d.committee[m] = true
 	}
@@ -240,6 +244,20 @@ func (d *testDirectory) CheckAssignable(ctx context.Context, id string, role Rol
 		return fmt.Errorf("%q is LPSE staff and may not sit on a committee (art. 21.3)", id)
 	}
 	return d.CheckRole(ctx, id, role)
+}
+
+func (d *testDirectory) Committee(ctx context.Context, id string) ([]Member, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	users, ok := d.committees[id]
+	if !ok {
+		return nil, fmt.Errorf("no committee is assigned to tender %s", id)
+	}
+	var out []Member
+	for _, u := range users {
+		out = append(out, Member{User: u, Key: d.keys[u]})
+	}
+	return out, nil
 }
 
 func (d *testDirectory) ppk(id string) {

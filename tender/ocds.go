@@ -92,9 +92,11 @@ func (e *Engine) OCDS(ctx context.Context, id string, p Publisher) ([]byte, erro
 // tenderHistory is what the log says about a tender beyond its record.
 type tenderHistory struct {
 	notices   []auditlog.Entry          // tender-announced, then tender-amended in order
-	outcomes  map[string]auditlog.Entry // bidder/sha256 → offer-opened or offer-failed
-	opening   *auditlog.Entry           // opening-report
+	outcomes  map[string]auditlog.Entry // bidder/sha256 → offer-opened or offer-failed (v2: file-opened, -failed, -withheld)
+	opening   *auditlog.Entry           // opening-report (v2: File I's file-opening-report)
 	cancelled *auditlog.Entry           // tender-cancelled
+	fixed     *auditlog.Entry           // v2: evaluation-fixed
+	opening2  *auditlog.Entry           // v2: File II's file-opening-report
 }
 
 // history reads the log from the tender's announcement for the entries the
@@ -122,10 +124,18 @@ func (e *Engine) history(ctx context.Context, t *Tender) (*tenderHistory, error)
 			switch ent.Type {
 			case "tender-announced", "tender-amended":
 				h.notices = append(h.notices, ent)
-			case "offer-opened", "offer-failed":
+			case "offer-opened", "offer-failed", "file-opened", "file-failed", "file-withheld":
 				h.outcomes[ent.Value("bidder")+"/"+ent.Value("sha256")] = ent
 			case "opening-report":
 				h.opening = &ent
+			case "file-opening-report":
+				if ent.Value("file") == "1" {
+					h.opening = &ent
+				} else {
+					h.opening2 = &ent
+				}
+			case "evaluation-fixed":
+				h.fixed = &ent
 			case "tender-cancelled":
 				h.cancelled = &ent
 			}
@@ -274,13 +284,15 @@ func ocdsBuild(t *Tender, h *tenderHistory, p Publisher) *ocdsPackage {
 		b.emit()
 		prev = id
 	}
-	if t.Closing != nil {
-		b.start(ocid+"-closed", "tenderUpdate", ocdsTime(t.Closing.Time))
-		n := len(t.Closing.Offers)
-		b.cur.Bids = &ocdsBids{Statistics: []ocdsStatistic{{ID: "bids", Measure: "bids", Date: ocdsTime(t.Closing.Time), Value: n}}}
+	if c := t.closing(1); c != nil {
+		b.start(ocid+"-closed", "tenderUpdate", ocdsTime(c.Time))
+		n := len(c.Offers)
+		b.cur.Bids = &ocdsBids{Statistics: []ocdsStatistic{{ID: "bids", Measure: "bids", Date: ocdsTime(c.Time), Value: n}}}
 		b.emit()
 	}
-	if t.Closing != nil && (t.State == StateOpened || t.State == StateResult || t.State == StateAwarded ||
+	if t.V2() {
+		b.stagesV2()
+	} else if t.Closing != nil && (t.State == StateOpened || t.State == StateResult || t.State == StateAwarded ||
 		t.State == StateCancelled && h.opening != nil) {
 		date := ocdsTime(t.Schedule.Opening)
 		if h.opening != nil {
@@ -427,8 +439,8 @@ func (b *ocdsBuilder) award(r *Result, status, title string, doc [32]byte, when 
 			DatePublished: ocdsTime(when),
 		}},
 	}
-	if b.t.Closing != nil {
-		for _, o := range b.t.Closing.Offers {
+	if c := b.t.closing(1); c != nil {
+		for _, o := range c.Offers {
 			if o.Bidder == r.Winner {
 				a.RelatedBids = []string{bidID(o)}
 			}

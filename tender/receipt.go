@@ -23,17 +23,31 @@ import (
 // append and the record — is signed again from the logged entry, as
 // Bundle does: signatures are deterministic, so it is the receipt the
 // bidder got, if it got one.
+//
+// For a v2 tender, OfferReceipt is File(id, 1).Receipt.
 func (e *Engine) OfferReceipt(ctx context.Context, actor, id, bidder string) (*Receipt, error) {
+	return e.File(id, 1).Receipt(ctx, actor, bidder)
+}
+
+// Receipt is Engine.OfferReceipt for file part f of a v2 tender: the
+// version 2 receipt of bidder's current file of that part. The committee
+// sees it once the part has closed.
+func (f File) Receipt(ctx context.Context, actor, bidder string) (*Receipt, error) {
+	e, id, file := f.e, f.tender, f.file
 	t, err := e.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	if err := t.checkFile(file); err != nil {
+		return nil, err
+	}
+	_, deadline, _ := t.window(file)
 	switch {
 	case actor == bidder:
 	case !t.isCommittee(actor):
 		return nil, fmt.Errorf("%w: a receipt is for its bidder and, once submission has closed, the tender's committee", ErrForbidden)
-	case t.State == StateAnnounced || t.State == StateClosing:
-		return nil, fmt.Errorf("%w: the committee sees receipts once submission has closed (deadline %s)", ErrState, ts(t.Schedule.Deadline))
+	case t.State == StateAnnounced && t.Part <= file || t.closingNow(file):
+		return nil, fmt.Errorf("%w: the committee sees receipts once submission has closed (deadline %s)", ErrState, ts(deadline))
 	default:
 		if err := e.CheckCommittee(ctx, actor, t); err != nil {
 			return nil, err
@@ -42,14 +56,15 @@ func (e *Engine) OfferReceipt(ctx context.Context, actor, id, bidder string) (*R
 	var o Offer
 	var signed []byte
 	err = e.cfg.Records.View(ctx, func(tx vault.Tx) error {
-		if err := getJSON(tx, tableOffers, id+"/"+bidder, &o); errors.Is(err, vault.ErrNotFound) {
+		if err := getJSON(tx, tableOffers, offerKey(t, file, bidder), &o); errors.Is(err, vault.ErrNotFound) {
 			return fmt.Errorf("%w: no offer from %s in tender %s", ErrNotFound, bidder, id)
 		} else if err != nil {
 			return err
 		}
 		if o.awaitsDelivery() {
+			_, _, opening := t.window(file)
 			return fmt.Errorf("%w: %s committed to a file at %s and has not delivered it: a receipt is issued when it arrives, before %s",
-				ErrNotFound, bidder, ts(o.Received), ts(t.Schedule.Opening))
+				ErrNotFound, bidder, ts(o.Received), ts(opening))
 		}
 		b, err := tx.Get(tableReceipts, receiptKey(id, o.LogIndex))
 		if errors.Is(err, vault.ErrNotFound) {
@@ -62,7 +77,7 @@ func (e *Engine) OfferReceipt(ctx context.Context, actor, id, bidder string) (*R
 		return nil, err
 	}
 	r := auditlog.Receipt{Origin: e.cfg.Log.Origin(), Index: o.LogIndex, Tender: id, Bidder: bidder,
-		SHA256: o.SHA256, Size: o.Size, Received: o.Received.UTC()}
+		File: o.File, SHA256: o.SHA256, Size: o.Size, Header: o.Header, Received: o.Received.UTC()}
 	if signed != nil {
 		return &Receipt{Receipt: r, Signed: signed}, nil
 	}

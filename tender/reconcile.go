@@ -98,14 +98,18 @@ func (e *Engine) reconcile(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("log entry %d: %w", start+int64(i), err)
 			}
-			if ent.Type != "offer-received" && ent.Type != "offer-committed" {
+			ok, v2 := isOfferEntry(ent)
+			if !ok {
 				continue
 			}
 			o, err := offerFromEntry(ent, start+int64(i))
 			if err != nil {
 				return err
 			}
-			key := ent.Value("tender") + "/" + o.Bidder
+			key := ent.Value("tender") + "/" + o.Bidder // offerKey's forms, from the entry
+			if v2 {
+				key = ent.Value("tender") + "/" + ent.Value("file") + "/" + o.Bidder
+			}
 			if logged[key] == nil {
 				keys = append(keys, key)
 			}

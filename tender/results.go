@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/internal/canon"
 )
 
@@ -40,6 +41,9 @@ func (e *Engine) AnnounceResult(ctx context.Context, actor, id, winner, text str
 	}
 	if !t.hasOffer(winner) {
 		return nil, fmt.Errorf("%w: %q has no offer in this tender", ErrInvalid, winner)
+	}
+	if err := e.openedFor(ctx, t, winner); err != nil {
+		return nil, err
 	}
 	doc, err := e.putText(ctx, text)
 	if err != nil {
@@ -107,11 +111,42 @@ func (e *Engine) Award(ctx context.Context, actor, id, text string) (*Tender, er
 	})
 }
 
+// openedFor refuses, for a v2 tender, a winner whose last file did not
+// open: the File I of a single-file tender, the File II (the price, opened
+// only for those who passed) of the others.
+func (e *Engine) openedFor(ctx context.Context, t *Tender, winner string) error {
+	if !t.V2() {
+		return nil
+	}
+	last := t.Parts[len(t.Parts)-1]
+	signed, err := e.readBlob(ctx, last.Report)
+	if err != nil {
+		return fmt.Errorf("tender: opening report: %w", err)
+	}
+	text, err := canon.NoteText(signed, audit.ErrMalformed)
+	if err != nil {
+		return fmt.Errorf("tender: stored opening report: %w", err)
+	}
+	r, err := audit.ParseOpeningReport(text)
+	if err != nil {
+		return fmt.Errorf("tender: stored opening report: %w", err)
+	}
+	for _, o := range r.Offers {
+		if o.Bidder == winner && o.Outcome == audit.OutcomeOpened {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %q's file %d was not opened (failed, withheld, or none): it cannot win", ErrInvalid, winner, last.File)
+}
+
+// hasOffer reports whether bidder's offer (a v2 tender's File I) is in the
+// closing set.
 func (t *Tender) hasOffer(bidder string) bool {
-	if t.Closing == nil {
+	c := t.closing(1)
+	if c == nil {
 		return false
 	}
-	for _, o := range t.Closing.Offers {
+	for _, o := range c.Offers {
 		if o.Bidder == bidder {
 			return true
 		}

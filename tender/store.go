@@ -18,6 +18,8 @@ const (
 	tableReceipts = "tender_receipts" // id/index → signed receipt
 	tablePending  = "tender_pending"  // id/bidder → an offer about to be logged (Config.Shared)
 	tableMeta     = "tender_meta"     // the engine's own state, see reconcile.go
+	tableAnswers  = "tender_answers"  // id/file/member/index → a member's answer for a v2 file (contribute.go)
+	tableBatches  = "tender_batches"  // id/file/batch → a member's batch of answers and its log entry
 )
 
 func getJSON(tx vault.Tx, table, key string, v any) error {

@@ -73,16 +73,20 @@ type bidderState struct {
 	registered bool
 }
 
-// readBidder reads bidder's state in tender id in one read transaction.
-func (e *Engine) readBidder(ctx context.Context, id, bidder string) (*bidderState, error) {
+// readBidder reads bidder's state in file part file of tender id (1 for a
+// v1 tender) in one read transaction.
+func (e *Engine) readBidder(ctx context.Context, id, bidder string, file int) (*bidderState, error) {
 	st := &bidderState{tender: new(Tender)}
 	err := e.cfg.Records.View(ctx, func(tx vault.Tx) error {
-		if err := getJSON(tx, tableTenders, id, st.tender); errors.Is(err, vault.ErrNotFound) {
+		if err := getJSON(tx, tableTenders, id, st.tender); errors.Is(err, vault.ErrNotFound) || err == nil && st.tender.announcing() {
 			return fmt.Errorf("%w: tender %q", ErrNotFound, id)
 		} else if err != nil {
 			return err
 		}
-		key := id + "/" + bidder
+		if err := st.tender.checkFile(file); err != nil {
+			return err
+		}
+		key := offerKey(st.tender, file, bidder)
 		var o Offer
 		if err := getJSON(tx, tableOffers, key, &o); err == nil {
 			st.current = &o
@@ -95,7 +99,7 @@ func (e *Engine) readBidder(ctx context.Context, id, bidder string) (*bidderStat
 		} else if !errors.Is(err, vault.ErrNotFound) {
 			return err
 		}
-		_, err := tx.Get(tableParts, key)
+		_, err := tx.Get(tableParts, id+"/"+bidder)
 		st.registered = err == nil
 		if errors.Is(err, vault.ErrNotFound) {
 			err = nil
@@ -108,14 +112,19 @@ func (e *Engine) readBidder(ctx context.Context, id, bidder string) (*bidderStat
 	return st, nil
 }
 
-// checkBidder refuses a bidder who may not take part in a tender:
-// refused by the directory or not registered for it.
-func (e *Engine) checkBidder(ctx context.Context, st *bidderState, bidder string) error {
+// checkBidder refuses a bidder who may not take part in file part file
+// of a tender: refused by the directory, not registered for it, or, for a
+// two-stage tender's stage 2, not passed in stage 1 (opening.md §5.1).
+func (e *Engine) checkBidder(ctx context.Context, st *bidderState, bidder string, file int) error {
 	if err := e.cfg.Directory.CheckProvider(ctx, bidder); err != nil {
 		return fmt.Errorf("%w: %w", ErrForbidden, err)
 	}
 	if !st.registered {
 		return fmt.Errorf("%w: register for %s before submitting", ErrNotRegistered, st.tender.ID)
+	}
+	t := st.tender
+	if t.Method == MethodTwoStage && file == 2 && (t.Evaluation == nil || !slices.Contains(t.Evaluation.Passed, bidder)) {
+		return fmt.Errorf("%w: stage 2 of tender %s is open to the bidders who passed stage 1; %s did not", ErrForbidden, t.ID, bidder)
 	}
 	return nil
 }
@@ -132,16 +141,32 @@ func (e *Engine) checkBidder(ctx context.Context, st *bidderState, bidder string
 //
 // After the deadline and until the opening time, Submit accepts exactly
 // the file a bidder committed to before the deadline (see Commit).
+//
+// For a v2 tender, Submit is File(id, 1).Submit: File I, or the only file.
 func (e *Engine) Submit(ctx context.Context, bidder, id string, sealed io.Reader) (*Receipt, error) {
-	st, err := e.readBidder(ctx, id, bidder)
+	return e.File(id, 1).Submit(ctx, bidder, sealed)
+}
+
+// Submit is Engine.Submit for file part f of a v2 tender
+// (doc/spec/opening.md §5.1): 1 for File I (or the only file), 2 for
+// File II or stage 2. Besides Submit's checks, the file must be sealed in
+// format v2 to the part's round, the tender's committee, this tender, this
+// bidder and this part — a File I uploaded as File II is refused, naming
+// both — and must be exactly as long as its header says: a file cut short
+// in upload or copy is refused, its stored bytes deleted, and gets no
+// receipt. Stage 2 of a two-stage tender takes files from the bidders who
+// passed stage 1 only. The receipt is a version 2 receipt naming the part.
+func (f File) Submit(ctx context.Context, bidder string, sealed io.Reader) (*Receipt, error) {
+	e, id, file := f.e, f.tender, f.file
+	st, err := e.readBidder(ctx, id, bidder, file)
 	if err != nil {
 		return nil, err
 	}
 	t, cur := st.tender, st.current
-	if err := e.admits(t, cur, nil, e.now()); err != nil {
+	if err := e.admits(t, file, cur, nil, e.now()); err != nil {
 		return nil, err
 	}
-	if err := e.checkBidder(ctx, st, bidder); err != nil {
+	if err := e.checkBidder(ctx, st, bidder, file); err != nil {
 		return nil, err
 	}
 
@@ -151,12 +176,20 @@ func (e *Engine) Submit(ctx context.Context, bidder, id string, sealed io.Reader
 	h, err := sealer.Inspect(io.TeeReader(sealed, &head), e.chain)
 	if err == nil {
 		var target sealer.Target
-		if target, err = t.Target(e); err == nil {
+		if t.V2() {
+			target, err = t.FileTarget(e, bidder, file)
+		} else {
+			target, err = t.Target(e)
+		}
+		if err == nil {
 			err = target.Check(h)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrWrongSeal, err)
+	}
+	if t.V2() && h.Size > e.cfg.MaxOfferSize {
+		return nil, fmt.Errorf("%w: the file's header says %d bytes; the limit is %d bytes", ErrTooLarge, h.Size, e.cfg.MaxOfferSize)
 	}
 	blob, err := e.cfg.Blobs.Put(ctx, io.MultiReader(&head, sealed), e.cfg.MaxOfferSize)
 	if errors.Is(err, vault.ErrTooLarge) {
@@ -164,25 +197,40 @@ func (e *Engine) Submit(ctx context.Context, bidder, id string, sealed io.Reader
 	} else if err != nil {
 		return nil, fmt.Errorf("tender: storing offer: %w", err)
 	}
+	if err := h.CheckSize(blob.Size); err != nil {
+		// The bytes stored are a v2 file of another size than its header
+		// commits to: no accepted file has them (every one passed this
+		// check), so deleting them takes nothing from anyone.
+		if derr := e.cfg.Blobs.Delete(ctx, blob.Digest); derr != nil {
+			e.log.Error("deleting a refused file", "tender", id, "bidder", bidder, "err", derr)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrWrongSeal, err)
+	}
 	// Acceptance is decided when the upload has completed.
 	received := e.now()
-	if err := e.admits(t, cur, &blob, received); err != nil {
+	if err := e.admits(t, file, cur, &blob, received); err != nil {
 		return nil, err
 	}
-	return e.accept(ctx, t, bidder, blob, received)
+	o := Offer{Bidder: bidder, SHA256: blob.Digest, Size: blob.Size, Received: received.UTC(), Delivered: true}
+	if t.V2() {
+		o.File, o.Header = file, h.Digest
+	}
+	return e.accept(ctx, t, o)
 }
 
-// admits says whether tender t accepts now an offer from a bidder whose
-// current offer is cur: in the submission window, any offer; after the
-// deadline and before the opening time, only the file of an undelivered
-// commitment (blob nil checks only that such a commitment exists).
-func (e *Engine) admits(t *Tender, cur *Offer, blob *vault.BlobInfo, now time.Time) error {
-	err := e.checkWindow(t, now)
+// admits says whether file part file of tender t accepts now an offer
+// from a bidder whose current offer is cur: in the submission window, any
+// offer; after the deadline and before the opening time, only the file of
+// an undelivered commitment (blob nil checks only that such a commitment
+// exists).
+func (e *Engine) admits(t *Tender, file int, cur *Offer, blob *vault.BlobInfo, now time.Time) error {
+	err := e.checkWindow(t, file, now)
 	if err == nil || !errors.Is(err, ErrLate) || !cur.awaitsDelivery() {
 		return err
 	}
-	if !now.Before(t.Schedule.Opening) {
-		return fmt.Errorf("%w: the committed file was due before the opening time %s", ErrLate, ts(t.Schedule.Opening))
+	_, _, opening := t.window(file)
+	if _, delivering := t.windowState(file); !delivering || !now.Before(opening) {
+		return fmt.Errorf("%w: the committed file was due before the opening time %s", ErrLate, ts(opening))
 	}
 	if blob != nil && (blob.Digest != cur.SHA256 || blob.Size != cur.Size) {
 		return fmt.Errorf("%w: after the deadline only the committed file (SHA-256 %x…, %d bytes) is accepted; this one is %x…, %d bytes",
@@ -193,37 +241,43 @@ func (e *Engine) admits(t *Tender, cur *Offer, blob *vault.BlobInfo, now time.Ti
 
 func (o *Offer) awaitsDelivery() bool { return o != nil && o.Committed && !o.Delivered }
 
-func (e *Engine) checkWindow(t *Tender, now time.Time) error {
+func (e *Engine) checkWindow(t *Tender, file int, now time.Time) error {
+	open, delivering := t.windowState(file)
+	start, deadline, _ := t.window(file)
 	switch {
-	case t.State != StateAnnounced && t.State != StateClosing && t.State != StateClosed:
+	case t.V2() && t.Parts[file-1].Round == 0:
+		return fmt.Errorf("%w: stage 2 of tender %s opens once it is announced, after the stage 1 evaluation", ErrNotYetOpen, t.ID)
+	case !open && !delivering:
 		return fmt.Errorf("%w: tender %s is %s", ErrState, t.ID, t.State)
-	case now.Before(t.Schedule.SubmissionStart):
-		return fmt.Errorf("%w: submissions open at %s", ErrNotYetOpen, ts(t.Schedule.SubmissionStart))
-	case now.After(t.Schedule.Deadline) || t.State != StateAnnounced:
-		return fmt.Errorf("%w: the deadline was %s", ErrLate, ts(t.Schedule.Deadline))
+	case now.Before(start):
+		return fmt.Errorf("%w: submissions open at %s", ErrNotYetOpen, ts(start))
+	case now.After(deadline) || !open:
+		return fmt.Errorf("%w: the deadline was %s", ErrLate, ts(deadline))
 	}
 	return nil
 }
 
-// accept logs a stored offer and returns its receipt. The log entry is
-// written before the engine's index and before the receipt is signed, so
-// a receipt always names a durable entry and a durable blob; and a receipt
-// is issued only if the offer is in the tender's offer set (see Close).
-func (e *Engine) accept(ctx context.Context, t *Tender, bidder string, blob vault.BlobInfo, received time.Time) (*Receipt, error) {
+// accept logs o, a stored offer (a v2 file), and returns its receipt. The
+// log entry is written before the engine's index and before the receipt
+// is signed, so a receipt always names a durable entry and a durable blob;
+// and a receipt is issued only if the offer is in the tender's offer set
+// (see Close).
+func (e *Engine) accept(ctx context.Context, t *Tender, o Offer) (*Receipt, error) {
 	r := auditlog.Receipt{
 		Origin:   e.cfg.Log.Origin(),
 		Tender:   t.ID,
-		Bidder:   bidder,
-		SHA256:   blob.Digest,
-		Size:     blob.Size,
-		Received: received.UTC(),
+		Bidder:   o.Bidder,
+		File:     o.File,
+		SHA256:   o.SHA256,
+		Size:     o.Size,
+		Header:   o.Header,
+		Received: o.Received,
 	}
 	rec, err := r.Entry().Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	o := Offer{Bidder: bidder, SHA256: blob.Digest, Size: blob.Size, Received: r.Received, Delivered: true}
-	done, err := e.beginOffer(ctx, t.ID, bidder)
+	done, err := e.beginOffer(ctx, t.ID, o.Bidder)
 	if err != nil {
 		return nil, err
 	}
@@ -269,30 +323,32 @@ func (e *Engine) logOffer(ctx context.Context, id string, o Offer, rec []byte) (
 	mu := e.tenderLock(id)
 	mu.RLock()
 	defer mu.RUnlock()
-	st, err := e.readBidder(ctx, id, o.Bidder)
+	st, err := e.readBidder(ctx, id, o.Bidder, max(o.File, 1))
 	if err != nil {
 		return nil, 0, err
 	}
 	t := st.tender
-	prev, err := e.settle(ctx, st, o.Bidder)
+	prev, err := e.settle(ctx, st, o)
 	if err != nil {
 		return nil, 0, err
 	}
+	file := max(o.File, 1)
+	open, delivering := t.windowState(file)
+	_, _, opening := t.window(file)
 	delivery := o.Delivered && prev.awaitsDelivery() && prev.SHA256 == o.SHA256 && prev.Size == o.Size
 	entries := [][]byte{rec}
 	switch {
 	case delivery:
-		if !e.now().Before(t.Schedule.Opening) || (t.State != StateAnnounced && t.State != StateClosing && t.State != StateClosed) {
-			return nil, 0, fmt.Errorf("%w: the committed file was due before the opening time %s", ErrLate, ts(t.Schedule.Opening))
+		if !e.now().Before(opening) || !delivering {
+			return nil, 0, fmt.Errorf("%w: the committed file was due before the opening time %s", ErrLate, ts(opening))
 		}
 		o.Committed = true
-	case t.State != StateAnnounced:
+	case !open:
 		return nil, 0, fmt.Errorf("%w: submission for %s closed while the offer was uploading", ErrLate, id)
 	case prev != nil && prev.SHA256 == o.SHA256:
 		return nil, 0, fmt.Errorf("%w: at %s (log index %d)", ErrDuplicate, ts(prev.Received), prev.LogIndex)
 	case prev != nil:
-		sup, err := entry("offer-superseded", "tender", id, "bidder", o.Bidder,
-			"sha256", hexEntry(prev.SHA256[:]), "by", hexEntry(o.SHA256[:]), "time", canon.FormatTime(o.Received))
+		sup, err := t.supersededEntry(prev, o)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -305,15 +361,16 @@ func (e *Engine) logOffer(ctx context.Context, id string, o Offer, rec []byte) (
 		}
 		return prev, idx, err
 	}
+	key := offerKey(t, file, o.Bidder)
 	intent := pending{Offer: o, From: e.cfg.Log.Size(), At: e.now()}
 	if err := e.cfg.Records.Batch(ctx, func(tx vault.Tx) error {
-		return putJSON(tx, tablePending, id+"/"+o.Bidder, intent)
+		return putJSON(tx, tablePending, key, intent)
 	}); err != nil {
 		return nil, 0, err
 	}
 	idx, err := e.appendLog(ctx, entries...)
 	if err != nil {
-		e.clearPending(ctx, id, o.Bidder)
+		e.clearPending(ctx, key)
 		return nil, 0, err
 	}
 	return prev, idx, nil
@@ -330,15 +387,16 @@ type pending struct {
 // in flight rather than abandoned by a crash.
 const busyFor = time.Minute
 
-// settle returns bidder's current offer given state st, settling a
-// recorded intent against the log first: if the intended entry is in the
-// log, that offer is current (it was logged, then the process died);
-// otherwise the intent is dropped.
-func (e *Engine) settle(ctx context.Context, st *bidderState, bidder string) (*Offer, error) {
-	cur, p, id := st.current, st.intent, st.tender.ID
+// settle returns the current offer of o's bidder and part given state st,
+// settling a recorded intent against the log first: if the intended entry
+// is in the log, that offer is current (it was logged, then the process
+// died); otherwise the intent is dropped.
+func (e *Engine) settle(ctx context.Context, st *bidderState, o Offer) (*Offer, error) {
+	cur, p, id, bidder := st.current, st.intent, st.tender.ID, o.Bidder
 	if p == nil {
 		return cur, nil
 	}
+	key := offerKey(st.tender, max(o.File, 1), bidder)
 	index, err := e.findOfferEntry(ctx, id, *p)
 	if err != nil {
 		return nil, err
@@ -352,11 +410,11 @@ func (e *Engine) settle(ctx context.Context, st *bidderState, bidder string) (*O
 		if index >= 0 {
 			p.Offer.LogIndex = index
 			cur = &p.Offer
-			if err := putJSON(tx, tableOffers, id+"/"+bidder, p.Offer); err != nil {
+			if err := putJSON(tx, tableOffers, key, p.Offer); err != nil {
 				return err
 			}
 		}
-		return tx.Delete(tablePending, id+"/"+bidder)
+		return tx.Delete(tablePending, key)
 	})
 	if index >= 0 {
 		e.log.Warn("an offer logged before a crash was recovered into the index", "tender", id, "bidder", bidder, "index", index)
@@ -382,7 +440,8 @@ func (e *Engine) findOfferEntry(ctx context.Context, id string, p pending) (int6
 			if err != nil || ent.Value("tender") != id || ent.Value("bidder") != p.Offer.Bidder {
 				continue
 			}
-			if (ent.Type == "offer-received" || ent.Type == "offer-committed") && ent.Value("sha256") == hexEntry(p.Offer.SHA256[:]) {
+			ok, v2 := isOfferEntry(ent)
+			if ok && ent.Value("sha256") == hexEntry(p.Offer.SHA256[:]) && (!v2 || ent.Value("file") == uintEntry(p.Offer.File)) {
 				return start + int64(i), nil
 			}
 		}
@@ -390,9 +449,10 @@ func (e *Engine) findOfferEntry(ctx context.Context, id string, p pending) (int6
 	return -1, nil
 }
 
-func (e *Engine) clearPending(ctx context.Context, id, bidder string) {
-	if err := e.cfg.Records.Batch(ctx, func(tx vault.Tx) error { return tx.Delete(tablePending, id+"/"+bidder) }); err != nil {
-		e.log.Error("intent not cleared", "tender", id, "bidder", bidder, "err", err)
+// clearPending drops the intent recorded under key (offerKey).
+func (e *Engine) clearPending(ctx context.Context, key string) {
+	if err := e.cfg.Records.Batch(ctx, func(tx vault.Tx) error { return tx.Delete(tablePending, key) }); err != nil {
+		e.log.Error("intent not cleared", "key", key, "err", err)
 	}
 }
 
@@ -411,23 +471,27 @@ func (e *Engine) recordOffer(ctx context.Context, id string, o Offer, prev *Offe
 		var closing bool
 		// Batched with other offers' records (group commit). The tender is
 		// only read: the closing fences with the state it writes.
+		var key string
 		err := e.cfg.Records.Batch(ctx, func(tx vault.Tx) error {
 			closing = false
 			var t Tender
 			if err := getJSON(tx, tableTenders, id, &t); err != nil {
 				return err
 			}
-			switch {
-			case t.State == StateAnnounced:
-			case t.State == StateClosing:
+			file := max(o.File, 1)
+			key = offerKey(&t, file, o.Bidder)
+			open, _ := t.windowState(file)
+			switch c := t.closing(file); {
+			case open:
+			case t.closingNow(file):
 				closing = true
 				return nil
-			case t.Closing != nil && slices.ContainsFunc(t.Closing.Offers, counted.same):
+			case c != nil && slices.ContainsFunc(c.Offers, counted.same):
 			default:
 				return fmt.Errorf("%w: submission for %s closed before the offer was recorded; it does not count", ErrLate, id)
 			}
 			if e.cfg.Shared {
-				if err := tx.Delete(tablePending, id+"/"+o.Bidder); err != nil {
+				if err := tx.Delete(tablePending, key); err != nil {
 					return err
 				}
 			}
@@ -436,11 +500,11 @@ func (e *Engine) recordOffer(ctx context.Context, id string, o Offer, prev *Offe
 					return err
 				}
 			}
-			return putJSON(tx, tableOffers, id+"/"+o.Bidder, o)
+			return putJSON(tx, tableOffers, key, o)
 		})
 		switch {
-		case errors.Is(err, ErrLate) && e.cfg.Shared:
-			e.clearPending(ctx, id, o.Bidder)
+		case errors.Is(err, ErrLate) && e.cfg.Shared && key != "":
+			e.clearPending(ctx, key)
 		case err != nil && !errors.Is(err, ErrLate):
 			e.unreconciled.Store(true) // logged, not indexed
 		}
@@ -458,6 +522,7 @@ func (e *Engine) recordOffer(ctx context.Context, id string, o Offer, prev *Offe
 // Commitment acknowledges a commitment to a sealed file.
 type Commitment struct {
 	Tender, Bidder string
+	File           int // v2: the file part; 0 for a v1 tender
 	SHA256         [32]byte
 	Size           int64
 	Time           time.Time
@@ -469,28 +534,39 @@ type Commitment struct {
 // links): the commitment is logged and counts as the bidder's offer, and
 // Submit accepts exactly that file until the opening time. A committed
 // file that never arrives is reported at the opening (witness report,
-// step missing). Refusals are those of Submit.
+// step missing). Refusals are those of Submit. For a v2 tender, Commit is
+// File(id, 1).Commit.
 func (e *Engine) Commit(ctx context.Context, bidder, id string, digest [32]byte, size int64) (*Commitment, error) {
-	st, err := e.readBidder(ctx, id, bidder)
+	return e.File(id, 1).Commit(ctx, bidder, digest, size)
+}
+
+// Commit is Engine.Commit for file part f of a v2 tender, whose file is
+// then delivered with f.Submit before the part's opening time.
+func (f File) Commit(ctx context.Context, bidder string, digest [32]byte, size int64) (*Commitment, error) {
+	e, id, file := f.e, f.tender, f.file
+	st, err := e.readBidder(ctx, id, bidder, file)
 	if err != nil {
 		return nil, err
 	}
 	now := e.now()
-	if err := e.checkWindow(st.tender, now); err != nil {
+	t := st.tender
+	if err := e.checkWindow(t, file, now); err != nil {
 		return nil, err
 	}
-	if err := e.checkBidder(ctx, st, bidder); err != nil {
+	if err := e.checkBidder(ctx, st, bidder, file); err != nil {
 		return nil, err
 	}
 	if size <= 0 || size > e.cfg.MaxOfferSize {
 		return nil, fmt.Errorf("%w: a committed offer has 1 to %d bytes, not %d", ErrTooLarge, e.cfg.MaxOfferSize, size)
 	}
-	rec, err := entry("offer-committed", "tender", id, "bidder", bidder, "sha256", hexEntry(digest[:]),
-		"size", uintEntry(size), "time", canon.FormatTime(now))
+	o := Offer{Bidder: bidder, SHA256: digest, Size: size, Received: now.UTC(), Committed: true}
+	if t.V2() {
+		o.File = file
+	}
+	rec, err := t.committedEntry(o)
 	if err != nil {
 		return nil, err
 	}
-	o := Offer{Bidder: bidder, SHA256: digest, Size: size, Received: now.UTC(), Committed: true}
 	done, err := e.beginOffer(ctx, id, bidder)
 	if err != nil {
 		return nil, err
@@ -504,7 +580,7 @@ func (e *Engine) Commit(ctx context.Context, bidder, id string, digest [32]byte,
 	if err := e.recordOffer(ctx, id, o, prev, nil); err != nil {
 		return nil, err
 	}
-	return &Commitment{Tender: id, Bidder: bidder, SHA256: digest, Size: size, Time: o.Received, LogIndex: idx}, nil
+	return &Commitment{Tender: id, Bidder: bidder, File: o.File, SHA256: digest, Size: size, Time: o.Received, LogIndex: idx}, nil
 }
 
 // ProofFile returns the offer proof file (doc/spec/receipt.md) for a

@@ -38,7 +38,7 @@ import (
 // as the engine records it before logging it. Callers only read it: a
 // tender with one is changing, and other changes wait.
 type Transition struct {
-	Op    string    // "announcement", "amendment", "closing", "opening", "result", "award" or "cancellation"
+	Op    string    // "announcement", "amendment", "closing", "opening", "result", "award", "cancellation", "opening start" or "opening completion"
 	By    string    // who asked for it ("" for the engine's own closing)
 	Owner string    // token of the call that runs it
 	Lease time.Time // the owner is taken to be running it until then
@@ -48,11 +48,17 @@ type Transition struct {
 	Entries [][]byte `json:",omitempty"`
 
 	// What it sets once its entries are logged.
-	State      State     `json:",omitempty"`
-	Document   *[32]byte `json:",omitempty"` // opAmend
-	Schedule   *Schedule `json:",omitempty"` // opAmend
-	Amendments int       `json:",omitempty"` // opAmend
-	Result     *Result   `json:",omitempty"` // opResult, opAward
+	State      State       `json:",omitempty"`
+	Document   *[32]byte   `json:",omitempty"` // opAmend
+	Schedule   *Schedule   `json:",omitempty"` // opAmend
+	Amendments int         `json:",omitempty"` // opAmend
+	Result     *Result     `json:",omitempty"` // opResult, opAward
+	File       int         `json:",omitempty"` // v2: the file part of opStart, opComplete
+	Started    *Started    `json:",omitempty"` // opStart
+	Proposal   *Proposal   `json:",omitempty"` // opApprove: the proposal with the approval
+	Evaluation *Evaluation `json:",omitempty"` // opApprove: the evaluation it fixes, if it does
+	Part       int         `json:",omitempty"` // opApprove, opStageTwo: the part the new State is about
+	Stage      *FilePart   `json:",omitempty"` // opStageTwo: stage 2 as announced
 }
 
 // Operations of transitions, as refusals name them.
@@ -64,11 +70,15 @@ const (
 	opResult   = "result"
 	opAward    = "award"
 	opCancel   = "cancellation"
+	opStart    = "opening start"      // v2: a part's opening starts
+	opComplete = "opening completion" // v2: a part's opening completes
+	opApprove  = "evaluation approval"
+	opStageTwo = "stage 2 announcement"
 )
 
 // resumeVerb says what resumes an interrupted transition whose entries
 // are not fixed at its start.
-var resumeVerb = map[string]string{opClose: "close", opOpen: "open"}
+var resumeVerb = map[string]string{opClose: "close", opOpen: "open", opComplete: "complete the opening of"}
 
 // leaseFor is how long a transition is taken to be running without a
 // renewal; after that, the next caller completes it. Generous, like
@@ -83,8 +93,22 @@ func (p *Transition) apply(t *Tender, first int64) {
 		t.LogStart = first
 	case opAmend:
 		t.Document, t.Schedule, t.Amendments = *p.Document, *p.Schedule, p.Amendments
+		if t.V2() { // the parts closing at the tender's deadline
+			t.Parts[0].Deadline = t.Schedule.Deadline
+			if t.Method == MethodTwoFile {
+				t.Parts[1].Deadline = t.Schedule.Deadline
+			}
+		}
 	case opResult, opAward:
 		t.Result = p.Result
+	case opStart:
+		started := *p.Started
+		started.LogIndex = first
+		t.Parts[p.File-1].Started = &started
+	case opApprove:
+		p.applyApproval(t, first)
+	case opStageTwo:
+		t.Parts[1], t.Part = *p.Stage, p.Part
 	}
 	if p.State != "" {
 		t.State = p.State
@@ -113,6 +137,12 @@ func (e *Engine) transit(ctx context.Context, id string, p *Transition, decide f
 // the caller takes it over (resumed is true, decide is not called, p gets
 // the abandoned transition's fields) and must complete it.
 func (e *Engine) begin(ctx context.Context, id string, p *Transition, decide func(t *Tender) error) (t *Tender, resumed bool, err error) {
+	return e.beginTx(ctx, id, p, func(_ vault.Tx, t *Tender) error { return decide(t) })
+}
+
+// beginTx is begin with a decide that may read other records in the
+// transaction that records p.
+func (e *Engine) beginTx(ctx context.Context, id string, p *Transition, decide func(tx vault.Tx, t *Tender) error) (t *Tender, resumed bool, err error) {
 	p.Owner = newToken()
 	for {
 		var abandoned *Transition
@@ -136,7 +166,7 @@ func (e *Engine) begin(ctx context.Context, id string, p *Transition, decide fun
 				}
 				return nil
 			}
-			if err := decide(t); err != nil {
+			if err := decide(tx, t); err != nil {
 				return err
 			}
 			p.From, p.Lease = e.cfg.Log.Size(), now.Add(leaseFor)

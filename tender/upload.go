@@ -40,6 +40,7 @@ type Upload struct {
 	ID       string
 	Tender   string
 	Bidder   string
+	File     int        `json:",omitempty"` // the file part (v2); 0 or 1 is file 1
 	Size     int64      // declared size of the whole sealed file
 	Received int64      // bytes stored so far: where to resume
 	Chunks   [][32]byte // stored chunk blobs, in order
@@ -68,16 +69,25 @@ func uploadIndexKey(u *Upload) string { return u.Tender + "/" + u.Bidder + "/" +
 // tender loses the least recently touched one: a broken upload is resumed
 // (GetUpload says from where), and one begun again replaces the old.
 // Expired uploads of the tender are removed first.
+//
+// For a v2 tender, BeginUpload is File(id, 1).BeginUpload.
 func (e *Engine) BeginUpload(ctx context.Context, bidder, id string, size int64) (*Upload, error) {
-	st, err := e.readBidder(ctx, id, bidder)
+	return e.File(id, 1).BeginUpload(ctx, bidder, size)
+}
+
+// BeginUpload is Engine.BeginUpload for file part f of a v2 tender; the
+// upload's file goes through f.Submit when finished.
+func (f File) BeginUpload(ctx context.Context, bidder string, size int64) (*Upload, error) {
+	e, id, file := f.e, f.tender, f.file
+	st, err := e.readBidder(ctx, id, bidder, file)
 	if err != nil {
 		return nil, err
 	}
 	now := e.now()
-	if err := e.admits(st.tender, st.current, nil, now); err != nil {
+	if err := e.admits(st.tender, file, st.current, nil, now); err != nil {
 		return nil, err
 	}
-	if err := e.checkBidder(ctx, st, bidder); err != nil {
+	if err := e.checkBidder(ctx, st, bidder, file); err != nil {
 		return nil, err
 	}
 	if size <= 0 || size > e.cfg.MaxOfferSize {
@@ -87,6 +97,9 @@ func (e *Engine) BeginUpload(ctx context.Context, bidder, id string, size int64)
 	b := make([]byte, 12)
 	rand.Read(b)
 	u := &Upload{ID: "up-" + hex.EncodeToString(b), Tender: id, Bidder: bidder, Size: size, Started: now, Touched: now, Private: true}
+	if st.tender.V2() {
+		u.File = file
+	}
 	var dropped []string
 	err = e.cfg.Records.Update(ctx, func(tx vault.Tx) error {
 		dropped = dropped[:0]
@@ -235,7 +248,7 @@ func (e *Engine) FinishUpload(ctx context.Context, bidder, id string) (*Receipt,
 	if u.Received != u.Size {
 		return nil, fmt.Errorf("%w: upload %s has %d of its %d bytes; resume from offset %d", ErrInvalid, id, u.Received, u.Size, u.Received)
 	}
-	rc, err := e.Submit(ctx, bidder, u.Tender, &chunkReader{ctx: ctx, blobs: e.cfg.Blobs, chunks: u.Chunks, private: u.Private})
+	rc, err := e.File(u.Tender, max(u.File, 1)).Submit(ctx, bidder, &chunkReader{ctx: ctx, blobs: e.cfg.Blobs, chunks: u.Chunks, private: u.Private})
 	if errors.Is(err, vault.ErrNotFound) {
 		err = fmt.Errorf("%w: upload %s lost a chunk (it expired, or was restored from a backup); begin a new upload: %v", ErrNotFound, id, err)
 	}

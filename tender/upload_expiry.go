@@ -116,12 +116,16 @@ func (e *Engine) uploadEnd(tx vault.Tx, u *Upload, now time.Time) (end, err erro
 	}
 	var cur *Offer
 	var o Offer
-	if err := getJSON(tx, tableOffers, u.Tender+"/"+u.Bidder, &o); err == nil {
+	file := max(u.File, 1)
+	if err := t.checkFile(file); err != nil {
+		return fmt.Errorf("%w; upload %s has expired and its chunks are deleted", err, u.ID), nil
+	}
+	if err := getJSON(tx, tableOffers, offerKey(&t, file, u.Bidder), &o); err == nil {
 		cur = &o
 	} else if !errors.Is(err, vault.ErrNotFound) {
 		return nil, err
 	}
-	if err := e.admits(&t, cur, nil, now); errors.Is(err, ErrLate) || errors.Is(err, ErrState) {
+	if err := e.admits(&t, file, cur, nil, now); errors.Is(err, ErrLate) || errors.Is(err, ErrState) {
 		return fmt.Errorf("%w; upload %s has expired and its chunks are deleted", err, u.ID), nil
 	}
 	if idle := e.uploadLimits().Idle; now.Sub(u.touched()) >= idle {

@@ -1,6 +1,8 @@
-// Command tender runs one tender from announcement to award through
-// Segel's library alone — no HTTP — on the embedded backend in a
-// temporary directory, and verifies its audit bundle offline.
+// Command tender runs one two-file tender from announcement to result
+// through Segel's library alone — no HTTP — on the embedded backend in a
+// temporary directory, with a 3-of-5 committee whose members open the
+// offers on their own keys (doc/spec/opening.md), one of them absent, and
+// verifies its audit bundle offline.
 //
 //	go run ./examples/tender
 package main
@@ -18,9 +20,10 @@ import (
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/directory"
+	"github.com/segel-lpse/segel/member"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/sealer"
-	"github.com/segel-lpse/segel/server"
 	"github.com/segel-lpse/segel/tender"
 	"github.com/segel-lpse/segel/timelock"
 	"github.com/segel-lpse/segel/vault"
@@ -51,6 +54,10 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	secrets, err := keyring.AEAD(ctx, "tender-contributions")
+	if err != nil {
+		return err
+	}
 	logS, logV := newKey("example.lpse/log")
 	rcptS, rcptV := newKey("example.lpse/receipts")
 	repS, repV := newKey("example.lpse/reports")
@@ -63,8 +70,11 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	keys := must(audit.NewTrusted(logV, rcptV, repV, beacon.Chain().HashHex()))
+	logKey := must(auditlog.NewVerifier(logV))
 
-	// Users.
+	// Users: five committee members, each with an opening key of its own
+	// registered with proof of possession, and three providers.
 	reg, err := registry.New(registry.Config{Records: store, Documents: vault.NewDocuments(store, keyring, "docs"), Log: auditLog})
 	if err != nil {
 		return err
@@ -73,19 +83,26 @@ func run(ctx context.Context) error {
 	verifier := enrol(ctx, reg, admin.ID, official(registry.RoleVerifier, 1))
 	kpa := enrol(ctx, reg, verifier.ID, official(registry.RolePAKPA, 2))
 	var pokja []string
-	for i := 3; i < 6; i++ {
-		pokja = append(pokja, enrol(ctx, reg, verifier.ID, official(registry.RolePokja, i)).ID)
+	memberKeys := map[string]*age.HybridIdentity{}
+	for i := 3; i < 8; i++ {
+		u := enrol(ctx, reg, verifier.ID, official(registry.RolePokja, i)).ID
+		pokja = append(pokja, u)
+		key, _ := age.GenerateHybridIdentity() // on the member's own device
+		ch := must(reg.ChallengeKey(ctx, u, key.Recipient().String()))
+		answer := must(member.AnswerKeyChallenge(ch.File, key)) // on the member's own device
+		must(reg.RegisterKey(ctx, u, answer))
+		memberKeys[u] = key
 	}
 	var bidders []string
 	for i := range 3 {
 		bidders = append(bidders, enrol(ctx, reg, verifier.ID, company(i)).ID)
 	}
-	fmt.Printf("registry: admin, verifier, PA/KPA, 3 pokja and %d providers, all verified\n", len(bidders))
+	fmt.Printf("registry: %d pokja members with their own opening keys, %d providers\n", len(pokja), len(bidders))
 
-	// The engine.
+	// The engine; its Directory is the registry's.
 	engine, err := tender.New(tender.Config{
 		Records: store, Blobs: store, Log: auditLog, ReceiptSigner: rcptS, ReportSigner: repS,
-		Beacon: beacon, Directory: server.Directory(reg),
+		Beacon: beacon, Directory: directory.New(reg), Secrets: secrets,
 	})
 	if err != nil {
 		return err
@@ -94,47 +111,123 @@ func run(ctx context.Context) error {
 	if err := reg.AssignCommittee(ctx, kpa.ID, id, pokja); err != nil {
 		return err
 	}
-	committee, _ := age.GenerateHybridIdentity()
-	doc := must(store.Put(ctx, strings.NewReader("Dokumen pemilihan"), 1<<20))
+	doc := must(store.Put(ctx, strings.NewReader("Dokumen pemilihan jasa konsultansi"), 1<<20))
 	now := time.Now().UTC().Truncate(time.Second)
 	t := must(engine.Announce(ctx, pokja[0], tender.Announcement{
-		ID: id, Title: "Pengadaan Laptop Sekolah", Document: doc.Digest, Committee: pokja,
-		CommitteeKey: committee.Recipient().String(),
+		ID: id, Title: "Jasa Konsultansi Perencanaan Jembatan", Document: doc.Digest, Method: tender.MethodTwoFile,
 		Schedule: tender.Schedule{RegistrationEnd: now.Add(3 * time.Second), ClarificationEnd: now.Add(3 * time.Second),
-			SubmissionStart: now, Deadline: now.Add(3 * time.Second), Opening: now.Add(4 * time.Second)},
+			SubmissionStart: now, Deadline: now.Add(3 * time.Second), Opening: now.Add(4 * time.Second),
+			FileIIOpening: now.Add(6 * time.Second)},
 	}))
-	fmt.Printf("announced %s: opens at round %d (%s)\n", t.ID, t.Round, beacon.Chain().TimeOf(t.Round).Format(time.TimeOnly))
+	fmt.Printf("announced %s: two files, committee %s (%d of %d), File I at round %d, File II at round %d\n",
+		t.ID, t.CommitteeID, t.Threshold, len(t.Members), t.Parts[0].Round, t.Parts[1].Round)
 
-	// Offers, sealed on the bidders' machines.
-	target := must(t.Target(engine))
+	// Offers, sealed on the bidders' machines: File I (technical) and File
+	// II (price), each to its own round and to the committee.
 	for i, b := range bidders {
 		if err := engine.Register(ctx, b, id); err != nil {
 			return err
 		}
-		var sealed bytes.Buffer
-		if _, err := sealer.Seal(&sealed, strings.NewReader(fmt.Sprintf("harga Rp %d", 300_000_000+i*7_000_000)), target); err != nil {
-			return err
+		for file, text := range map[int]string{1: "dokumen teknis " + b, 2: fmt.Sprintf("harga Rp %d", 300_000_000+i*7_000_000)} {
+			target := must(t.FileTarget(engine, b, file))
+			var sealed bytes.Buffer
+			if _, err := sealer.Seal(&sealed, strings.NewReader(text), target); err != nil {
+				return err
+			}
+			rc := must(engine.File(id, file).Submit(ctx, b, &sealed))
+			fmt.Printf("file %d of %s received: log index %d, version 2 receipt signed\n", file, b, rc.Index)
 		}
-		rc := must(engine.Submit(ctx, b, id, &sealed))
-		fmt.Printf("offer of %s received: log index %d, receipt signed\n", b, rc.Index)
 	}
 
-	// Opening at the round, then result.
-	time.Sleep(time.Until(beacon.Chain().TimeOf(t.Round)) + 100*time.Millisecond)
-	op := must(engine.Open(ctx, pokja[0], id, tender.Ceremony{Committee: committee, Witnesses: pokja}))
-	fmt.Printf("opened %d offers, %d failed\n", len(op.Report.Offers)-len(op.Witness), len(op.Witness))
+	// Each part opens at its round, from the contributions of four members
+	// (the fifth is away), computed on their own devices.
+	open := func(file int) (*tender.Opening, error) {
+		round := t.Parts[file-1].Round
+		time.Sleep(time.Until(beacon.Chain().TimeOf(round)) + 100*time.Millisecond)
+		f := engine.File(id, file)
+		if _, err := f.StartOpening(ctx, pokja[0]); err != nil {
+			return nil, err
+		}
+		for _, u := range pokja[:4] {
+			if err := contribute(ctx, engine, f, t, u, memberKeys[u], logKey, beacon.Chain()); err != nil {
+				return nil, fmt.Errorf("%s: %w", u, err)
+			}
+		}
+		return f.CompleteOpening(ctx, pokja[1], tender.Completion{})
+	}
+	op1, err := open(1)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("File I opened: %d files, %d failed\n", len(op1.Report.Offers), len(op1.Witness))
+
+	// The File I evaluation: the third bidder fails; three approvals fix it.
+	f1 := engine.File(id, 1)
+	var results []tender.BidderResult
+	for i, b := range bidders {
+		results = append(results, tender.BidderResult{Bidder: b, Passed: i != 2, Reasons: "hasil evaluasi administrasi dan teknis"})
+	}
+	digest := must(f1.ProposeEvaluation(ctx, pokja[0], results))
+	must(f1.ApproveEvaluation(ctx, pokja[1], digest))
+	t = must(f1.ApproveEvaluation(ctx, pokja[2], digest))
+	fmt.Printf("evaluation fixed: passed %v, failed %v\n", t.Evaluation.Passed, t.Evaluation.Failed)
+
+	op2, err := open(2)
+	if err != nil {
+		return err
+	}
+	for _, o := range op2.Report.Offers {
+		fmt.Printf("File II of %s: %s\n", o.Bidder, o.Outcome)
+	}
 	must(engine.AnnounceResult(ctx, pokja[0], id, bidders[0], "Pemenang: "+bidders[0]))
 
 	// The audit bundle, written and verified offline.
-	keys := must(audit.NewTrusted(logV, rcptV, repV, beacon.Chain().HashHex()))
 	b := must(engine.Bundle(ctx, id, keys, true))
 	bdir := filepath.Join(dir, "bundle")
 	if err := b.WriteDir(bdir); err != nil {
 		return err
 	}
 	res := must(audit.Verify(must(audit.ReadDir(bdir)), *keys))
-	fmt.Printf("audit bundle verifies: %d offers, %d entries, %d checkpoints\n", res.Offers, res.Entries, res.Checkpoints)
+	fmt.Printf("audit bundle verifies: %s, %d opened, %d withheld, %d entries, %d sealed files\n",
+		res.Method, res.Opened, res.Withheld, res.Entries, res.Sealed)
 	return nil
+}
+
+// contribute is what a member's tool does, on the member's own device: it
+// checks what the server shows it against the log, computes its answers
+// with its own key, and sends them as one batch.
+func contribute(ctx context.Context, engine *tender.Engine, f tender.File, t *tender.Tender, user string,
+	key *age.HybridIdentity, logKey note.Verifier, chain timelock.Chain) error {
+	ev, err := f.Evidence(ctx, user, 0)
+	if err != nil {
+		return err
+	}
+	tv, err := member.Verify(*ev, t.ID, logKey, chain)
+	if err != nil {
+		return err
+	}
+	served, err := f.Headers(ctx, user)
+	if err != nil {
+		return err
+	}
+	var headers []member.Header
+	for _, h := range served {
+		headers = append(headers, member.Header{Bidder: h.Bidder, File: h.File, Index: h.LogIndex, Header: h.Header})
+	}
+	file := 1
+	if len(served) > 0 {
+		file = served[0].File
+	}
+	answers, err := tv.Answers(file, headers, key)
+	if err != nil {
+		return err
+	}
+	var batch []tender.FileAnswer
+	for _, a := range answers {
+		batch = append(batch, tender.FileAnswer{Index: a.Index, Contribution: a.Contribution, Claim: a.Claim})
+	}
+	_, err = f.Contribute(ctx, user, batch)
+	return err
 }
 
 func must[T any](v T, err error) T {

@@ -10,9 +10,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"filippo.io/age"
 )
 
 // A Kind is a value kind of doc/spec/entries.md §2.
@@ -20,19 +23,20 @@ type Kind int
 
 // The value kinds, in the order of doc/spec/entries.md §2.
 const (
-	KindID     Kind = iota // 1–64 bytes of A–Z a–z 0–9 . _ / -, first a letter or digit
-	KindUint               // canonical decimal in [0, 2^63-1]
-	KindTime               // RFC 3339 in UTC, as FormatTime prints it
-	KindSHA256             // 64 lowercase hex digits
-	KindHex                // lowercase hex, even length, 2 to MaxHex digits
-	KindText               // 1 to MaxText bytes of UTF-8, no control characters, trimmed
-	KindFault              // "file" or "system"
+	KindID        Kind = iota // 1–64 bytes of A–Z a–z 0–9 . _ / -, first a letter or digit
+	KindUint                  // canonical decimal in [0, 2^63-1]
+	KindTime                  // RFC 3339 in UTC, as FormatTime prints it
+	KindSHA256                // 64 lowercase hex digits
+	KindHex                   // lowercase hex, even length, 2 to MaxHex digits
+	KindText                  // 1 to MaxText bytes of UTF-8, no control characters, trimmed
+	KindFault                 // "file" or "system"
+	KindRecipient             // an age hybrid recipient "age1pq1…" in age's own encoding
 )
 
 // Kinds lists every kind, in the order of doc/spec/entries.md §2.
-var Kinds = []Kind{KindID, KindUint, KindTime, KindSHA256, KindHex, KindText, KindFault}
+var Kinds = []Kind{KindID, KindUint, KindTime, KindSHA256, KindHex, KindText, KindFault, KindRecipient}
 
-var kindNames = [...]string{"id", "uint", "time", "sha256", "hex", "text", "fault"}
+var kindNames = [...]string{"id", "uint", "time", "sha256", "hex", "text", "fault", "recipient"}
 
 // String returns the kind's name in doc/spec/entries.md §2, such as "sha256".
 func (k Kind) String() string {
@@ -47,6 +51,10 @@ const (
 	MaxID   = 64
 	MaxHex  = 1024
 	MaxText = 1024
+
+	// RecipientSize is the length of an age hybrid recipient
+	// (ML-KEM-768 + X25519) in age's Bech32 encoding.
+	RecipientSize = 1959
 )
 
 // Check reports whether v is the canonical encoding of a value of kind k.
@@ -82,8 +90,28 @@ func (k Kind) Check(v string) error {
 		if v != "file" && v != "system" {
 			return fmt.Errorf("fault must be file or system")
 		}
+	case KindRecipient:
+		return checkRecipient(v)
 	default:
 		panic("canon: unknown value kind " + k.String())
+	}
+	return nil
+}
+
+// checkRecipient accepts what age.ParseHybridRecipient accepts and
+// re-encodes to the same string. The cheap checks come first, so that a
+// value that is plainly not a recipient costs no ML-KEM key parse.
+func checkRecipient(v string) error {
+	const prefix = "age1pq1"
+	if len(v) != RecipientSize || !strings.HasPrefix(v, prefix) {
+		return fmt.Errorf("recipient must be an age hybrid recipient: %q and Bech32, %d bytes", prefix, RecipientSize)
+	}
+	r, err := age.ParseHybridRecipient(v)
+	if err != nil {
+		return fmt.Errorf("recipient does not parse: %v", err)
+	}
+	if r.String() != v {
+		return fmt.Errorf("recipient is not in age's canonical (lowercase) encoding")
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -77,6 +78,9 @@ func TestKindCheck(t *testing.T) {
 		{KindText, []string{"x", "alasan: dokumen tidak lengkap", "é", strings.Repeat("x", MaxText)},
 			[]string{"", " x", "x ", "a\nb", "a\tb", "a\x7fb", "\xff", "x\u00a0", strings.Repeat("x", MaxText+1)}},
 		{KindFault, []string{"file", "system"}, []string{"", "File", "both"}},
+		{KindRecipient, []string{testRecipient},
+			[]string{"", "age1pq1", strings.ToUpper(testRecipient), testRecipient[:RecipientSize-1],
+				testRecipient + "q", testRecipient[:RecipientSize-1] + flip(testRecipient[RecipientSize-1])}},
 	}
 	seen := map[Kind]bool{}
 	for _, tt := range tests {
@@ -104,10 +108,10 @@ func TestKindString(t *testing.T) {
 	for _, k := range Kinds {
 		names = append(names, k.String())
 	}
-	if got, want := strings.Join(names, " "), "id uint time sha256 hex text fault"; got != want {
+	if got, want := strings.Join(names, " "), "id uint time sha256 hex text fault recipient"; got != want {
 		t.Errorf("kind names = %q, want %q", got, want)
 	}
-	if got := Kind(len(Kinds)).String(); got != "kind(7)" {
+	if got := Kind(len(Kinds)).String(); got != "kind(8)" {
 		t.Errorf("unknown kind's String = %q", got)
 	}
 }
@@ -224,4 +228,22 @@ func TestOpenNote(t *testing.T) {
 	if _, err := NoteText([]byte("hello\n"), errBad); !errors.Is(err, errBad) {
 		t.Errorf("NoteText without signatures = %v, want %v", err, errBad)
 	}
+}
+
+// testRecipient is an age hybrid recipient (of a key generated for this
+// test and thrown away).
+var testRecipient = func() string {
+	id, err := age.GenerateHybridIdentity()
+	if err != nil {
+		panic(err)
+	}
+	return id.Recipient().String()
+}()
+
+// flip returns another Bech32 character than c.
+func flip(c byte) string {
+	if c == 'q' {
+		return "p"
+	}
+	return "q"
 }
