@@ -62,6 +62,8 @@ var wire = []any{
 	ComplaintUpdateRequest{Status: ComplaintInProgress},
 	Complaint{ID: "C-1", Status: ComplaintOpen, Updates: []ComplaintUpdate{{Status: ComplaintInProgress}}},
 	ComplaintUpdate{Status: ComplaintResolved},
+	PortalBuilds{Checkpoint: "c", Builds: []PortalBuild{{Index: 1, Entry: "e", Proof: []string{"p"}}}},
+	PortalBuild{Index: 1, Entry: "e", Proof: []string{}},
 	Health{Status: "ok"},
 	Ready{Status: "ready", LogSize: 3},
 	ChainInfo{PublicKey: "ab", Hash: strings.Repeat("a", 64), GroupHash: strings.Repeat("b", 64), Metadata: ChainMetadata{BeaconID: "q"}},

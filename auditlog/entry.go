@@ -208,6 +208,9 @@ var entryTypes = map[string][]fieldSpec{
 		{"tender", canon.KindID, ""}, {"evaluation", canon.KindSHA256, ""}, {"passed", canon.KindUint, ""}, {"failed", canon.KindUint, ""},
 		{"time", canon.KindTime, ""},
 	},
+
+	// The portal's builds (doc/spec/entries.md §3.4).
+	"portal-build": {{"digest", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
 }
 
 // typeOfferReceived is the type of the entry that a receipt refers to.

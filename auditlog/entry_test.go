@@ -75,6 +75,7 @@ var validEntries = []string{
 	"segel-entry/v1 evaluation-approved\ntender: 10012345000\nevaluation: " + d1 + "\nby: u-5\ntime: " + t1 + "\n",
 	"segel-entry/v1 bidder-evaluated\ntender: 10012345000\nbidder: u-17\nresult: passed\nreasons: " + d2 + "\ntime: " + t1 + "\n",
 	"segel-entry/v1 evaluation-fixed\ntender: 10012345000\nevaluation: " + d1 + "\npassed: 4\nfailed: 2\ntime: " + t1 + "\n",
+	"segel-entry/v1 portal-build\ndigest: " + d1 + "\ntime: " + t1 + "\n",
 }
 
 // validEntry returns the valid entry of type typ.

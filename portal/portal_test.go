@@ -104,7 +104,7 @@ func get(t *testing.T, h http.Handler, method, target string, hdr map[string]str
 
 func TestHandler(t *testing.T) {
 	h := portal.Handler()
-	types := map[string]string{".js": "text/javascript; charset=utf-8", ".wasm": "application/wasm"}
+	types := map[string]string{".js": "text/javascript; charset=utf-8", ".wasm": "application/wasm", ".css": "text/css; charset=utf-8"}
 	err := fs.WalkDir(portal.Files(), ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

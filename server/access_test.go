@@ -326,6 +326,7 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 		"GET /v1/chain":          {roles: "public", req: get("/v1/chain")},
 		"GET /v1/log/checkpoint": {roles: "public", req: get("/v1/log/checkpoint")},
 		"POST /v1/proofs":        {roles: "public", req: request{"/v1/proofs", "text/plain", []byte("not a receipt")}},
+		"GET /v1/portal/builds":  {roles: "public", req: get("/v1/portal/builds")},
 		"POST /v1/bootstrap":     {roles: "public", req: jsonReq("/v1/bootstrap", `{}`)},
 		"POST /v1/register":      {roles: "public", req: jsonReq("/v1/register", `{}`)},
 		"POST /v1/login":         {roles: "public", req: jsonReq("/v1/login", ``)},

@@ -22,15 +22,28 @@ func user(r *http.Request) registry.User {
 	return u
 }
 
-// authenticate resolves the bearer token of r, if any.
+// authenticate resolves the bearer token of r, if any, or else the
+// portal's session cookie — which authenticates only together with the
+// session's CSRF token in X-Segel-CSRF, from the portal's own origin
+// (portal.Site.SessionToken): the cookie alone, which a browser attaches
+// to any request it makes, never does.
 func (s *Server) authenticate(r *http.Request) (*http.Request, error) {
 	h := r.Header.Get("Authorization")
+	var secret string
 	if h == "" {
-		return r, errUnauthenticated
-	}
-	secret, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok {
-		return r, fmt.Errorf("%w: Authorization is not a Bearer token", errUnauthenticated)
+		token, ok, err := s.portal.SessionToken(r)
+		switch {
+		case !ok:
+			return r, errUnauthenticated
+		case err != nil:
+			return r, fmt.Errorf("%w: %v", errUnauthenticated, err)
+		}
+		secret = token
+	} else {
+		var ok bool
+		if secret, ok = strings.CutPrefix(h, "Bearer "); !ok {
+			return r, fmt.Errorf("%w: Authorization is not a Bearer token", errUnauthenticated)
+		}
 	}
 	u, err := s.Registry.Authenticate(r.Context(), secret)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/directory"
 	"github.com/segel-lpse/segel/helpdesk"
+	"github.com/segel-lpse/segel/portal"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/tender"
 	"github.com/segel-lpse/segel/timelock"
@@ -84,6 +85,7 @@ type Server struct {
 	limits  Limits
 	rates   [3]*rateLimiter // registration, login, proofs; see rateFor
 	handler http.Handler
+	portal  *portal.Site
 	doc     []byte // the OpenAPI document
 	now     func() time.Time
 	log     *slog.Logger
@@ -184,7 +186,12 @@ func Build(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.handler = s.routes()
+	if s.handler, err = s.routes(ctx, keyring); err != nil {
+		return nil, err
+	}
+	if err := s.logPortalBuild(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.buildDocument(); err != nil {
 		return nil, err
 	}

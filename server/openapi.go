@@ -54,8 +54,8 @@ var tags = []struct {
 	{"tenders", "Plans, tenders, participation, sealed submission, closing, opening, results and award (tender).",
 		[]string{"/v1/plans", "/v1/documents", "/v1/tenders", "/v1/uploads"}},
 	{"helpdesk", "Public notices and complaints.", []string{"/v1/notices", "/v1/complaints"}},
-	{"audit", "What auditors and bidders verify offline: keys, the beacon chain, checkpoints, proof files.",
-		[]string{"/v1/keys", "/v1/chain", "/v1/log", "/v1/proofs"}},
+	{"audit", "What auditors and bidders verify offline: keys, the beacon chain, checkpoints, proof files, the portal's logged builds.",
+		[]string{"/v1/keys", "/v1/chain", "/v1/log", "/v1/proofs", "/v1/portal"}},
 	{"service", "Health, readiness, metrics and this document.", []string{"/healthz", "/readyz", "/metrics", "/openapi.json"}},
 	{"beacon", "This deployment's own drand-compatible beacon, in drand's HTTP API at /beacon/ and /beacon/{hash}/; " +
 		"its rounds unlock the offers. Its errors are drand's {error}.", []string{"/beacon"}},

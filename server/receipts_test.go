@@ -79,3 +79,26 @@ func TestOfferReceiptRoute(t *testing.T) {
 		t.Errorf("another committee after closing: %d %s, want 403", got, brief(body))
 	}
 }
+
+// TestUserMe: "me" names the caller in GET /v1/users/{user} and its
+// documents, for a caller who knows only its token (the portal's
+// sessions); it never names anyone else, and needs a token.
+func TestUserMe(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, mustEmbedded(t), server.Config{})
+	for _, name := range []string{"provider", "verifier", "auditor"} {
+		var u struct {
+			ID, Role string
+		}
+		f.mustJSON(name, "GET", "/v1/users/me", nil, &u)
+		if u.ID != f.users[name].id || u.Role != string(f.users[name].role) {
+			t.Errorf("%s asks for me: %+v, want its own account %s", name, u, f.users[name].id)
+		}
+	}
+	if got, body := f.do("provider", "GET", "/v1/users/me/documents/ktp", "", nil); got != 200 || len(body) == 0 {
+		t.Errorf("provider asks for its own KTP as me: %d %s", got, brief(body))
+	}
+	if got, body := f.do("", "GET", "/v1/users/me", "", nil); got != 401 {
+		t.Errorf("anonymous asks for me: %d %s, want 401", got, brief(body))
+	}
+}

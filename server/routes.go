@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"reflect"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/segel-lpse/segel/portal"
 	"github.com/segel-lpse/segel/registry"
 	"github.com/segel-lpse/segel/timelock/beaconhttp"
+	"github.com/segel-lpse/segel/vault"
 )
 
 // A route is one endpoint of the API. The table below is the single
@@ -67,6 +69,8 @@ func (s *Server) table() []route {
 		{"GET", "/v1/chain", nil, "The beacon chain offers are locked to (drand /info JSON).", nil, drandOp[api.ChainInfo](s.getChain)},
 		{"GET", "/v1/log/checkpoint", nil, "The latest signed checkpoint of the audit log.", nil, raw("", textBody, s.getCheckpoint)},
 		{"POST", "/v1/proofs", nil, "The offer proof file for a signed receipt.", codes(found, []api.Code{api.CodeBadRequest}), raw(textBody, textBody, s.postProof)},
+		{"GET", "/v1/portal/builds", nil, "The builds of the web portal's browser code the deployment has served, as its audit log records them, with inclusion proofs.",
+			nil, jsonOp(s, 200, s.getPortalBuilds)},
 
 		{"POST", "/v1/bootstrap", nil, "Register the first LPSE admin, active at once; refused once any account exists.",
 			[]api.Code{api.CodeInvalid, api.CodeWrongState, api.CodeTooLarge}, jsonOp(s, 201, s.postBootstrap)},
@@ -76,8 +80,8 @@ func (s *Server) table() []route {
 			[]api.Code{api.CodeInvalid, api.CodeBadCredentials, api.CodeLockedOut, api.CodeNotVerified, api.CodeRejected, api.CodeDeactivated, api.CodeBlacklisted},
 			jsonOp(s, 200, s.postLogin)},
 		{"POST", "/v1/tokens/{token}/revoke", anyRole, "Revoke an API token (own, or any for an admin).", found, jsonOp(s, 200, s.postRevoke)},
-		{"GET", "/v1/users/{user}", anyRole, "An account, for its owner and its reviewers.", []api.Code{api.CodeUnknownUser}, jsonOp(s, 200, s.getUser)},
-		{"GET", "/v1/users/{user}/documents/{kind}", anyRole, "A registration document, for its owner and its reviewers.",
+		{"GET", "/v1/users/{user}", anyRole, "An account, for its owner and its reviewers; {user} may be \"me\" (the caller).", []api.Code{api.CodeUnknownUser}, jsonOp(s, 200, s.getUser)},
+		{"GET", "/v1/users/{user}/documents/{kind}", anyRole, "A registration document, for its owner and its reviewers; {user} may be \"me\".",
 			codes(account, found), raw("", binaryBody, s.getUserDocument)},
 		{"POST", "/v1/users/{user}/documents/{kind}/verify", reviewers, "Record that the original of a document was shown and matches.",
 			codes(account, found), jsonOp(s, 200, s.postVerifyDocument)},
@@ -151,8 +155,10 @@ func (s *Server) table() []route {
 // routes builds the mux: each route with its access check and metrics.
 // A known path asked with a method it does not serve gets 405 with Allow,
 // as Go's mux answers without a catch-all (GET serves HEAD, OPTIONS is
-// not special); only an unknown path gets 404.
-func (s *Server) routes() http.Handler {
+// not special); only an unknown path gets 404. Every path outside the
+// API's (api.Owns) is the portal's, which answers its own pages, 404
+// and 405 in HTML.
+func (s *Server) routes(ctx context.Context, keyring *vault.Keyring) (http.Handler, error) {
 	mux := http.NewServeMux()
 	methods := []string{"HEAD"}
 	for _, rt := range s.served() {
@@ -165,7 +171,16 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET "+portal.StaticPrefix+"{file}", portal.Handler())
 	slices.Sort(methods)
 	methods = slices.Compact(methods)
+	site, err := s.newPortal(ctx, keyring, mux)
+	if err != nil {
+		return nil, err
+	}
+	s.portal = site
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if !api.Owns(r.URL.Path) {
+			site.ServeHTTP(w, r)
+			return
+		}
 		if allow := allowed(mux, r, methods); allow != nil {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
 			writeJSON(w, http.StatusMethodNotAllowed, api.Error{Code: api.CodeMethodNotAllowed,
@@ -174,7 +189,7 @@ func (s *Server) routes() http.Handler {
 		}
 		writeJSON(w, http.StatusNotFound, api.Error{Code: api.CodeNoRoute, Message: "no such endpoint: " + r.Method + " " + r.URL.Path + " (see /openapi.json)"})
 	})
-	return mux
+	return mux, nil
 }
 
 // allowed returns the methods, of those given, that mux routes r's path

@@ -90,9 +90,14 @@ func mayViewAccount(me registry.User, id string) error {
 	return nil
 }
 
-// getUser shows an account to its owner and to LPSE reviewers.
+// getUser shows an account to its owner and to LPSE reviewers; {user}
+// "me" names the caller, who need not know its own id (the portal asks
+// who a session's token belongs to).
 func (s *Server) getUser(r *http.Request, _ none) (api.User, error) {
 	id := r.PathValue("user")
+	if id == me {
+		id = user(r).ID
+	}
 	if err := mayViewAccount(user(r), id); err != nil {
 		return api.User{}, err
 	}
@@ -107,6 +112,9 @@ func (s *Server) getUser(r *http.Request, _ none) (api.User, error) {
 // reviewer the registry names for the account's role.
 func (s *Server) getUserDocument(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("user")
+	if id == me {
+		id = user(r).ID
+	}
 	if err := mayViewAccount(user(r), id); err != nil {
 		s.fail(w, r, err)
 		return

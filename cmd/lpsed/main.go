@@ -3,7 +3,8 @@
 // Usage:
 //
 //	lpsed [--addr HOST:PORT] [--data DIR] [flags]   serve the API
-//	lpsed demo [--bundle DIR] [--data DIR]          run a whole tender through the API
+//	lpsed demo [--bundle DIR] [--data DIR] [--keep] run a whole tender through the API; --keep
+//	                                                keeps the web portal up afterwards
 //	lpsed backup --to FILE --recipient age1…        encrypted backup of the deployment
 //	lpsed restore --from FILE --identity KEYFILE --data NEWDIR
 //	                                                restore and verify a backup
@@ -30,8 +31,11 @@ import (
 
 const usage = `Usage:
     lpsed [flags]                          serve the API (lpsed --help for flags)
-    lpsed demo [--bundle DIR] [--data DIR] run a whole tender through the HTTP API
-                                           against an in-process server
+    lpsed demo [--bundle DIR] [--data DIR] [--addr ADDR] [--keep]
+                                           run a whole tender through the HTTP API
+                                           against an in-process server, which
+                                           serves the web portal too; --keep
+                                           keeps it up afterwards, until Ctrl-C
     lpsed backup [--data DIR | --postgres DSN] --to FILE
                  (--recipient age1… | --recipients-file FILE) [--server URL]
                                            write one age-encrypted archive of the

@@ -3,24 +3,46 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
+// TestDemo runs lpsed demo with --keep: the whole tender, then the web
+// portal kept up (its pages answer, in Bahasa Indonesia) until the demo
+// is interrupted, when it exits 0.
 func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a whole tender in real time (~15 s)")
 	}
-	var out, errOut bytes.Buffer
+	var out, errOut lockedBuffer
 	bundle := filepath.Join(t.TempDir(), "bundle")
-	if code := run(context.Background(), []string{"demo", "--data", t.TempDir(), "--bundle", bundle}, &out, &errOut); code != 0 {
-		t.Fatalf("lpsed demo exited %d: %s\n%s", code, errOut.String(), out.String())
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--data", t.TempDir(), "--bundle", bundle, "--addr", addr, "--keep"}, &out, &errOut)
+	}()
+	deadline := time.Now().Add(3 * time.Minute)
+	for !strings.Contains(out.String(), "until Ctrl-C") {
+		select {
+		case code := <-done:
+			t.Fatalf("lpsed demo exited %d before keeping the portal up: %s\n%s", code, errOut.String(), out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lpsed demo did not finish its tender:\n%s", out.String())
+		}
 	}
-	for _, want := range []string{"refused (timelock: too early", "witness report for", "bundle verified"} {
+	for _, want := range []string{"web portal: http://" + addr + "/", "refused (timelock: too early", "witness report for", "bundle verified",
+		"direktur@cv-contoh-0.demo.co.id", "rahasia-demo-segel-2026"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
@@ -28,6 +50,43 @@ func TestDemo(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(bundle, "opening-report.txt")); err != nil {
 		t.Errorf("--bundle: %v", err)
 	}
+	tenderURL := regexp.MustCompile(`stays up at (http://\S+/tenders/\S+) `).FindStringSubmatch(out.String())
+	if tenderURL == nil {
+		t.Fatalf("no tender URL in:\n%s", out.String())
+	}
+	for _, u := range []string{"http://" + addr + "/", tenderURL[1]} {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`<html lang="id">`)) {
+			t.Errorf("GET %s after the demo: %d\n%.400s", u, resp.StatusCode, body)
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("lpsed demo --keep exited %d when interrupted: %s", code, errOut.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestUsage(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/internal/demo"
+	"github.com/segel-lpse/segel/portal"
 	"github.com/segel-lpse/segel/server"
 	"github.com/segel-lpse/segel/timelock"
 	"github.com/segel-lpse/segel/vault"
@@ -56,6 +57,10 @@ func cmdLpsed(ts *testscript.TestScript, neg bool, args []string) {
 	resp.Body.Close()
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs("lpse-keys.txt"), keys, 0o644))
+	builds, err := client.New(srv.URL).PortalBuilds(ctx)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs("lpse-builds.json"), builds, 0o644))
+	ts.Setenv("PORTAL_BUILD", portal.BuildDigest())
 	ts.Check(os.WriteFile(ts.MkAbs("bidder.token"), []byte(tn.Bidders[0].Token()+"\n"), 0o600))
 	ts.Setenv("LPSE", srv.URL)
 	ts.Setenv("TENDER", tn.ID)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/client"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -25,7 +26,11 @@ verify checks, offline, against pinned public keys:
     - an audit bundle directory (doc/spec/audit-bundle.md): checkpoints and
       their consistency, every entry's inclusion, receipts, the beacon
       signature, witness and opening reports, and the tender replayed from
-      its log entries.
+      its log entries;
+    - a portal builds document (the JSON of lpsed's /v1/portal/builds):
+      the builds of the web portal's browser code the LPSE logged when it
+      started serving them, each entry's inclusion in a signed checkpoint
+      (compare the digests with go run ./portal/internal/genstatic -digest).
 It prints what it verified on standard output and exits 0 only if
 everything verifies.
 
@@ -86,9 +91,15 @@ func runVerify(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	b, err := readSmallFile(name, auditlog.MaxProofFileSize)
+	b, err := readSmallFile(name, client.MaxPortalBuildsSize)
 	if err != nil {
 		return err
+	}
+	if bytes.HasPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte("{")) {
+		return verifyPortalBuilds(e, name, b, keys)
+	}
+	if len(b) > auditlog.MaxProofFileSize {
+		return fmt.Errorf("%s: %d bytes, more than a receipt or proof file may have (%d)", name, len(b), auditlog.MaxProofFileSize)
 	}
 	switch {
 	case hasHeader(b, receiptHeader):
@@ -117,7 +128,33 @@ func runVerify(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "verified: receipt signature, checkpoint signature, inclusion of the entry in the log\n")
 		return nil
 	}
-	return fmt.Errorf("%s: not a receipt (%q) nor a proof file (%q)", name, receiptHeader[:len(receiptHeader)-1], proofHeader[:len(proofHeader)-1])
+	return fmt.Errorf("%s: not a receipt (%q), a proof file (%q) nor a portal builds document (JSON)", name, receiptHeader[:len(receiptHeader)-1], proofHeader[:len(proofHeader)-1])
+}
+
+// verifyPortalBuilds verifies a portal builds document against the
+// trusted log key and prints the builds the log records.
+func verifyPortalBuilds(e *env, name string, b []byte, keys *trustedKeys) error {
+	candidates := keys.list
+	if keys.roles != nil {
+		candidates = []note.Verifier{keys.roles.Log}
+	}
+	var errs []error
+	for _, k := range candidates {
+		pb, c, err := client.VerifyPortalBuilds(b, k)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "file: portal builds\n")
+		fmt.Fprintf(e.stdout, "serving: %s\n", pb.Serving)
+		for _, build := range pb.Builds {
+			fmt.Fprintf(e.stdout, "build: %s index %d since %s\n", build.Digest, build.Index, build.Time.UTC().Format(time.RFC3339Nano))
+		}
+		fmt.Fprintf(e.stdout, "checkpoint: %s size %d root %s\n", c.Origin, c.Size, c.Hash)
+		fmt.Fprintf(e.stdout, "verified: checkpoint signature, inclusion of %d portal-build entries in the log\n", len(pb.Builds))
+		return nil
+	}
+	return fmt.Errorf("%s: portal builds do not verify: %w", name, errors.Join(errs...))
 }
 
 // damagedNote recognises the ways a signed note is commonly damaged in

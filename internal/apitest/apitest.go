@@ -14,6 +14,9 @@
 //   - a JSON request the server accepted (2xx) validates against the
 //     operation's request schema.
 //
+// Exchanges on paths the API does not own (api.Owns: the web portal's
+// pages and files) are not checked; package portal tests those.
+//
 // Failures are reported with Errorf on the test given, so any test that
 // talks to a wrapped server checks the contract as a side effect.
 package apitest
@@ -34,6 +37,7 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/segel-lpse/segel/api"
 )
 
 // TB is what the checks report to: a *testing.T, *testing.B or
@@ -204,9 +208,6 @@ func mediaType(ct string) string {
 	return mt
 }
 
-// portalPrefix is where lpsed serves the portal's files beside the API.
-const portalPrefix = "/portal/"
-
 // check checks one exchange and reports what is wrong.
 func (c *checker) check(x exchange) {
 	c.t.Helper()
@@ -214,8 +215,8 @@ func (c *checker) check(x exchange) {
 	if x.method == http.MethodHead || x.method == http.MethodOptions && x.status == http.StatusMethodNotAllowed {
 		return
 	}
-	if strings.HasPrefix(pathOnly(x.path), portalPrefix) {
-		return // a website's files, not the API: package portal tests them
+	if !api.Owns(pathOnly(x.path)) {
+		return // the web portal's pages and files, not the API: package portal tests them
 	}
 	req := httptest.NewRequest(x.method, "http://lpsed"+pathOnly(x.path), nil)
 	_, pattern := c.mux.Handler(req)

@@ -52,6 +52,23 @@ type Result struct {
 
 const password = "rahasia-demo-segel-2026"
 
+// Password is every demo account's password: lpsed demo --keep prints it
+// for signing in to the web portal.
+const Password = password
+
+// An Account is a demo account that signs in to the portal.
+type Account struct{ Email, Role string }
+
+// Accounts are some of the accounts Run makes, one per kind of person.
+var Accounts = []Account{
+	{"admin@lpse.demo.go.id", "admin (LPSE)"},
+	{"verifier1@pemkot.demo.go.id", "verifier (LPSE)"},
+	{"pa-kpa10@pemkot.demo.go.id", "PA/KPA"},
+	{"pokja11@pemkot.demo.go.id", "Pokja"},
+	{"ppk14@pemkot.demo.go.id", "PPK"},
+	{"direktur@cv-contoh-0.demo.co.id", "provider (penyedia)"},
+}
+
 // NIKs valid under doc/spec/registry.md §4.2, one per account.
 func nik(i int) string {
 	return fmt.Sprintf("3171%02d1203850%03d", 1+i%90, 1+i)
