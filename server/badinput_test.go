@@ -174,11 +174,15 @@ func TestBadOffers(t *testing.T) {
 	t.Parallel()
 	const maxOffer = 16 << 10
 	backends(t, func(t *testing.T, b vault.Backend) {
-		f := newFixture(t, b, server.Config{MaxOfferSize: maxOffer})
-		lateDeadline := time.Now().Add(2 * time.Second)
+		// The server's clock is the test's: a loaded machine cannot make
+		// an offer late, nor an opening early.
+		clk := &clock{now: time.Now()}
+		f := newFixture(t, b, server.Config{MaxOfferSize: maxOffer, Now: clk.Now})
+		lateDeadline := clk.Now().Add(30 * time.Minute).Truncate(time.Second)
 		late := f.announce("T-LATE", lateDeadline)
-		deadline := time.Now().Add(6 * time.Second)
+		deadline := clk.Now().Add(time.Hour).Truncate(time.Second)
 		tv := f.announce("T-BAD", deadline)
+		clk.set(time.Now()) // the announcements' submission starts a second before the wall clock's now
 		offers := "/v1/tenders/T-BAD/offers"
 		key := f.key.Recipient()
 		other, err := age.GenerateHybridIdentity()
@@ -244,13 +248,13 @@ func TestBadOffers(t *testing.T) {
 		accept("cut mid-payload", "provider2", cut)
 
 		// Late: after T-LATE's deadline.
-		sleepUntil(lateDeadline.Add(300 * time.Millisecond))
+		clk.set(lateDeadline.Add(time.Second))
 		f.refused("late", "provider", "POST", "/v1/tenders/T-LATE/offers", bin, f.seal(late, late.Round, key, []byte("terlambat")), 409, "late")
 		f.refused("not sealed, late", "provider", "POST", "/v1/tenders/T-LATE/offers", bin, []byte("x"), 409, "late")
 
 		// The opening: the whole offer opens, the cut one fails with a
 		// witness report.
-		sleepUntil(tv.RoundTime.Add(200 * time.Millisecond))
+		clk.set(tv.RoundTime.Add(time.Second))
 		var op struct{ Opened, Failed int }
 		f.mustJSON("pokja", "POST", "/v1/tenders/T-BAD/open", map[string]any{"identity": f.key.String(), "witnesses": f.ids("pokja", "pokja2", "pokja3")}, &op)
 		if op.Opened != 1 || op.Failed != 1 {

@@ -16,9 +16,11 @@ import (
 // as "me", and for the committee once submission has closed.
 func TestOfferReceiptRoute(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, mustEmbedded(t), server.Config{})
-	deadline := time.Now().Add(3 * time.Second)
+	clk := &clock{now: time.Now()}
+	f := newFixture(t, mustEmbedded(t), server.Config{Now: clk.Now})
+	deadline := clk.Now().Add(time.Hour).Truncate(time.Second)
 	tv := f.announce("T-KUITANSI", deadline)
+	clk.set(time.Now()) // the announcement's submission starts a second before the wall clock's now
 	path := "/v1/tenders/T-KUITANSI/offers/"
 	p1 := f.users["provider"].id
 
@@ -70,7 +72,7 @@ func TestOfferReceiptRoute(t *testing.T) {
 		}
 	}
 
-	time.Sleep(time.Until(deadline.Add(1100 * time.Millisecond)))
+	clk.set(deadline.Add(time.Second))
 	f.mustJSON("pokja", "POST", "/v1/tenders/T-KUITANSI/close", nil, nil)
 	if got, body := f.do("pokja2", "GET", path+p1+"/receipt", "", nil); got != 200 || string(body) != rc.Receipt {
 		t.Errorf("the committee after closing: %d %s, want the receipt", got, brief(body))
