@@ -102,15 +102,9 @@ func newPart(file int) *part {
 // replayV2 checks that entries, parsed and in index order, are a
 // well-formed v2 tender up to its last part's opening report.
 func replayV2(entries []LogEntry, parsed []auditlog.Entry, chain timelock.Chain) (*tenderLogV2, error) {
-	t := &tenderLogV2{received: map[int64]auditlog.Entry{}, approvals: map[string][]string{}, stageTwo: -1}
-	next, err := t.announcement(entries, parsed, chain)
+	t, err := replayV2Prefix(entries, parsed, chain)
 	if err != nil {
 		return nil, err
-	}
-	for k := next; k < len(parsed); k++ {
-		if err := t.step(entries[k].Index, parsed[k], entries, parsed, k, chain); err != nil {
-			return nil, err
-		}
 	}
 	for f := 1; f <= 2; f++ {
 		if p := t.parts[f]; p != nil && p.reportIndex < 0 {
@@ -126,6 +120,23 @@ func replayV2(entries []LogEntry, parsed []auditlog.Entry, chain timelock.Chain)
 	for f := 1; f <= 2; f++ {
 		if p := t.parts[f]; p != nil {
 			sortCurrent(p.current)
+		}
+	}
+	return t, nil
+}
+
+// replayV2Prefix checks that entries, parsed and in index order, are a
+// well-formed beginning of a v2 tender: replayV2 without the checks that
+// the tender is over.
+func replayV2Prefix(entries []LogEntry, parsed []auditlog.Entry, chain timelock.Chain) (*tenderLogV2, error) {
+	t := &tenderLogV2{received: map[int64]auditlog.Entry{}, approvals: map[string][]string{}, stageTwo: -1}
+	next, err := t.announcement(entries, parsed, chain)
+	if err != nil {
+		return nil, err
+	}
+	for k := next; k < len(parsed); k++ {
+		if err := t.step(entries[k].Index, parsed[k], entries, parsed, k, chain); err != nil {
+			return nil, err
 		}
 	}
 	return t, nil
