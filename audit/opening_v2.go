@@ -39,7 +39,7 @@ type OpeningPart struct {
 
 // A CurrentFile is a bidder's current file of a closed part.
 type CurrentFile struct {
-	Index     int64  // of its file-received entry; of its file-committed entry while undelivered
+	Index     int64 // of its file-received entry; of its file-committed entry while undelivered
 	Bidder    string
 	SHA256    string // of the file
 	Header    string // of its age header (file-received's header); "" while undelivered
