@@ -119,7 +119,25 @@ func TestContributionFaults(t *testing.T) {
 			!strings.Contains(err.Error(), "not answered: pokja-4, pokja-5") || strings.Contains(err.Error(), bidderN(3)) {
 			t.Errorf("completing with two files short of k: %v", err)
 		}
-		op, err := f.CompleteOpening(e.ctx, "pokja-3", Completion{AcceptFailures: true})
+		// Failing files for want of contributions is the committee's
+		// decision, not one member's: pokja-3, whose claim and bad
+		// contribution leave two files short, cannot make them fail alone,
+		// nor by asking twice; nor can a member who took no part.
+		size := e.log.Size()
+		for i, m := range []string{"pokja-3", "pokja-3", "pokja-1"} {
+			_, err := f.CompleteOpening(e.ctx, m, Completion{AcceptFailures: true})
+			want := []string{"pokja-3", "pokja-3", "pokja-1, pokja-3"}[i]
+			if !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "failures accepted") || !strings.Contains(err.Error(), "asked so far: "+want) {
+				t.Errorf("%s asks to complete with failures accepted: %v, want ErrState naming %s as having asked", m, err, want)
+			}
+		}
+		if _, err := f.CompleteOpening(e.ctx, "pokja-4", Completion{AcceptFailures: true}); !errors.Is(err, ErrForbidden) {
+			t.Errorf("a member who sent no batch asks to complete with failures accepted: %v, want ErrForbidden", err)
+		}
+		if e.log.Size() != size {
+			t.Errorf("completions refused but %d entries logged", e.log.Size()-size)
+		}
+		op, err := f.CompleteOpening(e.ctx, "pokja-2", Completion{AcceptFailures: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -130,6 +130,11 @@ type FilePart struct {
 	Closing    *Closing `json:",omitempty"`
 	Started    *Started `json:",omitempty"` // the opening started: the beacon signature logged
 	Report     [32]byte `json:",omitzero"`  // SHA-256 of the signed opening report, once opened
+	// AcceptFailures are the participants who asked to complete the
+	// part's opening with failures accepted, in the order they asked:
+	// files short of k contributions fail only once k of them did
+	// (opening.md §4.4).
+	AcceptFailures []string `json:",omitempty"`
 }
 
 // Started records the start of a part's opening (opening.md §5.2).
