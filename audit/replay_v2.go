@@ -81,7 +81,7 @@ type tenderLogV2 struct {
 	parts       [3]*part
 	received    map[int64]auditlog.Entry // every file-received entry, by index
 
-	approvals  map[string][]string // evaluation digest → approving users, in order
+	approvals  map[string][]string // evaluation digest → users whose latest approval it is, in order
 	evaluation *fixedEvaluation
 	stageTwo   int64 // index of stage-two-announced, −1 if none
 }
@@ -357,9 +357,17 @@ func (t *tenderLogV2) step(i int64, e auditlog.Entry, entries []LogEntry, parsed
 		case !slices.Contains(t.users, e.Value("by")):
 			return bad("evaluation", "%s is not on the committee", e.Value("by"))
 		}
-		d := e.Value("evaluation")
-		if !slices.Contains(t.approvals[d], e.Value("by")) {
-			t.approvals[d] = append(t.approvals[d], e.Value("by"))
+		// A member approves one document at a time, its latest
+		// (opening.md §6): this approval withdraws its approval of any
+		// other.
+		d, by := e.Value("evaluation"), e.Value("by")
+		for other, users := range t.approvals {
+			if other != d {
+				t.approvals[other] = slices.DeleteFunc(users, func(u string) bool { return u == by })
+			}
+		}
+		if !slices.Contains(t.approvals[d], by) {
+			t.approvals[d] = append(t.approvals[d], by)
 		}
 		// The approval that fixes the evaluation has the fixing entries
 		// in its append.

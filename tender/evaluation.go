@@ -34,7 +34,7 @@ type Proposal struct {
 	By        string
 	Time      time.Time
 	Bidders   []audit.EvaluatedBidder
-	Approvals []string // members who approved it, in order; the proposer first
+	Approvals []string // members whose latest approval it is, in order (the proposer first, unless it approved another since)
 }
 
 // BidderResult is the committee's finding on one bidder's File I.
@@ -107,8 +107,10 @@ func (f File) ProposeEvaluation(ctx context.Context, actor string, results []Bid
 }
 
 // ApproveEvaluation records committee member actor's approval of the
-// evaluation proposed with digest (logged as evaluation-approved). The
-// approval by the k-th distinct member fixes it: the tender then goes on
+// evaluation proposed with digest (logged as evaluation-approved). A
+// member approves one evaluation at a time: its approval of any other is
+// withdrawn (a proposal is its proposer's approval). The approval by the
+// k-th distinct member whose latest approval it is fixes it: the tender then goes on
 // to File II's opening (two-file, StateClosed with Part 2) or to the
 // announcement of stage 2 (two-stage, StateEvaluated). Approving twice is
 // refused (ErrDuplicate); so is an approval once an evaluation is fixed
@@ -240,6 +242,13 @@ func (e *Engine) approve(ctx context.Context, actor string, t *Tender, digest [3
 // entry logged at first.
 func (p *Transition) applyApproval(t *Tender, first int64) {
 	q := *p.Proposal
+	// A member approves one document at a time, its latest (opening.md
+	// §6): this approval withdraws p.By's approval of any other.
+	for j := range t.Proposals {
+		if t.Proposals[j].Digest != q.Digest {
+			t.Proposals[j].Approvals = slices.DeleteFunc(slices.Clone(t.Proposals[j].Approvals), func(u string) bool { return u == p.By })
+		}
+	}
 	if i := slices.IndexFunc(t.Proposals, func(r Proposal) bool { return r.Digest == q.Digest }); i >= 0 {
 		t.Proposals[i] = q
 	} else {

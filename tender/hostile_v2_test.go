@@ -25,6 +25,35 @@ import (
 // bidders' sealed files.
 func (e *env) fileIIStarted(t *testing.T, id string) (*Tender, map[string][2][]byte) {
 	t.Helper()
+	tn, files := e.inEvaluation(t, id)
+	f1 := e.engine.File(tn.ID, 1)
+	digest, err := f1.ProposeEvaluation(e.ctx, "pokja-1", []BidderResult{
+		{Bidder: bidderN(1), Passed: true, Reasons: "lulus"}, {Bidder: bidderN(2), Passed: false, Reasons: "gugur"},
+		{Bidder: bidderN(3), Passed: true, Reasons: "lulus"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range v2Members[1:3] {
+		if _, err := f1.ApproveEvaluation(e.ctx, m, digest); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.set(e.beacon.Chain().TimeOf(tn.Parts[1].Round))
+	if _, err := e.engine.File(tn.ID, 2).StartOpening(e.ctx, "pokja-1"); err != nil {
+		t.Fatal(err)
+	}
+	tn, err = e.engine.Get(e.ctx, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tn, files
+}
+
+// inEvaluation runs two-file tender id to its File I evaluation: three
+// bidders, File I opened by pokja-1 to -3. It returns the bidders' sealed
+// files.
+func (e *env) inEvaluation(t *testing.T, id string) (*Tender, map[string][2][]byte) {
+	t.Helper()
 	e.useSecrets(t)
 	tn := e.announceV2(t, id, MethodTwoFile)
 	e.set(testStart.Add(time.Minute))
@@ -52,25 +81,6 @@ func (e *env) fileIIStarted(t *testing.T, id string) (*Tender, map[string][2][]b
 		}
 	}
 	if _, err := f1.CompleteOpening(e.ctx, "pokja-1", Completion{Sink: &memSink{}}); err != nil {
-		t.Fatal(err)
-	}
-	digest, err := f1.ProposeEvaluation(e.ctx, "pokja-1", []BidderResult{
-		{Bidder: bidderN(1), Passed: true, Reasons: "lulus"}, {Bidder: bidderN(2), Passed: false, Reasons: "gugur"},
-		{Bidder: bidderN(3), Passed: true, Reasons: "lulus"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range v2Members[1:3] {
-		if _, err := f1.ApproveEvaluation(e.ctx, m, digest); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e.set(e.beacon.Chain().TimeOf(tn.Parts[1].Round))
-	if _, err := e.engine.File(tn.ID, 2).StartOpening(e.ctx, "pokja-1"); err != nil {
-		t.Fatal(err)
-	}
-	tn, err = e.engine.Get(e.ctx, tn.ID)
-	if err != nil {
 		t.Fatal(err)
 	}
 	return tn, files

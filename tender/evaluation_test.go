@@ -1,0 +1,57 @@
+package tender
+
+import (
+	"errors"
+	"testing"
+)
+
+// TestApprovalWithdrawn: a member's approval counts for one evaluation at
+// a time, its latest (opening.md §6). pokja-1 proposes a document,
+// pokja-2 approves it, pokja-1 finds a mistake and proposes a corrected
+// one: pokja-1 no longer approves the first, so pokja-3's approval of the
+// first is the second of three, not the third, and fixes nothing.
+func TestApprovalWithdrawn(t *testing.T) {
+	e := newEnv(t, openEmbedded(t))
+	tn, _ := e.inEvaluation(t, "T-WITHDRAWN")
+	f1 := e.engine.File(tn.ID, 1)
+	wrong := []BidderResult{{Bidder: bidderN(1), Passed: true, Reasons: "lulus"},
+		{Bidder: bidderN(2), Passed: true, Reasons: "lulus"}, {Bidder: bidderN(3), Passed: true, Reasons: "lulus"}}
+	d1, err := f1.ProposeEvaluation(e.ctx, "pokja-1", wrong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f1.ApproveEvaluation(e.ctx, "pokja-2", d1); err != nil {
+		t.Fatal(err)
+	}
+	right := append([]BidderResult(nil), wrong...)
+	right[1] = BidderResult{Bidder: bidderN(2), Passed: false, Reasons: "tenaga ahli tidak memenuhi"}
+	d2, err := f1.ProposeEvaluation(e.ctx, "pokja-1", right)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f1.ApproveEvaluation(e.ctx, "pokja-3", d1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Evaluation != nil {
+		t.Fatalf("the first document fixed with pokja-1's withdrawn approval: %+v", got.Evaluation)
+	}
+	// pokja-2 and pokja-3 move to the corrected document: it is fixed by
+	// the three, and the bundle verifies.
+	if _, err := f1.ApproveEvaluation(e.ctx, "pokja-2", d2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f1.ApproveEvaluation(e.ctx, "pokja-2", d2); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("approving the same document again: %v, want ErrDuplicate", err)
+	}
+	fixed, err := f1.ApproveEvaluation(e.ctx, "pokja-3", d2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fixed.Evaluation == nil || fixed.Evaluation.Digest != d2 {
+		t.Fatalf("after three approvals of the corrected document: %+v", fixed.Evaluation)
+	}
+	if got := e.count(t, tn.ID); got["evaluation-approved"] != 6 || got["evaluation-fixed"] != 1 {
+		t.Errorf("log: %v", got)
+	}
+}
