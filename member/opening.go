@@ -143,25 +143,9 @@ type Answer struct {
 // that keeps a failed bidder's price sealed — a File II is not a passed
 // bidder's in a fixed evaluation.
 func (t *Tender) Answers(file int, headers []Header, key *age.HybridIdentity) ([]Answer, error) {
-	me := t.Committee.Index(key.Recipient())
-	switch {
-	case me == 0:
-		return nil, fmt.Errorf("%w: this key (%s) is not on the committee of tender %s", ErrRefused, sealer.KeyID(key.Recipient()), t.ID)
-	case file < 1 || file > 2 || t.Rounds[file] == 0:
-		return nil, fmt.Errorf("%w: tender %s has no scheduled file %d", ErrRefused, t.ID, file)
-	case !t.Started[file]:
-		return nil, fmt.Errorf("%w: the log shows no start of the opening of file %d (its round's beacon signature)", ErrRefused, file)
-	case file == 2 && !t.Fixed:
-		return nil, fmt.Errorf("%w: file 2 opens only after the File I evaluation is fixed, and the log shows none", ErrRefused)
-	}
-	parsed := make([]*sealer.Header, len(headers))
-	seen := map[int64]bool{}
-	for i, h := range headers {
-		p, err := t.check(file, h, seen)
-		if err != nil {
-			return nil, err
-		}
-		parsed[i] = p
+	parsed, err := t.checkAll(file, headers, key)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Answer, len(headers))
 	for i, h := range headers {
@@ -182,8 +166,51 @@ func (t *Tender) Answers(file int, headers []Header, key *age.HybridIdentity) ([
 	return out, nil
 }
 
+// MaxHeaderSize caps a header served to a member's tool: a committee of
+// 32 members makes a header of about 54 KB (offer-v2.md §3).
+const MaxHeaderSize = 128 << 10
+
+// Check makes every check Answers makes before it computes anything, and
+// computes nothing: it returns nil if Answers would go on to compute the
+// answers of key's member for headers of file part file.
+func (t *Tender) Check(file int, headers []Header, key *age.HybridIdentity) error {
+	_, err := t.checkAll(file, headers, key)
+	return err
+}
+
+// checkAll is Check, returning the headers parsed.
+func (t *Tender) checkAll(file int, headers []Header, key *age.HybridIdentity) ([]*sealer.Header, error) {
+	me := t.Committee.Index(key.Recipient())
+	switch {
+	case me == 0:
+		return nil, fmt.Errorf("%w: this key (%s) is not on the committee of tender %s", ErrRefused, sealer.KeyID(key.Recipient()), t.ID)
+	case file < 1 || file > 2 || t.Rounds[file] == 0:
+		return nil, fmt.Errorf("%w: tender %s has no scheduled file %d", ErrRefused, t.ID, file)
+	case !t.Started[file]:
+		return nil, fmt.Errorf("%w: the log shows no start of the opening of file %d (its round's beacon signature)", ErrRefused, file)
+	case file == 2 && !t.Fixed:
+		return nil, fmt.Errorf("%w: file 2 opens only after the File I evaluation is fixed, and the log shows none", ErrRefused)
+	}
+	if len(headers) > audit.MaxTenderEntries {
+		return nil, fmt.Errorf("%w: %d headers served, more than %d", ErrRefused, len(headers), audit.MaxTenderEntries)
+	}
+	parsed := make([]*sealer.Header, len(headers))
+	seen := map[int64]bool{}
+	for i, h := range headers {
+		p, err := t.check(file, h, seen)
+		if err != nil {
+			return nil, err
+		}
+		parsed[i] = p
+	}
+	return parsed, nil
+}
+
 // check checks one header against the log and returns it parsed.
 func (t *Tender) check(file int, h Header, seen map[int64]bool) (*sealer.Header, error) {
+	if len(h.Header) > MaxHeaderSize {
+		return nil, fmt.Errorf("%w: the header served for %s is %d bytes, more than any committee's header (%d)", ErrRefused, h.Bidder, len(h.Header), MaxHeaderSize)
+	}
 	cur, ok := t.files[file][h.Bidder]
 	sum := sha256.Sum256(h.Header)
 	switch {

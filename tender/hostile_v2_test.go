@@ -160,6 +160,12 @@ func TestMemberToolHostileServer(t *testing.T) {
 					"size", fmt.Sprint(len(forged)), "header", sum(header(forged)), "received", at)
 				return []member.Header{{Bidder: bidderN(1), File: 2, Index: idx, Header: header(forged)}}
 			}},
+		{name: "a header larger than any committee's", says: "more than any committee's header",
+			attack: func(t *testing.T, e *env, tn *Tender, files map[string][2][]byte) []member.Header {
+				f := files[bidderN(1)][1]
+				big := append(bytes.Repeat([]byte("x"), member.MaxHeaderSize), header(f)...)
+				return []member.Header{{Bidder: bidderN(1), File: 2, Index: e.fileIndex(t, tn, bidderN(1), 2), Header: big}}
+			}},
 		{name: "a file part 3", says: "file 3",
 			attack: func(t *testing.T, e *env, tn *Tender, files map[string][2][]byte) []member.Header {
 				e.hostileAppend(t, "file-received", "tender", tn.ID, "bidder", bidderN(1), "file", "3", "sha256", strings.Repeat("1", 64),
