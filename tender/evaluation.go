@@ -9,6 +9,7 @@ import (
 
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/internal/canon"
+	"github.com/segel-lpse/segel/sealer"
 )
 
 // The File I evaluation of a two-file or two-stage tender
@@ -46,8 +47,11 @@ type BidderResult struct {
 	Reasons string
 }
 
-// maxProposals caps the proposals kept in a tender's record.
-const maxProposals = 16
+// maxProposals caps the proposals kept in a tender's record. A proposal
+// nobody approves any more is dropped, and a member approves one at a
+// time, so a committee of n keeps at most n: the cap is never reached by
+// a committee, however many times one member proposes.
+const maxProposals = sealer.MaxMembers + 1
 
 // ProposeEvaluation records, by committee member actor, an evaluation of
 // File I of v2 tender f (a two-file or two-stage tender, once its File I
@@ -249,6 +253,10 @@ func (p *Transition) applyApproval(t *Tender, first int64) {
 			t.Proposals[j].Approvals = slices.DeleteFunc(slices.Clone(t.Proposals[j].Approvals), func(u string) bool { return u == p.By })
 		}
 	}
+	// A proposal nobody approves any more is dropped: one member
+	// proposing again and again cannot fill the record (its document
+	// stays in the vault; proposing it again brings it back).
+	t.Proposals = slices.DeleteFunc(t.Proposals, func(r Proposal) bool { return len(r.Approvals) == 0 && r.Digest != q.Digest })
 	if i := slices.IndexFunc(t.Proposals, func(r Proposal) bool { return r.Digest == q.Digest }); i >= 0 {
 		t.Proposals[i] = q
 	} else {

@@ -2,7 +2,10 @@ package tender
 
 import (
 	"errors"
+	"fmt"
 	"testing"
+
+	"github.com/segel-lpse/segel/audit"
 )
 
 // TestApprovalWithdrawn: a member's approval counts for one evaluation at
@@ -53,5 +56,51 @@ func TestApprovalWithdrawn(t *testing.T) {
 	}
 	if got := e.count(t, tn.ID); got["evaluation-approved"] != 6 || got["evaluation-fixed"] != 1 {
 		t.Errorf("log: %v", got)
+	}
+}
+
+// TestProposalsFlood: one member proposing evaluation after evaluation
+// cannot fill the tender's proposals and keep the others from proposing
+// theirs: a member's approval is of one document at a time, and a
+// document nobody approves any more is dropped.
+func TestProposalsFlood(t *testing.T) {
+	e := newEnv(t, openEmbedded(t))
+	tn, _ := e.inEvaluation(t, "T-FLOOD")
+	f1 := e.engine.File(tn.ID, 1)
+	for i := range 2 * maxProposals {
+		junk := []BidderResult{{Bidder: bidderN(1), Passed: false, Reasons: fmt.Sprintf("alasan %d", i)},
+			{Bidder: bidderN(2), Passed: false, Reasons: "gugur"}, {Bidder: bidderN(3), Passed: false, Reasons: "gugur"}}
+		if _, err := f1.ProposeEvaluation(e.ctx, "pokja-5", junk); err != nil {
+			t.Fatalf("pokja-5's proposal %d: %v", i, err)
+		}
+	}
+	d, err := f1.ProposeEvaluation(e.ctx, "pokja-1", []BidderResult{{Bidder: bidderN(1), Passed: true, Reasons: "lulus"},
+		{Bidder: bidderN(2), Passed: false, Reasons: "gugur"}, {Bidder: bidderN(3), Passed: true, Reasons: "lulus"}})
+	if err != nil {
+		t.Fatalf("pokja-1's proposal after pokja-5's flood: %v", err)
+	}
+	got, err := e.engine.Get(e.ctx, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Proposals) != 2 {
+		t.Errorf("%d proposals kept, want 2: pokja-5's last and pokja-1's", len(got.Proposals))
+	}
+	for _, m := range []string{"pokja-2", "pokja-3"} {
+		if _, err := f1.ApproveEvaluation(e.ctx, m, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The auditor's replay agrees: fixed, with penyedia-2 failed.
+	entries, err := e.engine.tenderEntries(e.ctx, tn, e.log.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := audit.ReplayOpening(entries, tn.ID, e.beacon.Chain())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.Fixed || v.Passed[bidderN(2)] || !v.Passed[bidderN(1)] {
+		t.Errorf("the replay: fixed %v, passed %v", v.Fixed, v.Passed)
 	}
 }
