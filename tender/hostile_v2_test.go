@@ -70,6 +70,16 @@ func (e *env) inEvaluation(t *testing.T, id string) (*Tender, map[string][2][]by
 			}
 		}
 	}
+	// penyedia-1 supersedes its File II; files keeps the first under
+	// "penyedia-1/old".
+	old := files[bidderN(1)]
+	idx := e.fileIndex(t, tn, bidderN(1), 2)
+	files[bidderN(1)+"/old"] = old
+	files[bidderN(1)] = [2][]byte{old[0], e.sealV2(t, tn, bidderN(1), 2, "harga baru")}
+	if _, err := e.engine.File(tn.ID, 2).Submit(e.ctx, bidderN(1), bytes.NewReader(files[bidderN(1)][1])); err != nil {
+		t.Fatal(err)
+	}
+	e.superseded = idx
 	e.set(e.beacon.Chain().TimeOf(tn.Round))
 	f1 := e.engine.File(tn.ID, 1)
 	if _, err := f1.StartOpening(e.ctx, "pokja-1"); err != nil {
@@ -165,6 +175,26 @@ func TestMemberToolHostileServer(t *testing.T) {
 				f := files[bidderN(1)][1]
 				big := append(bytes.Repeat([]byte("x"), member.MaxHeaderSize), header(f)...)
 				return []member.Header{{Bidder: bidderN(1), File: 2, Index: e.fileIndex(t, tn, bidderN(1), 2), Header: big}}
+			}},
+		{name: "a passed bidder's header under another passed bidder's entry", says: "not the one logged",
+			attack: func(t *testing.T, e *env, tn *Tender, files map[string][2][]byte) []member.Header {
+				f := files[bidderN(1)][1]
+				return []member.Header{{Bidder: bidderN(3), File: 2, Index: e.fileIndex(t, tn, bidderN(3), 2), Header: header(f)}}
+			}},
+		{name: "a failed bidder's File II as a passed bidder's", says: "not the one logged",
+			attack: func(t *testing.T, e *env, tn *Tender, files map[string][2][]byte) []member.Header {
+				f := files[bidderN(2)][1]
+				return []member.Header{{Bidder: bidderN(1), File: 2, Index: e.fileIndex(t, tn, bidderN(1), 2), Header: header(f)}}
+			}},
+		{name: "a File I header as File II", says: "is not " + bidderN(1) + "'s current file 2",
+			attack: func(t *testing.T, e *env, tn *Tender, files map[string][2][]byte) []member.Header {
+				f := files[bidderN(1)][0]
+				return []member.Header{{Bidder: bidderN(1), File: 2, Index: e.fileIndex(t, tn, bidderN(1), 1), Header: header(f)}}
+			}},
+		{name: "a superseded File II as current", says: "is not " + bidderN(1) + "'s current file 2",
+			attack: func(t *testing.T, e *env, tn *Tender, files map[string][2][]byte) []member.Header {
+				f := files[bidderN(1)+"/old"][1]
+				return []member.Header{{Bidder: bidderN(1), File: 2, Index: e.superseded, Header: header(f)}}
 			}},
 		{name: "a file part 3", says: "file 3",
 			attack: func(t *testing.T, e *env, tn *Tender, files map[string][2][]byte) []member.Header {
