@@ -226,6 +226,10 @@ func TestMemberToolHostileServer(t *testing.T) {
 				}
 				ev.Previous = later.Checkpoint
 			}},
+		{name: "more entries than any tender's", says: "more than",
+			edit: func(t *testing.T, e *env, tn *Tender, ev *member.Evidence) {
+				ev.Entries = append(ev.Entries, make([]audit.LogEntry, audit.MaxTenderEntries)...)
+			}},
 		{name: "a second committee announced later", says: "committee",
 			attack: func(t *testing.T, e *env, tn *Tender, files map[string][2][]byte) []member.Header {
 				e.hostileAppend(t, "committee-member", "tender", tn.ID, "member", "6", "user", "pokja-9",
