@@ -1,11 +1,15 @@
 package tender
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/segel-lpse/segel/audit"
+	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/internal/canon"
 )
 
 // TestApprovalWithdrawn: a member's approval counts for one evaluation at
@@ -102,5 +106,57 @@ func TestProposalsFlood(t *testing.T) {
 	}
 	if !v.Fixed || v.Passed[bidderN(2)] || !v.Passed[bidderN(1)] {
 		t.Errorf("the replay: fixed %v, passed %v", v.Fixed, v.Passed)
+	}
+}
+
+// TestReplayWithdrawnApproval: a log in which an evaluation is fixed with
+// an approval its member withdrew (a server logging what the engine never
+// would) is refused by the auditor's replay, which members' tools run too.
+func TestReplayWithdrawnApproval(t *testing.T) {
+	e := newEnv(t, openEmbedded(t))
+	tn, _ := e.inEvaluation(t, "T-REPLAY-W")
+	at := canon.FormatTime(e.clock())
+	doc := func(pass2 bool) (*audit.Evaluation, string) {
+		ev := &audit.Evaluation{Tender: tn.ID}
+		for i := 1; i <= 3; i++ {
+			ev.Bidders = append(ev.Bidders, audit.EvaluatedBidder{Bidder: bidderN(i), Passed: i != 2 || pass2})
+		}
+		text, err := ev.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev, fmt.Sprintf("%x", sha256.Sum256(text))
+	}
+	ev1, d1 := doc(true)
+	_, d2 := doc(false)
+	var ents [][]byte
+	add := func(typ string, kv ...string) {
+		ent, err := auditlog.MarshalEntry(typ, kv...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ents = append(ents, ent)
+	}
+	add("evaluation-approved", "tender", tn.ID, "evaluation", d1, "by", "pokja-1", "time", at)
+	add("evaluation-approved", "tender", tn.ID, "evaluation", d2, "by", "pokja-1", "time", at) // pokja-1 moves to d2
+	add("evaluation-approved", "tender", tn.ID, "evaluation", d1, "by", "pokja-2", "time", at)
+	if _, err := e.log.Append(e.ctx, ents...); err != nil {
+		t.Fatal(err)
+	}
+	ents = nil
+	add("evaluation-approved", "tender", tn.ID, "evaluation", d1, "by", "pokja-3", "time", at)
+	for _, b := range ev1.Bidders {
+		add("bidder-evaluated", "tender", tn.ID, "bidder", b.Bidder, "result", b.Result(), "reasons", strings.Repeat("0", 64), "time", at)
+	}
+	add("evaluation-fixed", "tender", tn.ID, "evaluation", d1, "passed", "3", "failed", "0", "time", at)
+	if _, err := e.log.Append(e.ctx, ents...); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := e.engine.tenderEntries(e.ctx, tn, e.log.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.ReplayOpening(entries, tn.ID, e.beacon.Chain()); err == nil || !strings.Contains(err.Error(), "approved by 2 distinct members") {
+		t.Errorf("an evaluation fixed with a withdrawn approval: %v, want a refusal counting 2 approvals", err)
 	}
 }
