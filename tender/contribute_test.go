@@ -189,3 +189,54 @@ func TestContributionFaults(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchesCapped: one member cannot send batch after batch without end
+// — each is a log entry every member's tool reads and replays, and a
+// flood of them would push the tender past what the tools accept
+// (audit.MaxTenderEntries). Its batches past maxBatches are refused,
+// saying why; its answers so far stand, and other members are unaffected.
+func TestBatchesCapped(t *testing.T) {
+	e := newEnv(t, openEmbedded(t))
+	e.useSecrets(t)
+	tn := e.announceV2(t, "T-FLOOD-B", MethodSingleFile)
+	e.set(testStart.Add(time.Minute))
+	b := bidderN(1)
+	if err := e.engine.Register(e.ctx, b, tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.engine.Submit(e.ctx, b, tn.ID, bytes.NewReader(e.sealV2(t, tn, b, 1, "penawaran"))); err != nil {
+		t.Fatal(err)
+	}
+	e.set(e.beacon.Chain().TimeOf(tn.Round))
+	f := e.engine.File(tn.ID, 1)
+	if _, err := f.StartOpening(e.ctx, "pokja-1"); err != nil {
+		t.Fatal(err)
+	}
+	headers, err := f.Headers(e.ctx, "pokja-5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim := []FileAnswer{{Index: headers[0].LogIndex, Claim: audit.AnswerClaimedKey}}
+	for i := range maxBatches {
+		if _, err := f.Contribute(e.ctx, "pokja-5", claim); err != nil {
+			t.Fatalf("batch %d: %v", i+1, err)
+		}
+	}
+	size := e.log.Size()
+	if _, err := f.Contribute(e.ctx, "pokja-5", claim); !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "batches") {
+		t.Errorf("batch %d: %v, want ErrState about its batches", maxBatches+1, err)
+	}
+	if e.log.Size() != size {
+		t.Error("a refused batch was logged")
+	}
+	for _, m := range v2Members[:3] {
+		e.contributeAs(t, tn, 1, m)
+	}
+	op, err := f.CompleteOpening(e.ctx, "pokja-1", Completion{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(op.Report.Offers) != 1 || op.Report.Offers[0].Outcome != audit.OutcomeOpened {
+		t.Errorf("report: %+v", op.Report.Offers)
+	}
+}
