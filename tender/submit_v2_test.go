@@ -298,3 +298,42 @@ func TestFileParts(t *testing.T) {
 		t.Errorf("refused requests logged %d entries", e.log.Size()-size)
 	}
 }
+
+// TestFilesCapped: a bidder replacing its file again and again is
+// stopped at maxFiles files for a part — each replacement is two log
+// entries every member's tool replays (audit.MaxTenderEntries) — and its
+// last file stands; its other part and other bidders are unaffected.
+func TestFilesCapped(t *testing.T) {
+	e := newEnv(t, openEmbedded(t))
+	tn := e.announceV2(t, "T-FLOOD-F", MethodTwoFile)
+	e.set(testStart.Add(time.Minute))
+	b := bidderN(1)
+	if err := e.engine.Register(e.ctx, b, tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	f1 := e.engine.File(tn.ID, 1)
+	for i := range maxFiles {
+		var err error
+		if i%2 == 0 {
+			_, err = f1.Submit(e.ctx, b, bytes.NewReader(e.sealV2(t, tn, b, 1, fmt.Sprintf("versi %d", i))))
+		} else {
+			_, err = f1.Commit(e.ctx, b, sha256.Sum256([]byte(fmt.Sprint(i))), 1000)
+		}
+		if err != nil {
+			t.Fatalf("file %d: %v", i+1, err)
+		}
+	}
+	size := e.log.Size()
+	if _, err := f1.Submit(e.ctx, b, bytes.NewReader(e.sealV2(t, tn, b, 1, "satu lagi"))); !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "stands") {
+		t.Errorf("file %d: %v, want ErrState saying the last file stands", maxFiles+1, err)
+	}
+	if _, err := f1.Commit(e.ctx, b, sha256.Sum256([]byte("lagi")), 1000); !errors.Is(err, ErrState) {
+		t.Errorf("commitment %d: %v, want ErrState", maxFiles+1, err)
+	}
+	if e.log.Size() != size {
+		t.Error("a refused file was logged")
+	}
+	if _, err := e.engine.File(tn.ID, 2).Submit(e.ctx, b, bytes.NewReader(e.sealV2(t, tn, b, 2, "harga"))); err != nil {
+		t.Errorf("File II: %v", err)
+	}
+}

@@ -178,6 +178,10 @@ type Offer struct {
 	// (once delivered), as its file-received entry states.
 	File   int      `json:",omitempty"`
 	Header [32]byte `json:",omitzero"`
+
+	// Files counts the files the bidder has sent for the part, this one
+	// included (a delivery is not another); at most maxFiles.
+	Files int `json:",omitempty"`
 }
 
 func (o Offer) same(p Offer) bool {
