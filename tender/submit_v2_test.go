@@ -337,3 +337,32 @@ func TestFilesCapped(t *testing.T) {
 		t.Errorf("File II: %v", err)
 	}
 }
+
+// TestQuestionsCapped: a bidder asking question after question is stopped
+// at maxMessages — each is a log entry of the tender that every member's
+// tool replays at the opening — and other bidders may still ask.
+func TestQuestionsCapped(t *testing.T) {
+	e := newEnv(t, openEmbedded(t))
+	tn := e.announceV2(t, "T-FLOOD-Q", MethodSingleFile)
+	e.set(testStart.Add(time.Minute))
+	for i := 1; i <= 2; i++ {
+		if err := e.engine.Register(e.ctx, bidderN(i), tn.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range maxMessages {
+		if _, err := e.engine.Ask(e.ctx, bidderN(1), tn.ID, KindQuestion, fmt.Sprintf("pertanyaan %d", i)); err != nil {
+			t.Fatalf("question %d: %v", i+1, err)
+		}
+	}
+	size := e.log.Size()
+	if _, err := e.engine.Ask(e.ctx, bidderN(1), tn.ID, KindQuestion, "satu lagi"); !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "questions") {
+		t.Errorf("question %d: %v, want ErrState about its questions", maxMessages+1, err)
+	}
+	if e.log.Size() != size {
+		t.Error("a refused question was logged")
+	}
+	if _, err := e.engine.Ask(e.ctx, bidderN(2), tn.ID, KindQuestion, "pertanyaan lain"); err != nil {
+		t.Errorf("another bidder's question: %v", err)
+	}
+}
