@@ -47,6 +47,12 @@ type BidderResult struct {
 	Reasons string
 }
 
+// maxApprovals caps one member's approvals and proposals in one
+// evaluation: each is an evaluation-approved entry every member's tool
+// replays, and a member approving two documents in turn without end must
+// not stall the tender (audit.MaxTenderEntries).
+const maxApprovals = 32
+
 // maxProposals caps the proposals kept in a tender's record. A proposal
 // nobody approves any more is dropped, and a member approves one at a
 // time, so a committee of n keeps at most n: the cap is never reached by
@@ -200,6 +206,10 @@ func (e *Engine) approve(ctx context.Context, actor string, t *Tender, digest [3
 		if slices.Contains(q.Approvals, actor) {
 			return fmt.Errorf("%w: %s approved evaluation %x… already", ErrDuplicate, actor, digest[:8])
 		}
+		if t.Approved[actor] >= maxApprovals {
+			return fmt.Errorf("%w: %s has approved or proposed %d times, the most a member may in one evaluation; its approval of the document it approved last stands",
+				ErrState, actor, t.Approved[actor])
+		}
 		now := e.now()
 		ent, err := entry("evaluation-approved", "tender", t.ID, "evaluation", hexEntry(digest[:]), "by", actor, "time", canon.FormatTime(now))
 		if err != nil {
@@ -246,6 +256,10 @@ func (e *Engine) approve(ctx context.Context, actor string, t *Tender, digest [3
 // entry logged at first.
 func (p *Transition) applyApproval(t *Tender, first int64) {
 	q := *p.Proposal
+	if t.Approved == nil {
+		t.Approved = map[string]int{}
+	}
+	t.Approved[p.By]++
 	// A member approves one document at a time, its latest (opening.md
 	// §6): this approval withdraws p.By's approval of any other.
 	for j := range t.Proposals {

@@ -71,7 +71,7 @@ func TestProposalsFlood(t *testing.T) {
 	e := newEnv(t, openEmbedded(t))
 	tn, _ := e.inEvaluation(t, "T-FLOOD")
 	f1 := e.engine.File(tn.ID, 1)
-	for i := range 2 * maxProposals {
+	for i := range maxApprovals { // more than the 16 proposals the record once held
 		junk := []BidderResult{{Bidder: bidderN(1), Passed: false, Reasons: fmt.Sprintf("alasan %d", i)},
 			{Bidder: bidderN(2), Passed: false, Reasons: "gugur"}, {Bidder: bidderN(3), Passed: false, Reasons: "gugur"}}
 		if _, err := f1.ProposeEvaluation(e.ctx, "pokja-5", junk); err != nil {
@@ -158,5 +158,46 @@ func TestReplayWithdrawnApproval(t *testing.T) {
 	}
 	if _, err := audit.ReplayOpening(entries, tn.ID, e.beacon.Chain()); err == nil || !strings.Contains(err.Error(), "approved by 2 distinct members") {
 		t.Errorf("an evaluation fixed with a withdrawn approval: %v, want a refusal counting 2 approvals", err)
+	}
+}
+
+// TestApprovalsCapped: a member approving two documents in turn is
+// stopped at maxApprovals; its last approval stands and the others can
+// still fix the evaluation.
+func TestApprovalsCapped(t *testing.T) {
+	e := newEnv(t, openEmbedded(t))
+	tn, _ := e.inEvaluation(t, "T-FLIP")
+	f1 := e.engine.File(tn.ID, 1)
+	res := func(pass2 bool) []BidderResult {
+		return []BidderResult{{Bidder: bidderN(1), Passed: true, Reasons: "lulus"},
+			{Bidder: bidderN(2), Passed: pass2, Reasons: "hasil"}, {Bidder: bidderN(3), Passed: true, Reasons: "lulus"}}
+	}
+	d1, err := f1.ProposeEvaluation(e.ctx, "pokja-1", res(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := f1.ProposeEvaluation(e.ctx, "pokja-2", res(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range maxApprovals {
+		if _, err := f1.ApproveEvaluation(e.ctx, "pokja-5", [][32]byte{d1, d2}[i%2]); err != nil {
+			t.Fatalf("approval %d: %v", i+1, err)
+		}
+	}
+	size := e.log.Size()
+	if _, err := f1.ApproveEvaluation(e.ctx, "pokja-5", d1); !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "stands") {
+		t.Errorf("approval %d: %v, want ErrState", maxApprovals+1, err)
+	}
+	if e.log.Size() != size {
+		t.Error("a refused approval was logged")
+	}
+	// pokja-5's last approval was of d2: pokja-3 makes it the third.
+	fixed, err := f1.ApproveEvaluation(e.ctx, "pokja-3", d2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fixed.Evaluation == nil || fixed.Evaluation.Digest != d2 {
+		t.Errorf("after pokja-3's approval: %+v", fixed.Evaluation)
 	}
 }

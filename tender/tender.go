@@ -114,6 +114,9 @@ type Tender struct {
 	Part        int         `json:",omitempty"` // the file part State is about
 	Evaluation  *Evaluation `json:",omitempty"` // two-file, two-stage: the File I evaluation, once fixed
 	Proposals   []Proposal  `json:",omitempty"` // two-file, two-stage: evaluations proposed, with their approvals
+	// Approved counts each member's approvals (and proposals) logged,
+	// at most maxApprovals.
+	Approved map[string]int `json:",omitempty"`
 }
 
 // A FilePart is one file part of a v2 tender's offers (doc/spec/opening.md
