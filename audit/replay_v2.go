@@ -81,7 +81,7 @@ type tenderLogV2 struct {
 	parts       [3]*part
 	received    map[int64]auditlog.Entry // every file-received entry, by index
 
-	approvals  map[string][]string // evaluation digest → approving users, in order
+	approvals  map[string][]string // evaluation digest → users whose latest approval it is, in order
 	evaluation *fixedEvaluation
 	stageTwo   int64 // index of stage-two-announced, −1 if none
 }
@@ -102,15 +102,9 @@ func newPart(file int) *part {
 // replayV2 checks that entries, parsed and in index order, are a
 // well-formed v2 tender up to its last part's opening report.
 func replayV2(entries []LogEntry, parsed []auditlog.Entry, chain timelock.Chain) (*tenderLogV2, error) {
-	t := &tenderLogV2{received: map[int64]auditlog.Entry{}, approvals: map[string][]string{}, stageTwo: -1}
-	next, err := t.announcement(entries, parsed, chain)
+	t, err := replayV2Prefix(entries, parsed, chain)
 	if err != nil {
 		return nil, err
-	}
-	for k := next; k < len(parsed); k++ {
-		if err := t.step(entries[k].Index, parsed[k], entries, parsed, k, chain); err != nil {
-			return nil, err
-		}
 	}
 	for f := 1; f <= 2; f++ {
 		if p := t.parts[f]; p != nil && p.reportIndex < 0 {
@@ -126,6 +120,23 @@ func replayV2(entries []LogEntry, parsed []auditlog.Entry, chain timelock.Chain)
 	for f := 1; f <= 2; f++ {
 		if p := t.parts[f]; p != nil {
 			sortCurrent(p.current)
+		}
+	}
+	return t, nil
+}
+
+// replayV2Prefix checks that entries, parsed and in index order, are a
+// well-formed beginning of a v2 tender: replayV2 without the checks that
+// the tender is over.
+func replayV2Prefix(entries []LogEntry, parsed []auditlog.Entry, chain timelock.Chain) (*tenderLogV2, error) {
+	t := &tenderLogV2{received: map[int64]auditlog.Entry{}, approvals: map[string][]string{}, stageTwo: -1}
+	next, err := t.announcement(entries, parsed, chain)
+	if err != nil {
+		return nil, err
+	}
+	for k := next; k < len(parsed); k++ {
+		if err := t.step(entries[k].Index, parsed[k], entries, parsed, k, chain); err != nil {
+			return nil, err
 		}
 	}
 	return t, nil
@@ -346,9 +357,17 @@ func (t *tenderLogV2) step(i int64, e auditlog.Entry, entries []LogEntry, parsed
 		case !slices.Contains(t.users, e.Value("by")):
 			return bad("evaluation", "%s is not on the committee", e.Value("by"))
 		}
-		d := e.Value("evaluation")
-		if !slices.Contains(t.approvals[d], e.Value("by")) {
-			t.approvals[d] = append(t.approvals[d], e.Value("by"))
+		// A member approves one document at a time, its latest
+		// (opening.md §6): this approval withdraws its approval of any
+		// other.
+		d, by := e.Value("evaluation"), e.Value("by")
+		for other, users := range t.approvals {
+			if other != d {
+				t.approvals[other] = slices.DeleteFunc(users, func(u string) bool { return u == by })
+			}
+		}
+		if !slices.Contains(t.approvals[d], by) {
+			t.approvals[d] = append(t.approvals[d], by)
 		}
 		// The approval that fixes the evaluation has the fixing entries
 		// in its append.

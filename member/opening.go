@@ -10,7 +10,6 @@ import (
 	"filippo.io/age"
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
-	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/timelock"
 	"golang.org/x/mod/sumdb/note"
@@ -64,9 +63,13 @@ type logged struct {
 
 // Verify checks ev against the pinned log key — the checkpoint's
 // signature, every entry's inclusion, and consistency with ev.Previous —
-// and reads v2 tender id from its entries: its committee (whose canonical
+// and reads v2 tender id from its entries, replayed by the rules
+// audit.Verify checks (audit.ReplayOpening): its committee (whose canonical
 // text must hash to the logged digest and id), the rounds of its parts,
-// its current files, the evaluation. chain is the pinned beacon chain.
+// their beacon signatures, its current files, the evaluation. ev.Entries
+// must be every entry of the tender, from its tender-announced on; an
+// append cut short or an entry the engine's rules never log is refused
+// with ErrRefused. chain is the pinned beacon chain.
 func Verify(ev Evidence, id string, logKey note.Verifier, chain timelock.Chain) (*Tender, error) {
 	c, err := auditlog.VerifyCheckpoint(ev.Checkpoint, logKey)
 	if err != nil {
@@ -81,83 +84,32 @@ func Verify(ev Evidence, id string, logKey note.Verifier, chain timelock.Chain) 
 			return nil, fmt.Errorf("%w: the log shown now does not extend the one seen before (size %d): %v", ErrRefused, prev.Size, err)
 		}
 	}
-	t := &Tender{ID: id, Passed: map[string]bool{}, Size: c.Size, chain: chain}
-	for f := range t.files {
-		t.files[f] = map[string]logged{}
+	if len(ev.Entries) > audit.MaxTenderEntries {
+		return nil, fmt.Errorf("%w: the evidence holds %d entries, more than %d", ErrRefused, len(ev.Entries), audit.MaxTenderEntries)
 	}
-	var recipients []*age.HybridRecipient
-	var digest, committeeID string
-	var k int64
-	last := int64(-1)
 	for _, le := range ev.Entries {
-		if le.Index <= last {
-			return nil, fmt.Errorf("member: log entries are not in increasing index order")
-		}
-		last = le.Index
 		if err := auditlog.CheckInclusion(le.Data, le.Index, c, le.Inclusion); err != nil {
 			return nil, fmt.Errorf("member: log entry %d is not proved included: %w", le.Index, err)
 		}
-		e, err := auditlog.ParseEntry(le.Data)
-		if err != nil {
-			return nil, fmt.Errorf("member: log entry %d: %w", le.Index, err)
+	}
+	// The tender's entries replayed by the auditor's rules: an append the
+	// server cut short, or entries it appended outside the engine's rules
+	// (a file after its window, a passing result outside the evaluation's
+	// fixing append), are refused here, before anything is computed.
+	v, err := audit.ReplayOpening(ev.Entries, id, chain)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the log of tender %s breaks its rules: %v", ErrRefused, id, err)
+	}
+	t := &Tender{ID: id, Method: v.Method, Committee: v.Committee, Users: v.Users, Fixed: v.Fixed, Passed: v.Passed, Size: c.Size, chain: chain}
+	for f := 1; f <= 2; f++ {
+		t.files[f] = map[string]logged{}
+		p := v.Parts[f]
+		if p == nil {
+			continue
 		}
-		if e.Value("tender") != id {
-			return nil, fmt.Errorf("member: log entry %d is not of tender %s", le.Index, id)
-		}
-		round, _ := canon.ParseUint(e.Value("round"))
-		file, _ := canon.ParseUint(e.Value("file"))
-		switch e.Type {
-		case "tender-announced":
-			if e.Value("chain") != chain.HashHex() {
-				return nil, fmt.Errorf("%w: the tender is locked to chain %s, not the pinned chain", ErrRefused, e.Value("chain"))
-			}
-			t.Rounds[1], committeeID = uint64(round), e.Value("committee-key")
-		case "tender-committee":
-			t.Method, digest = e.Value("method"), e.Value("committee")
-			k, _ = canon.ParseUint(e.Value("threshold"))
-		case "committee-member":
-			r, err := age.ParseHybridRecipient(e.Value("recipient"))
-			if err != nil {
-				return nil, fmt.Errorf("member: log entry %d: %w", le.Index, err)
-			}
-			if n, _ := canon.ParseUint(e.Value("member")); n != int64(len(recipients)+1) {
-				return nil, fmt.Errorf("%w: committee-member entry %d is member %d, want %d", ErrRefused, le.Index, n, len(recipients)+1)
-			}
-			recipients = append(recipients, r)
-			t.Users = append(t.Users, e.Value("user"))
-		case "file-ii-scheduled", "stage-two-announced":
-			t.Rounds[2] = uint64(round)
-		case "file-received", "file-committed":
-			// A delivery keeps the committed file's place; any other file
-			// replaces the bidder's current one.
-			t.files[file][e.Value("bidder")] = logged{index: le.Index, header: e.Value("header"), delivered: e.Type == "file-received"}
-		case "beacon-signature-used":
-			for f := 1; f <= 2; f++ {
-				if t.Rounds[f] == uint64(round) {
-					t.Started[f] = true
-				}
-			}
-		case "bidder-evaluated":
-			if e.Value("result") == audit.ResultPassed {
-				t.Passed[e.Value("bidder")] = true
-			}
-		case "evaluation-fixed":
-			t.Fixed = true
-		}
-	}
-	if digest == "" {
-		return nil, fmt.Errorf("%w: the log shows no tender-committee entry for %s: it is not a tender of members' keys", ErrRefused, id)
-	}
-	if t.Committee, err = sealer.NewCommittee(int(k), recipients); err != nil {
-		return nil, fmt.Errorf("%w: the logged committee: %v", ErrRefused, err)
-	}
-	text, _ := t.Committee.MarshalText()
-	if sum := sha256.Sum256(text); fmt.Sprintf("%x", sum) != digest || t.Committee.ID() != committeeID {
-		return nil, fmt.Errorf("%w: the committee-member entries rebuild committee %s, not the logged %s", ErrRefused, t.Committee.ID(), committeeID)
-	}
-	for i, r := range t.Committee.Members() {
-		if r.String() != recipients[i].String() {
-			return nil, fmt.Errorf("%w: the committee-member entries are not in the committee's order", ErrRefused)
+		t.Rounds[f], t.Started[f] = p.Round, p.Started
+		for _, cf := range p.Current {
+			t.files[f][cf.Bidder] = logged{index: cf.Index, header: cf.Header, delivered: cf.Delivered}
 		}
 	}
 	return t, nil
@@ -191,25 +143,9 @@ type Answer struct {
 // that keeps a failed bidder's price sealed — a File II is not a passed
 // bidder's in a fixed evaluation.
 func (t *Tender) Answers(file int, headers []Header, key *age.HybridIdentity) ([]Answer, error) {
-	me := t.Committee.Index(key.Recipient())
-	switch {
-	case me == 0:
-		return nil, fmt.Errorf("%w: this key (%s) is not on the committee of tender %s", ErrRefused, sealer.KeyID(key.Recipient()), t.ID)
-	case file < 1 || file > 2 || t.Rounds[file] == 0:
-		return nil, fmt.Errorf("%w: tender %s has no scheduled file %d", ErrRefused, t.ID, file)
-	case !t.Started[file]:
-		return nil, fmt.Errorf("%w: the log shows no start of the opening of file %d (its round's beacon signature)", ErrRefused, file)
-	case file == 2 && !t.Fixed:
-		return nil, fmt.Errorf("%w: file 2 opens only after the File I evaluation is fixed, and the log shows none", ErrRefused)
-	}
-	parsed := make([]*sealer.Header, len(headers))
-	seen := map[int64]bool{}
-	for i, h := range headers {
-		p, err := t.check(file, h, seen)
-		if err != nil {
-			return nil, err
-		}
-		parsed[i] = p
+	parsed, err := t.checkAll(file, headers, key)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Answer, len(headers))
 	for i, h := range headers {
@@ -230,8 +166,51 @@ func (t *Tender) Answers(file int, headers []Header, key *age.HybridIdentity) ([
 	return out, nil
 }
 
+// MaxHeaderSize caps a header served to a member's tool: a committee of
+// 32 members makes a header of about 54 KB (offer-v2.md §3).
+const MaxHeaderSize = 128 << 10
+
+// Check makes every check Answers makes before it computes anything, and
+// computes nothing: it returns nil if Answers would go on to compute the
+// answers of key's member for headers of file part file.
+func (t *Tender) Check(file int, headers []Header, key *age.HybridIdentity) error {
+	_, err := t.checkAll(file, headers, key)
+	return err
+}
+
+// checkAll is Check, returning the headers parsed.
+func (t *Tender) checkAll(file int, headers []Header, key *age.HybridIdentity) ([]*sealer.Header, error) {
+	me := t.Committee.Index(key.Recipient())
+	switch {
+	case me == 0:
+		return nil, fmt.Errorf("%w: this key (%s) is not on the committee of tender %s", ErrRefused, sealer.KeyID(key.Recipient()), t.ID)
+	case file < 1 || file > 2 || t.Rounds[file] == 0:
+		return nil, fmt.Errorf("%w: tender %s has no scheduled file %d", ErrRefused, t.ID, file)
+	case !t.Started[file]:
+		return nil, fmt.Errorf("%w: the log shows no start of the opening of file %d (its round's beacon signature)", ErrRefused, file)
+	case file == 2 && !t.Fixed:
+		return nil, fmt.Errorf("%w: file 2 opens only after the File I evaluation is fixed, and the log shows none", ErrRefused)
+	}
+	if len(headers) > audit.MaxTenderEntries {
+		return nil, fmt.Errorf("%w: %d headers served, more than %d", ErrRefused, len(headers), audit.MaxTenderEntries)
+	}
+	parsed := make([]*sealer.Header, len(headers))
+	seen := map[int64]bool{}
+	for i, h := range headers {
+		p, err := t.check(file, h, seen)
+		if err != nil {
+			return nil, err
+		}
+		parsed[i] = p
+	}
+	return parsed, nil
+}
+
 // check checks one header against the log and returns it parsed.
 func (t *Tender) check(file int, h Header, seen map[int64]bool) (*sealer.Header, error) {
+	if len(h.Header) > MaxHeaderSize {
+		return nil, fmt.Errorf("%w: the header served for %s is %d bytes, more than any committee's header (%d)", ErrRefused, h.Bidder, len(h.Header), MaxHeaderSize)
+	}
 	cur, ok := t.files[file][h.Bidder]
 	sum := sha256.Sum256(h.Header)
 	switch {

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
+	"github.com/segel-lpse/segel/member"
+	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -119,4 +122,107 @@ func benchOpeningV2(b *testing.B, files, size int) {
 	b.ReportMetric(float64(t1.Microseconds())/n, "µs/offer-v1")
 	b.ReportMetric(float64(t2.Microseconds())/n, "µs/file-v2")
 	b.ReportMetric(float64(t2)/float64(t1), "v2/v1")
+}
+
+// BenchmarkMemberVerify measures a member's tool's checks of a tender of
+// 100 offers — member.Verify of the evidence (checkpoint, 100-odd
+// inclusion proofs, the replay of the tender's log by the auditor's rules,
+// the beacon signature) and Tender.Answers' checks of the 100 headers
+// against it — next to computing the member's 100 contributions
+// (sealer.Contribute, 100 ML-KEM decapsulations), in the same run, from
+// the same evidence and headers a real engine served.
+//
+//	go test -run '^$' -bench MemberVerify -benchtime 20x ./tender
+//
+// Report verify/contribute and check-headers/contribute: member.Verify's
+// and the headers' checks' time (Inspect's subgroup check of each
+// header's time-lock point dominates these) against the contributions'.
+func BenchmarkMemberVerify(b *testing.B) {
+	const files = 100
+	backend, err := vault.OpenEmbedded(b.Context(), vault.EmbeddedConfig{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { backend.Close() })
+	e := newEnv(b, backend)
+	e.useSecrets(b)
+	tn := e.announceV2(b, "T-VERIFY", MethodSingleFile)
+	e.set(testStart.Add(time.Minute))
+	for j := range files {
+		bidder := benchBidder(j)
+		e.dir.providers[bidder] = nil
+		if err := e.engine.Register(e.ctx, bidder, tn.ID); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.engine.Submit(e.ctx, bidder, tn.ID, bytes.NewReader(e.sealV2(b, tn, bidder, 1, "penawaran "+bidder))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	e.set(e.beacon.Chain().TimeOf(tn.Round))
+	f := e.engine.File(tn.ID, 1)
+	if _, err := f.StartOpening(e.ctx, "pokja-1"); err != nil {
+		b.Fatal(err)
+	}
+	ev, err := f.Evidence(e.ctx, "pokja-1", 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	served, err := f.Headers(e.ctx, "pokja-1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var headers []member.Header
+	for _, h := range served {
+		headers = append(headers, member.Header{Bidder: h.Bidder, File: h.File, Index: h.LogIndex, Header: h.Header})
+	}
+	parsed := make([]*sealer.Header, len(served))
+	for i, h := range served {
+		if parsed[i], err = sealer.Inspect(io.MultiReader(bytes.NewReader(h.Header)), e.beacon.Chain()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c, err := tn.KeyCommittee(e.engine)
+	if err != nil {
+		b.Fatal(err)
+	}
+	key := e.members["pokja-1"]
+	var tv, th, tc time.Duration
+	verify := func() {
+		start := time.Now()
+		v, err := member.Verify(*ev, tn.ID, e.keys.Log, e.beacon.Chain())
+		if err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if err := v.Check(1, headers, key); err != nil {
+			b.Fatal(err)
+		}
+		tv += mid.Sub(start)
+		th += time.Since(mid)
+	}
+	contribute := func() {
+		start := time.Now()
+		for _, h := range parsed {
+			if _, err := sealer.Contribute(h, c, key); err != nil {
+				b.Fatal(err)
+			}
+		}
+		tc += time.Since(start)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if i%2 == 0 {
+			verify()
+			contribute()
+		} else {
+			contribute()
+			verify()
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(tv.Microseconds())/float64(b.N), "µs/verify")
+	b.ReportMetric(float64(th.Microseconds())/float64(b.N), "µs/check-headers")
+	b.ReportMetric(float64(tc.Microseconds())/float64(b.N), "µs/contribute")
+	b.ReportMetric(float64(tv)/float64(tc), "verify/contribute")
+	b.ReportMetric(float64(th)/float64(tc), "check-headers/contribute")
 }

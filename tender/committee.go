@@ -73,6 +73,11 @@ func (e *Engine) committeeOf(ctx context.Context, actor string, a *Announcement)
 	}
 	users := make([]string, n)
 	for i, m := range members {
+		// One person, one seat: a user in two seats would supply two of
+		// the k contributions (opening.md §2.2).
+		if slices.Contains(users[:i], m.User) {
+			return nil, nil, fmt.Errorf("%w: %s is on the committee twice; the PA/KPA assigns each member once", ErrInvalid, m.User)
+		}
 		users[i] = m.User
 	}
 	if a.Committee != nil {

@@ -20,7 +20,10 @@ type Completion struct {
 	// than k authenticated contributions: those fail, at step
 	// contribution or contributions, and the opening report says whose
 	// fault it is (opening.md §4.4, §7). Without it such an opening is
-	// refused, naming the files and who has not answered.
+	// refused, naming the files and who has not answered. It is the
+	// committee's decision, not one member's: the request is recorded and
+	// refused (ErrState) until k members who sent a batch for the part
+	// have asked for it, the k-th completing the opening.
 	AcceptFailures bool
 	// Sink receives the plaintexts; nil keeps only their digests.
 	Sink Sink
@@ -81,6 +84,7 @@ func (f File) CompleteOpening(ctx context.Context, actor string, c Completion) (
 
 // partState is what the completion reads of a part's opening.
 type partState struct {
+	file         int
 	files        []Offer // current files, in log order
 	answers      map[int]map[int64]answerRecord
 	batches      map[string]batchRecord
@@ -108,8 +112,14 @@ func (e *Engine) completion(ctx context.Context, t *Tender, p *Transition, actor
 		return nil, err
 	}
 	if err := t.checkCompletion(st, actor, c.AcceptFailures); err != nil {
-		// Refused: nothing was logged; the opening goes on.
-		if _, ferr := e.finish(ctx, t.ID, p, func(*Tender) {}); ferr != nil {
+		// Refused: nothing was logged; the opening goes on. A participant's
+		// request to accept failures is kept, as its part of the decision.
+		if _, ferr := e.finish(ctx, t.ID, p, func(t *Tender) {
+			part := &t.Parts[file-1]
+			if c.AcceptFailures && slices.Contains(st.participants, t.MemberIndex(actor)) && !slices.Contains(part.AcceptFailures, actor) {
+				part.AcceptFailures = append(part.AcceptFailures, actor)
+			}
+		}); ferr != nil {
 			return nil, ferr
 		}
 		return nil, err
@@ -182,7 +192,7 @@ func (e *Engine) completion(ctx context.Context, t *Tender, p *Transition, actor
 
 // readPart reads the part's current files, answers and batches.
 func (e *Engine) readPart(ctx context.Context, t *Tender, file int) (*partState, error) {
-	st := &partState{}
+	st := &partState{file: file}
 	var err error
 	if st.files, err = e.delivered(ctx, t, file); err != nil {
 		return nil, err
@@ -213,9 +223,6 @@ func (t *Tender) checkCompletion(st *partState, actor string, acceptFailures boo
 		return fmt.Errorf("%w: %d members took part (%s); at least %d must before the opening completes",
 			ErrState, len(st.participants), t.memberNames(st.participants), t.Threshold)
 	}
-	if acceptFailures {
-		return nil
-	}
 	var short []string
 	for _, o := range st.files {
 		if !o.Delivered || t.withheld(o) {
@@ -235,9 +242,25 @@ func (t *Tender) checkCompletion(st *partState, actor string, acceptFailures boo
 				o.Bidder, o.LogIndex, len(contributed), t.Threshold, t.memberNames(silent)))
 		}
 	}
-	if len(short) > 0 {
+	if len(short) == 0 {
+		return nil
+	}
+	if !acceptFailures {
 		return fmt.Errorf("%w: files with fewer than %d authenticated contributions would fail; have the missing members answer, or complete with failures accepted: %s",
 			ErrState, t.Threshold, strings.Join(short, "; "))
+	}
+	// Failing files is the committee's decision: k participants must ask
+	// for it, this request included (opening.md §4.4). One member — say
+	// the one whose claim left a file short — cannot decide it alone.
+	var asked []int
+	for _, u := range append(slices.Clone(t.Parts[st.file-1].AcceptFailures), actor) {
+		if m := t.MemberIndex(u); slices.Contains(st.participants, m) && !slices.Contains(asked, m) {
+			asked = append(asked, m)
+		}
+	}
+	if len(asked) < t.Threshold {
+		return fmt.Errorf("%w: completing with failures accepted is decided by %d of the members who sent a batch, and %d more must ask for it (asked so far: %s); or have the missing members answer: %s",
+			ErrState, t.Threshold, t.Threshold-len(asked), t.memberNames(asked), strings.Join(short, "; "))
 	}
 	return nil
 }

@@ -65,6 +65,13 @@ type batchRecord struct {
 // maxAnswers caps a batch: one answer per file of the part.
 const maxAnswers = 100000
 
+// maxBatches caps the batches one member sends for one part: each is a log
+// entry that every member's tool reads and replays, so one member's flood
+// would push the tender past what the tools accept (audit.MaxTenderEntries)
+// and stall the opening. A member sends one batch, a few if it corrects
+// itself; 32 members' 64 are 2048 entries.
+const maxBatches = 64
+
 // Contribute takes member actor's batch of answers for file part f while
 // its opening runs (opening.md §5.2): every answer must be for a current
 // file of the part (for File II, a bidder who passed), a contribution
@@ -160,6 +167,18 @@ func (f File) Contribute(ctx context.Context, actor string, answers []FileAnswer
 		}
 		if err := cur.stateIs(StateOpening, f.file); err != nil || cur.Pending != nil {
 			return fmt.Errorf("%w: the opening of file %d of tender %s is completing or completed; the batch was not taken", ErrState, f.file, t.ID)
+		}
+		var sent int
+		countKey := fmt.Sprintf("%s/%d/%02d", t.ID, f.file, member)
+		if err := getJSON(tx, tableBatchCounts, countKey, &sent); err != nil && !errors.Is(err, vault.ErrNotFound) {
+			return err
+		}
+		if sent >= maxBatches {
+			return fmt.Errorf("%w: %s has sent %d batches for file %d of tender %s, the most a member sends; its last answer for each file counts",
+				ErrState, actor, sent, f.file, t.ID)
+		}
+		if err := putJSON(tx, tableBatchCounts, countKey, sent+1); err != nil {
+			return err
 		}
 		br.From = e.cfg.Log.Size()
 		for index, rec := range records {

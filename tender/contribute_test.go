@@ -119,7 +119,25 @@ func TestContributionFaults(t *testing.T) {
 			!strings.Contains(err.Error(), "not answered: pokja-4, pokja-5") || strings.Contains(err.Error(), bidderN(3)) {
 			t.Errorf("completing with two files short of k: %v", err)
 		}
-		op, err := f.CompleteOpening(e.ctx, "pokja-3", Completion{AcceptFailures: true})
+		// Failing files for want of contributions is the committee's
+		// decision, not one member's: pokja-3, whose claim and bad
+		// contribution leave two files short, cannot make them fail alone,
+		// nor by asking twice; nor can a member who took no part.
+		size := e.log.Size()
+		for i, m := range []string{"pokja-3", "pokja-3", "pokja-1"} {
+			_, err := f.CompleteOpening(e.ctx, m, Completion{AcceptFailures: true})
+			want := []string{"pokja-3", "pokja-3", "pokja-1, pokja-3"}[i]
+			if !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "failures accepted") || !strings.Contains(err.Error(), "asked so far: "+want) {
+				t.Errorf("%s asks to complete with failures accepted: %v, want ErrState naming %s as having asked", m, err, want)
+			}
+		}
+		if _, err := f.CompleteOpening(e.ctx, "pokja-4", Completion{AcceptFailures: true}); !errors.Is(err, ErrForbidden) {
+			t.Errorf("a member who sent no batch asks to complete with failures accepted: %v, want ErrForbidden", err)
+		}
+		if e.log.Size() != size {
+			t.Errorf("completions refused but %d entries logged", e.log.Size()-size)
+		}
+		op, err := f.CompleteOpening(e.ctx, "pokja-2", Completion{AcceptFailures: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,4 +188,55 @@ func TestContributionFaults(t *testing.T) {
 			t.Errorf("Verify = %+v", res)
 		}
 	})
+}
+
+// TestBatchesCapped: one member cannot send batch after batch without end
+// — each is a log entry every member's tool reads and replays, and a
+// flood of them would push the tender past what the tools accept
+// (audit.MaxTenderEntries). Its batches past maxBatches are refused,
+// saying why; its answers so far stand, and other members are unaffected.
+func TestBatchesCapped(t *testing.T) {
+	e := newEnv(t, openEmbedded(t))
+	e.useSecrets(t)
+	tn := e.announceV2(t, "T-FLOOD-B", MethodSingleFile)
+	e.set(testStart.Add(time.Minute))
+	b := bidderN(1)
+	if err := e.engine.Register(e.ctx, b, tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.engine.Submit(e.ctx, b, tn.ID, bytes.NewReader(e.sealV2(t, tn, b, 1, "penawaran"))); err != nil {
+		t.Fatal(err)
+	}
+	e.set(e.beacon.Chain().TimeOf(tn.Round))
+	f := e.engine.File(tn.ID, 1)
+	if _, err := f.StartOpening(e.ctx, "pokja-1"); err != nil {
+		t.Fatal(err)
+	}
+	headers, err := f.Headers(e.ctx, "pokja-5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim := []FileAnswer{{Index: headers[0].LogIndex, Claim: audit.AnswerClaimedKey}}
+	for i := range maxBatches {
+		if _, err := f.Contribute(e.ctx, "pokja-5", claim); err != nil {
+			t.Fatalf("batch %d: %v", i+1, err)
+		}
+	}
+	size := e.log.Size()
+	if _, err := f.Contribute(e.ctx, "pokja-5", claim); !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "batches") {
+		t.Errorf("batch %d: %v, want ErrState about its batches", maxBatches+1, err)
+	}
+	if e.log.Size() != size {
+		t.Error("a refused batch was logged")
+	}
+	for _, m := range v2Members[:3] {
+		e.contributeAs(t, tn, 1, m)
+	}
+	op, err := f.CompleteOpening(e.ctx, "pokja-1", Completion{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(op.Report.Offers) != 1 || op.Report.Offers[0].Outcome != audit.OutcomeOpened {
+		t.Errorf("report: %+v", op.Report.Offers)
+	}
 }

@@ -22,18 +22,19 @@ import (
 // env is a whole deployment for tests: a real vault backend, a real audit
 // log on it, a local beacon, and one clock for the engine and the beacon.
 type env struct {
-	ctx       context.Context
-	engine    *Engine
-	backend   vault.Backend
-	log       *auditlog.Log
-	beacon    *timelock.LocalBeacon
-	dir       *testDirectory
-	committee *age.HybridIdentity
-	keys      auditlog.Keys
-	reportKey note.Verifier
-	logSigner note.Signer
-	vkeys     [3]string                      // log, receipt, report verifier keys
-	members   map[string]*age.HybridIdentity // v2 members' own keys, see memberKeys
+	ctx        context.Context
+	engine     *Engine
+	backend    vault.Backend
+	log        *auditlog.Log
+	beacon     *timelock.LocalBeacon
+	dir        *testDirectory
+	committee  *age.HybridIdentity
+	keys       auditlog.Keys
+	reportKey  note.Verifier
+	logSigner  note.Signer
+	vkeys      [3]string                      // log, receipt, report verifier keys
+	members    map[string]*age.HybridIdentity // v2 members' own keys, see memberKeys
+	superseded int64                          // a superseded file's log index, see inEvaluation
 
 	mu  sync.Mutex
 	now time.Time

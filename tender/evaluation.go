@@ -9,6 +9,7 @@ import (
 
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/internal/canon"
+	"github.com/segel-lpse/segel/sealer"
 )
 
 // The File I evaluation of a two-file or two-stage tender
@@ -34,7 +35,7 @@ type Proposal struct {
 	By        string
 	Time      time.Time
 	Bidders   []audit.EvaluatedBidder
-	Approvals []string // members who approved it, in order; the proposer first
+	Approvals []string // members whose latest approval it is, in order (the proposer first, unless it approved another since)
 }
 
 // BidderResult is the committee's finding on one bidder's File I.
@@ -46,8 +47,17 @@ type BidderResult struct {
 	Reasons string
 }
 
-// maxProposals caps the proposals kept in a tender's record.
-const maxProposals = 16
+// maxApprovals caps one member's approvals and proposals in one
+// evaluation: each is an evaluation-approved entry every member's tool
+// replays, and a member approving two documents in turn without end must
+// not stall the tender (audit.MaxTenderEntries).
+const maxApprovals = 32
+
+// maxProposals caps the proposals kept in a tender's record. A proposal
+// nobody approves any more is dropped, and a member approves one at a
+// time, so a committee of n keeps at most n: the cap is never reached by
+// a committee, however many times one member proposes.
+const maxProposals = sealer.MaxMembers + 1
 
 // ProposeEvaluation records, by committee member actor, an evaluation of
 // File I of v2 tender f (a two-file or two-stage tender, once its File I
@@ -107,8 +117,10 @@ func (f File) ProposeEvaluation(ctx context.Context, actor string, results []Bid
 }
 
 // ApproveEvaluation records committee member actor's approval of the
-// evaluation proposed with digest (logged as evaluation-approved). The
-// approval by the k-th distinct member fixes it: the tender then goes on
+// evaluation proposed with digest (logged as evaluation-approved). A
+// member approves one evaluation at a time: its approval of any other is
+// withdrawn (a proposal is its proposer's approval). The approval by the
+// k-th distinct member whose latest approval it is fixes it: the tender then goes on
 // to File II's opening (two-file, StateClosed with Part 2) or to the
 // announcement of stage 2 (two-stage, StateEvaluated). Approving twice is
 // refused (ErrDuplicate); so is an approval once an evaluation is fixed
@@ -194,6 +206,10 @@ func (e *Engine) approve(ctx context.Context, actor string, t *Tender, digest [3
 		if slices.Contains(q.Approvals, actor) {
 			return fmt.Errorf("%w: %s approved evaluation %x… already", ErrDuplicate, actor, digest[:8])
 		}
+		if t.Approved[actor] >= maxApprovals {
+			return fmt.Errorf("%w: %s has approved or proposed %d times, the most a member may in one evaluation; its approval of the document it approved last stands",
+				ErrState, actor, t.Approved[actor])
+		}
 		now := e.now()
 		ent, err := entry("evaluation-approved", "tender", t.ID, "evaluation", hexEntry(digest[:]), "by", actor, "time", canon.FormatTime(now))
 		if err != nil {
@@ -240,6 +256,21 @@ func (e *Engine) approve(ctx context.Context, actor string, t *Tender, digest [3
 // entry logged at first.
 func (p *Transition) applyApproval(t *Tender, first int64) {
 	q := *p.Proposal
+	if t.Approved == nil {
+		t.Approved = map[string]int{}
+	}
+	t.Approved[p.By]++
+	// A member approves one document at a time, its latest (opening.md
+	// §6): this approval withdraws p.By's approval of any other.
+	for j := range t.Proposals {
+		if t.Proposals[j].Digest != q.Digest {
+			t.Proposals[j].Approvals = slices.DeleteFunc(slices.Clone(t.Proposals[j].Approvals), func(u string) bool { return u == p.By })
+		}
+	}
+	// A proposal nobody approves any more is dropped: one member
+	// proposing again and again cannot fill the record (its document
+	// stays in the vault; proposing it again brings it back).
+	t.Proposals = slices.DeleteFunc(t.Proposals, func(r Proposal) bool { return len(r.Approvals) == 0 && r.Digest != q.Digest })
 	if i := slices.IndexFunc(t.Proposals, func(r Proposal) bool { return r.Digest == q.Digest }); i >= 0 {
 		t.Proposals[i] = q
 	} else {

@@ -40,7 +40,14 @@ type Answer struct {
 	Time     time.Time
 }
 
-// Ask files a question or an objection on tender id.
+// maxMessages caps the questions, and the objections, one provider files
+// on one tender: each is a log entry of the tender that every committee
+// member's tool replays at the opening (audit.MaxTenderEntries), so one
+// provider's flood of them must not stall it.
+const maxMessages = 20
+
+// Ask files a question or an objection on tender id, at most maxMessages
+// of each kind per provider.
 func (e *Engine) Ask(ctx context.Context, provider, id string, kind Kind, text string) (*Message, error) {
 	t, err := e.Get(ctx, id)
 	if err != nil {
@@ -84,6 +91,19 @@ func (e *Engine) Ask(ctx context.Context, provider, id string, kind Kind, text s
 	m := &Message{Kind: kind, By: provider, Document: doc, Time: now}
 	key := messageKey(id, kind, doc)
 	err = e.cfg.Records.Update(ctx, func(tx vault.Tx) error {
+		var filed int
+		if err := tx.Scan(tableMessages, id+"/"+string(kind)+"/", func(_ string, value []byte) error {
+			var other Message
+			if json.Unmarshal(value, &other) == nil && other.By == provider {
+				filed++
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if filed >= maxMessages {
+			return fmt.Errorf("%w: %s has filed %d %ss on tender %s, the most a provider may; the committee answers them", ErrState, provider, filed, kind, id)
+		}
 		b, _ := json.Marshal(m)
 		return tx.Insert(tableMessages, key, b)
 	})

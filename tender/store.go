@@ -11,15 +11,16 @@ import (
 
 // Tables in vault.Records. Values are JSON.
 const (
-	tableTenders  = "tender_tenders"  // id → Tender
-	tableOffers   = "tender_offers"   // id/bidder → Offer (the engine's index; the log decides)
-	tableParts    = "tender_parts"    // id/bidder → participation
-	tableMessages = "tender_messages" // id/kind/digest → Message
-	tableReceipts = "tender_receipts" // id/index → signed receipt
-	tablePending  = "tender_pending"  // id/bidder → an offer about to be logged (Config.Shared)
-	tableMeta     = "tender_meta"     // the engine's own state, see reconcile.go
-	tableAnswers  = "tender_answers"  // id/file/member/index → a member's answer for a v2 file (contribute.go)
-	tableBatches  = "tender_batches"  // id/file/batch → a member's batch of answers and its log entry
+	tableTenders     = "tender_tenders"      // id → Tender
+	tableOffers      = "tender_offers"       // id/bidder → Offer (the engine's index; the log decides)
+	tableParts       = "tender_parts"        // id/bidder → participation
+	tableMessages    = "tender_messages"     // id/kind/digest → Message
+	tableReceipts    = "tender_receipts"     // id/index → signed receipt
+	tablePending     = "tender_pending"      // id/bidder → an offer about to be logged (Config.Shared)
+	tableMeta        = "tender_meta"         // the engine's own state, see reconcile.go
+	tableAnswers     = "tender_answers"      // id/file/member/index → a member's answer for a v2 file (contribute.go)
+	tableBatches     = "tender_batches"      // id/file/batch → a member's batch of answers and its log entry
+	tableBatchCounts = "tender_batch_counts" // id/file/member → how many batches the member sent for the part (contribute.go)
 )
 
 func getJSON(tx vault.Tx, table, key string, v any) error {

@@ -287,8 +287,10 @@ func (e *Engine) accept(ctx context.Context, t *Tender, o Offer) (*Receipt, erro
 		return nil, err
 	}
 	r.Index, o.LogIndex = idx, idx
+	o.Files = prev.files() + 1
 	if prev.awaitsDelivery() && prev.SHA256 == o.SHA256 && prev.Size == o.Size {
 		o.Committed = true // delivers the commitment (logOffer decided so too)
+		o.Files = prev.files()
 	}
 	signed, err := auditlog.SignReceipt(r, e.cfg.ReceiptSigner)
 	if err != nil {
@@ -347,6 +349,9 @@ func (e *Engine) logOffer(ctx context.Context, id string, o Offer, rec []byte) (
 		return nil, 0, fmt.Errorf("%w: submission for %s closed while the offer was uploading", ErrLate, id)
 	case prev != nil && prev.SHA256 == o.SHA256:
 		return nil, 0, fmt.Errorf("%w: at %s (log index %d)", ErrDuplicate, ts(prev.Received), prev.LogIndex)
+	case prev.files() >= maxFiles:
+		return nil, 0, fmt.Errorf("%w: %s has sent %d files for this part of %s, the most a bidder may; its file of log index %d stands",
+			ErrState, o.Bidder, prev.files(), id, prev.LogIndex)
 	case prev != nil:
 		sup, err := t.supersededEntry(prev, o)
 		if err != nil {
@@ -374,6 +379,22 @@ func (e *Engine) logOffer(ctx context.Context, id string, o Offer, rec []byte) (
 		return nil, 0, err
 	}
 	return prev, idx, nil
+}
+
+// maxFiles caps the files (offers, commitments) one bidder sends for one
+// part of a tender: each replacement is two log entries that every
+// committee member's tool replays at the opening (audit.MaxTenderEntries),
+// so a bidder's flood of them must not stall it. A bidder replaces its
+// file a few times at most.
+const maxFiles = 50
+
+// files returns how many files o's bidder has sent for o's part, o
+// included (a record from before the count is taken as 1); 0 for nil.
+func (o *Offer) files() int {
+	if o == nil {
+		return 0
+	}
+	return max(o.Files, 1)
 }
 
 // pending is an offer about to be logged (tablePending).
@@ -576,7 +597,7 @@ func (f File) Commit(ctx context.Context, bidder string, digest [32]byte, size i
 	if err != nil {
 		return nil, err
 	}
-	o.LogIndex = idx
+	o.LogIndex, o.Files = idx, prev.files()+1
 	if err := e.recordOffer(ctx, id, o, prev, nil); err != nil {
 		return nil, err
 	}

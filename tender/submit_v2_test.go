@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/vault"
@@ -230,5 +232,137 @@ func TestSubmitTwoStage(t *testing.T) {
 	}
 	if _, err := e.engine.Submit(e.ctx, b, tn.ID, bytes.NewReader(f)); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestFileParts refuses every request for a part a tender does not have
+// (0, −1, 3; 2 of a single-file tender), and a File II uploaded as File I,
+// by every way a file comes in, with a reason the caller can act on.
+func TestFileParts(t *testing.T) {
+	e := newEnv(t, openEmbedded(t))
+	e.useSecrets(t)
+	two := e.announceV2(t, "T-PARTS-2", MethodTwoFile)
+	one := e.announceV2(t, "T-PARTS-1", MethodSingleFile)
+	e.set(testStart.Add(time.Minute))
+	b := bidderN(1)
+	for _, tn := range []*Tender{two, one} {
+		if err := e.engine.Register(e.ctx, b, tn.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f2 := e.sealV2(t, two, b, 2, "harga")
+	size := e.log.Size()
+	if _, err := e.engine.File(two.ID, 1).Submit(e.ctx, b, bytes.NewReader(f2)); !errors.Is(err, ErrWrongSeal) ||
+		!strings.Contains(err.Error(), "sealed as File II, this is the File I upload") {
+		t.Errorf("File II uploaded as File I: %v", err)
+	}
+	u, err := e.engine.File(two.ID, 1).BeginUpload(e.ctx, b, int64(len(f2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.engine.UploadChunk(e.ctx, b, u.ID, 0, bytes.NewReader(f2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.engine.FinishUpload(e.ctx, b, u.ID); !errors.Is(err, ErrWrongSeal) {
+		t.Errorf("File II finished as File I: %v, want ErrWrongSeal", err)
+	}
+	type req struct {
+		name string
+		do   func(f File) error
+	}
+	for _, r := range []req{
+		{"Submit", func(f File) error { _, err := f.Submit(e.ctx, b, bytes.NewReader(f2)); return err }},
+		{"Commit", func(f File) error { _, err := f.Commit(e.ctx, b, sha256.Sum256(f2), int64(len(f2))); return err }},
+		{"BeginUpload", func(f File) error { _, err := f.BeginUpload(e.ctx, b, int64(len(f2))); return err }},
+		{"StartOpening", func(f File) error { _, err := f.StartOpening(e.ctx, "pokja-1"); return err }},
+		{"Headers", func(f File) error { _, err := f.Headers(e.ctx, "pokja-1"); return err }},
+		{"Evidence", func(f File) error { _, err := f.Evidence(e.ctx, "pokja-1", 0); return err }},
+		{"Contribute", func(f File) error {
+			_, err := f.Contribute(e.ctx, "pokja-1", []FileAnswer{{Index: 1, Claim: audit.AnswerClaimedKey}})
+			return err
+		}},
+		{"CompleteOpening", func(f File) error { _, err := f.CompleteOpening(e.ctx, "pokja-1", Completion{}); return err }},
+		{"Receipt", func(f File) error { _, err := f.Receipt(e.ctx, b, b); return err }},
+	} {
+		for _, p := range []struct {
+			tn   *Tender
+			file int
+		}{{two, 0}, {two, -1}, {two, 3}, {one, 2}} {
+			err := r.do(e.engine.File(p.tn.ID, p.file))
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), fmt.Sprintf("file %d", p.file)) {
+				t.Errorf("%s of file %d of %s: %v, want ErrInvalid naming file %d", r.name, p.file, p.tn.Method, err, p.file)
+			}
+		}
+	}
+	if e.log.Size() != size {
+		t.Errorf("refused requests logged %d entries", e.log.Size()-size)
+	}
+}
+
+// TestFilesCapped: a bidder replacing its file again and again is
+// stopped at maxFiles files for a part — each replacement is two log
+// entries every member's tool replays (audit.MaxTenderEntries) — and its
+// last file stands; its other part and other bidders are unaffected.
+func TestFilesCapped(t *testing.T) {
+	e := newEnv(t, openEmbedded(t))
+	tn := e.announceV2(t, "T-FLOOD-F", MethodTwoFile)
+	e.set(testStart.Add(time.Minute))
+	b := bidderN(1)
+	if err := e.engine.Register(e.ctx, b, tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	f1 := e.engine.File(tn.ID, 1)
+	for i := range maxFiles {
+		var err error
+		if i%2 == 0 {
+			_, err = f1.Submit(e.ctx, b, bytes.NewReader(e.sealV2(t, tn, b, 1, fmt.Sprintf("versi %d", i))))
+		} else {
+			_, err = f1.Commit(e.ctx, b, sha256.Sum256([]byte(fmt.Sprint(i))), 1000)
+		}
+		if err != nil {
+			t.Fatalf("file %d: %v", i+1, err)
+		}
+	}
+	size := e.log.Size()
+	if _, err := f1.Submit(e.ctx, b, bytes.NewReader(e.sealV2(t, tn, b, 1, "satu lagi"))); !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "stands") {
+		t.Errorf("file %d: %v, want ErrState saying the last file stands", maxFiles+1, err)
+	}
+	if _, err := f1.Commit(e.ctx, b, sha256.Sum256([]byte("lagi")), 1000); !errors.Is(err, ErrState) {
+		t.Errorf("commitment %d: %v, want ErrState", maxFiles+1, err)
+	}
+	if e.log.Size() != size {
+		t.Error("a refused file was logged")
+	}
+	if _, err := e.engine.File(tn.ID, 2).Submit(e.ctx, b, bytes.NewReader(e.sealV2(t, tn, b, 2, "harga"))); err != nil {
+		t.Errorf("File II: %v", err)
+	}
+}
+
+// TestQuestionsCapped: a bidder asking question after question is stopped
+// at maxMessages — each is a log entry of the tender that every member's
+// tool replays at the opening — and other bidders may still ask.
+func TestQuestionsCapped(t *testing.T) {
+	e := newEnv(t, openEmbedded(t))
+	tn := e.announceV2(t, "T-FLOOD-Q", MethodSingleFile)
+	e.set(testStart.Add(time.Minute))
+	for i := 1; i <= 2; i++ {
+		if err := e.engine.Register(e.ctx, bidderN(i), tn.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range maxMessages {
+		if _, err := e.engine.Ask(e.ctx, bidderN(1), tn.ID, KindQuestion, fmt.Sprintf("pertanyaan %d", i)); err != nil {
+			t.Fatalf("question %d: %v", i+1, err)
+		}
+	}
+	size := e.log.Size()
+	if _, err := e.engine.Ask(e.ctx, bidderN(1), tn.ID, KindQuestion, "satu lagi"); !errors.Is(err, ErrState) || !strings.Contains(err.Error(), "questions") {
+		t.Errorf("question %d: %v, want ErrState about its questions", maxMessages+1, err)
+	}
+	if e.log.Size() != size {
+		t.Error("a refused question was logged")
+	}
+	if _, err := e.engine.Ask(e.ctx, bidderN(2), tn.ID, KindQuestion, "pertanyaan lain"); err != nil {
+		t.Errorf("another bidder's question: %v", err)
 	}
 }

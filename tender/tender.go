@@ -114,6 +114,9 @@ type Tender struct {
 	Part        int         `json:",omitempty"` // the file part State is about
 	Evaluation  *Evaluation `json:",omitempty"` // two-file, two-stage: the File I evaluation, once fixed
 	Proposals   []Proposal  `json:",omitempty"` // two-file, two-stage: evaluations proposed, with their approvals
+	// Approved counts each member's approvals (and proposals) logged,
+	// at most maxApprovals.
+	Approved map[string]int `json:",omitempty"`
 }
 
 // A FilePart is one file part of a v2 tender's offers (doc/spec/opening.md
@@ -130,6 +133,11 @@ type FilePart struct {
 	Closing    *Closing `json:",omitempty"`
 	Started    *Started `json:",omitempty"` // the opening started: the beacon signature logged
 	Report     [32]byte `json:",omitzero"`  // SHA-256 of the signed opening report, once opened
+	// AcceptFailures are the participants who asked to complete the
+	// part's opening with failures accepted, in the order they asked:
+	// files short of k contributions fail only once k of them did
+	// (opening.md §4.4).
+	AcceptFailures []string `json:",omitempty"`
 }
 
 // Started records the start of a part's opening (opening.md §5.2).
@@ -173,6 +181,10 @@ type Offer struct {
 	// (once delivered), as its file-received entry states.
 	File   int      `json:",omitempty"`
 	Header [32]byte `json:",omitzero"`
+
+	// Files counts the files the bidder has sent for the part, this one
+	// included (a delivery is not another); at most maxFiles.
+	Files int `json:",omitempty"`
 }
 
 func (o Offer) same(p Offer) bool {
