@@ -80,6 +80,8 @@ func (s *Server) table() []route {
 			[]api.Code{api.CodeInvalid, api.CodeBadCredentials, api.CodeLockedOut, api.CodeNotVerified, api.CodeRejected, api.CodeDeactivated, api.CodeBlacklisted},
 			jsonOp(s, 200, s.postLogin)},
 		{"POST", "/v1/tokens/{token}/revoke", anyRole, "Revoke an API token (own, or any for an admin).", found, jsonOp(s, 200, s.postRevoke)},
+		{"GET", "/v1/users", reviewers, "Accounts, oldest registration first, selected by status, role and text, a page at a time (LPSE staff): the registration queue is ?status=pending.",
+			[]api.Code{api.CodeInvalid, api.CodeBadRequest}, jsonOp(s, 200, s.getUsers)},
 		{"GET", "/v1/users/{user}", anyRole, "An account, for its owner and its reviewers; {user} may be \"me\" (the caller).", []api.Code{api.CodeUnknownUser}, jsonOp(s, 200, s.getUser)},
 		{"GET", "/v1/users/{user}/documents/{kind}", anyRole, "A registration document, for its owner and its reviewers; {user} may be \"me\".",
 			codes(account, found), raw("", binaryBody, s.getUserDocument)},
