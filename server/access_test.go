@@ -394,9 +394,10 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 		"GET /v1/complaints/{complaint}/documents/{digest}": {roles: "any", only: []string{"verifier", "admin"}, req: get("/v1/complaints/C-none/documents/" + someDigest)},
 		"POST /v1/plans": {roles: "pa-kpa", req: jsonReq("/v1/plans", `{"title":"","budget":0,"text":""}`)},
 
-		"GET /v1/notices":    {roles: "public", req: get("/v1/notices")},
-		"POST /v1/notices":   {roles: "verifier admin", req: jsonReq("/v1/notices", `{}`)},
-		"GET /v1/complaints": {roles: "any", req: get("/v1/complaints")},
+		"GET /v1/notices":                    {roles: "public", req: get("/v1/notices")},
+		"POST /v1/notices":                   {roles: "verifier admin", req: jsonReq("/v1/notices", `{}`)},
+		"POST /v1/notices/{notice}/withdraw": {roles: "verifier admin", req: jsonReq("/v1/notices/N-none/withdraw", `{"reason":"uji"}`)},
+		"GET /v1/complaints":                 {roles: "any", req: get("/v1/complaints")},
 		// The helpdesk takes complaints from the roles its Directory
 		// accepts (directory.Helpdesk.CheckUser): providers, LPSE staff, PA/KPA, committee
 		// members, PPK — not auditors nor pejabat pengadaan, although the

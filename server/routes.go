@@ -145,6 +145,8 @@ func (s *Server) table() []route {
 		{"GET", "/v1/notices", nil, "Public notices: maintenance, outages, announcements.", nil, jsonOp(s, 200, s.getNotices)},
 		{"GET", "/v1/notices/{notice}/text", nil, "A notice's text.", found, raw("", textBody, s.getNoticeText)},
 		{"POST", "/v1/notices", reviewers, "Publish a notice (LPSE staff).", []api.Code{api.CodeInvalid}, jsonOp(s, 201, s.postNotice)},
+		{"POST", "/v1/notices/{notice}/withdraw", reviewers, "Withdraw a notice, with a public reason (LPSE staff); it stays listed, marked withdrawn.",
+			[]api.Code{api.CodeNotFound, api.CodeWrongState, api.CodeInvalid}, jsonOp(s, 200, s.postNoticeWithdraw)},
 		{"GET", "/v1/complaints", anyRole, "Complaints: one's own, or all for LPSE staff.", nil, jsonOp(s, 200, s.getComplaints)},
 		{"POST", "/v1/complaints", anyRole, "File a complaint (helpdesk).", []api.Code{api.CodeInvalid}, jsonOp(s, 201, s.postComplaint)},
 		{"GET", "/v1/complaints/{complaint}/documents/{digest}", anyRole, "A complaint's text or a response to it by SHA-256, for the user who filed it and LPSE staff.",
