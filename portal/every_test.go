@@ -74,6 +74,7 @@ func TestEveryPage(t *testing.T) {
 		"/staff/blacklist/{request}/approve":          "/staff/blacklist/b-none/approve",
 		"/staff/blacklist/{request}/reject":           "/staff/blacklist/b-none/reject",
 		"/staff/notices":                              "/staff/notices",
+		"/staff/notices/{notice}/withdraw":            "/staff/notices/N-none/withdraw",
 		"/staff/complaints/{complaint}":               "/staff/complaints/C-none",
 	}
 	var covered []string

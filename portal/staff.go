@@ -46,6 +46,7 @@ func (s *Site) staffPages() []page {
 		{"POST", "/staff/blacklist/{request}/reject", staffRoles, (*visit).blacklistDecide},
 		{"GET", "/staff/notices", staffRoles, (*visit).staffNotices},
 		{"POST", "/staff/notices", staffRoles, (*visit).publishNotice},
+		{"POST", "/staff/notices/{notice}/withdraw", staffRoles, (*visit).withdrawNotice},
 		{"GET", "/staff/complaints", staffRoles, (*visit).staffComplaints},
 		{"GET", "/staff/complaints/{complaint}", staffRoles, (*visit).staffComplaint},
 		{"POST", "/staff/complaints/{complaint}", staffRoles, (*visit).updateComplaint},

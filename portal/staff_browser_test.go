@@ -51,9 +51,22 @@ func TestBrowserStaff(t *testing.T) {
 	bctx := browsertest.New(t)
 	warmUp()
 	d := newDeployment(t)
-	d.setup(0, time.Hour)
+	d.setup(1, time.Hour)
 	good := applicant(t, d, 37, map[string][]byte{"ktp": scanPNG(t)})
 	bad := applicant(t, d, 38, nil)
+	// Something on every desk page: a notice, a blacklist request, a
+	// complaint.
+	if _, err := login(t, d, adminEmail).PublishNotice(ctx, api.NoticeMaintenance, "Pemeliharaan server Sabtu 22.00–24.00 WIB",
+		"Layanan SPSE tidak tersedia selama pemeliharaan."); err != nil {
+		t.Fatal(err)
+	}
+	provider := login(t, d, providerEmail)
+	if _, err := login(t, d, paEmail).RequestBlacklist(ctx, provider.UserID(), "Wanprestasi kontrak 2025.", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.FileComplaint(ctx, "Tidak dapat mengunggah penawaran", "Unggahan berhenti di 80% sejak pukul 09.00."); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(d.h)
 	t.Cleanup(srv.Close)
 	shots := os.Getenv(envScreenshots)
@@ -132,7 +145,10 @@ func TestBrowserStaff(t *testing.T) {
 			b.open(path)
 		}
 	}
+	b.open("/staff/notices")
 	b.shot("staff-notices")
+	b.open("/staff/blacklist")
+	b.shot("staff-blacklist")
 	b.do("a phone's screen", chromedp.EmulateViewport(360, 740))
 	for _, path := range []string{"/staff", "/staff/users?status=active", "/staff/users/" + bad, "/staff/blacklist", "/staff/notices", "/staff/complaints", "/staff/users/" + good} {
 		b.open(path)

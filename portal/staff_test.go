@@ -299,11 +299,15 @@ func TestStaffAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	n, err := login(t, d, adminEmail).PublishNotice(ctx, api.NoticeGeneral, "Pengumuman 7782", "Isi 7782.")
+	if err != nil {
+		t.Fatal(err)
+	}
 	gets := []string{"/staff", "/staff/users", "/staff/users/" + id, "/staff/users/" + id + "/documents/ktp", "/staff/blacklist",
 		"/staff/notices", "/staff/complaints", "/staff/complaints/" + c.ID}
 	posts := []string{"/staff/users/" + id + "/documents/ktp/verify", "/staff/users/" + id + "/approve", "/staff/users/" + id + "/reject",
 		"/staff/users/" + id + "/deactivate", "/staff/users/" + id + "/reactivate", "/staff/blacklist/" + req.ID + "/approve",
-		"/staff/blacklist/" + req.ID + "/reject", "/staff/notices", "/staff/complaints/" + c.ID}
+		"/staff/blacklist/" + req.ID + "/reject", "/staff/notices", "/staff/notices/" + n.ID + "/withdraw", "/staff/complaints/" + c.ID}
 	anon := d.browser()
 	for _, path := range gets {
 		p := anon.get(path)
@@ -344,7 +348,7 @@ func TestStaffAccess(t *testing.T) {
 	if rs, _ := admin.BlacklistRequests(ctx); len(rs) != 1 || rs[0].Decision != nil {
 		t.Errorf("the blacklist request after the refused forms: %+v", rs)
 	}
-	if ns, _ := admin.Notices(ctx); len(ns) != 0 {
+	if ns, _ := admin.Notices(ctx); len(ns) != 1 || ns[0].Withdrawn != nil {
 		t.Errorf("notices after the refused forms: %+v", ns)
 	}
 	if cs, _ := admin.Complaints(ctx); len(cs) != 1 || cs[0].Status != api.ComplaintOpen {
@@ -415,6 +419,28 @@ func TestStaffDesk(t *testing.T) {
 	if s := text(d.browser().get("/notices").body); !strings.Contains(s, "Pemeliharaan Sabtu 22.00") || !strings.Contains(s, "Layanan berhenti sebentar.") {
 		t.Errorf("the public notices: %s", s)
 	}
+
+	// Withdrawn: a reason is needed; then the public pages leave it out,
+	// the staff's page says when and why.
+	p = v.get("/staff/notices")
+	ns, err := login(t, d, adminEmail).Notices(ctx)
+	if err != nil || len(ns) != 1 {
+		t.Fatalf("the notices: %+v %v", ns, err)
+	}
+	bad = v.post("/staff/notices/"+ns[0].ID+"/withdraw", url.Values{"reason": {" "}}, p)
+	checkPage(t, "withdrawing without a reason", bad, 400, "id")
+	p = v.post("/staff/notices/"+ns[0].ID+"/withdraw", url.Values{"reason": {"Pemeliharaan dibatalkan."}}, p)
+	wantOK(t, v, "withdrawing a notice", p, "notice-withdrawn", "Pengumuman ditarik", "The notice is withdrawn")
+	if s := text(v.get("/staff/notices").body); !strings.Contains(s, "Ditarik") || !strings.Contains(s, "Pemeliharaan dibatalkan.") {
+		t.Errorf("the staff's notices after the withdrawal: %s", s)
+	}
+	for _, path := range []string{"/notices", "/"} {
+		if s := text(d.browser().get(path).body); strings.Contains(s, "Pemeliharaan Sabtu 22.00") {
+			t.Errorf("%s shows the withdrawn notice: %s", path, s)
+		}
+	}
+	p = v.post("/staff/notices/"+ns[0].ID+"/withdraw", url.Values{"reason": {"Lagi."}}, v.get("/staff/notices"))
+	checkPage(t, "withdrawing twice", p, 409, "id")
 
 	// A complaint: answered (in progress), then closed as resolved.
 	c, err := p1.FileComplaint(ctx, "Unggahan gagal", "Unggahan berhenti di 80% sejak pukul 09.00.")

@@ -9,7 +9,7 @@ import (
 	"github.com/segel-lpse/segel/api"
 )
 
-// The LPSE staff's helpdesk pages: notices (write and publish) and
+// The LPSE staff's helpdesk pages: notices (write, publish, withdraw) and
 // complaints (the queue, answering one, closing it).
 
 // staffNoticesData is the notices page: the form, with what was typed if
@@ -18,6 +18,9 @@ type staffNoticesData struct {
 	Kinds             []api.NoticeKind
 	Kind, Title, Text string
 	Notices           []api.Notice
+	// Withdraw and Reason are a refused withdrawal's notice and the
+	// reason typed.
+	Withdraw, Reason string
 }
 
 var noticeKinds = []api.NoticeKind{api.NoticeMaintenance, api.NoticeOutage, api.NoticeGeneral}
@@ -46,6 +49,19 @@ func (v *visit) publishNotice() error {
 		return err
 	}
 	v.redirect("/staff/notices?ok=staff.notice-published")
+	return nil
+}
+
+// withdrawNotice withdraws the notice in the path, with a reason.
+func (v *visit) withdrawNotice() error {
+	id, reason := v.r.PathValue("notice"), strings.TrimSpace(v.r.PostFormValue("reason"))
+	_, err := v.api.WithdrawNotice(v.ctx(), id, reason)
+	if se := v.shown(err); se != nil {
+		return v.showStaffNotices(v.status(err), staffNoticesData{Kind: string(api.NoticeGeneral), Withdraw: id, Reason: reason}, se)
+	} else if err != nil {
+		return err
+	}
+	v.redirect("/staff/notices?ok=staff.notice-withdrawn")
 	return nil
 }
 
