@@ -354,11 +354,32 @@ func TestStaffAccess(t *testing.T) {
 	if cs, _ := admin.Complaints(ctx); len(cs) != 1 || cs[0].Status != api.ComplaintOpen {
 		t.Errorf("the complaint after the refused forms: %+v", cs)
 	}
-	// A staff member sees the menu.
-	v := d.browser()
-	v.login(verifierEmail, demoPassword)
-	if p := v.get("/"); !strings.Contains(p.body, `href="/staff"`) {
-		t.Error("a verifier's menu has no link to the staff's pages")
+	// Staff, verifier and admin alike, see the menu and the pages.
+	for _, who := range []string{verifierEmail, adminEmail} {
+		v := d.browser()
+		v.login(who, demoPassword)
+		if p := v.get("/"); !strings.Contains(p.body, `href="/staff"`) {
+			t.Errorf("%s: the menu has no link to the staff's pages", who)
+		}
+		for _, path := range gets {
+			p := v.get(path)
+			if strings.Contains(path, "/documents/") && who == verifierEmail {
+				if p.status != 200 || p.body != "%PDF-1.4 pindaian ktp CV Portal 34" {
+					t.Errorf("%s GET %s: %d %q", who, path, p.status, p.body)
+				}
+				continue
+			}
+			if strings.Contains(path, "/documents/") {
+				// A provider's documents are its reviewer's, a verifier's
+				// (registry.md §2): the API's refusal, in its words.
+				checkPage(t, who+" GET "+path, p, 403, "id")
+				if !strings.Contains(text(p.body), "it takes a [verifier]") || strings.Contains(p.body, "%PDF") {
+					t.Errorf("%s GET %s: %s", who, path, text(p.body))
+				}
+				continue
+			}
+			checkPage(t, who+" GET "+path, p, 200, "id")
+		}
 	}
 }
 
