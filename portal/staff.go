@@ -56,7 +56,7 @@ func (s *Site) staffPages() []page {
 // IsStaff reports whether the visitor is LPSE staff, for the menu.
 func (vw *view) IsStaff() bool {
 	u := vw.v.user
-	return u != nil && (u.Role == api.RoleVerifier || u.Role == api.RoleAdmin)
+	return u != nil && isStaffRole(u.Role)
 }
 
 // StaffPage reports whether the page is one of the staff's.
@@ -145,7 +145,18 @@ type staffUserData struct {
 	Form, Reason, Until string
 	// Blacklist is the blacklist requests about the account.
 	Blacklist []api.BlacklistRequest
+	// Reviewer is the role that opens the account's documents and
+	// verifies, approves or rejects it (registry.md §2): an admin for
+	// LPSE staff, a verifier for everyone else; Reviews whether the
+	// visitor has it. Sanctions whether the visitor may deactivate and
+	// reactivate it (an admin only, for LPSE staff). The API decides
+	// either way; the page offers only what it would allow.
+	Reviewer           api.Role
+	Reviews, Sanctions bool
 }
+
+// isStaffRole reports whether r is an LPSE staff role.
+func isStaffRole(r api.Role) bool { return r == api.RoleVerifier || r == api.RoleAdmin }
 
 func (v *visit) staffUser() error {
 	return v.showStaffUser(http.StatusOK, v.r.PathValue("user"), staffUserData{}, nil)
@@ -159,6 +170,12 @@ func (v *visit) showStaffUser(status int, id string, d staffUserData, se *shownE
 		return err
 	}
 	d.U, d.AllVerified = u, len(u.Documents) > 0
+	d.Reviewer = api.RoleVerifier
+	if isStaffRole(u.Role) {
+		d.Reviewer = api.RoleAdmin
+	}
+	d.Reviews = v.user.Role == d.Reviewer
+	d.Sanctions = v.user.Role == api.RoleAdmin || !isStaffRole(u.Role)
 	for _, doc := range u.Documents {
 		if doc.VerifiedBy == "" {
 			d.AllVerified = false

@@ -232,6 +232,9 @@ func TestStaffRegistrations(t *testing.T) {
 	}
 	p = v.get("/staff/users/" + staff[0].ID)
 	checkPage(t, "a verifier's account, as a verifier", p, 200, "id")
+	if strings.Contains(p.body, "/deactivate") || strings.Contains(p.body, "/documents/") {
+		t.Errorf("a verifier is offered to deactivate a verifier, or to open its documents")
+	}
 	p = v.post("/staff/users/"+staff[0].ID+"/deactivate", url.Values{"form": {"deactivate"}, "reason": {"uji"}}, p)
 	checkPage(t, "a verifier deactivating a verifier", p, 403, "id")
 }
@@ -353,6 +356,15 @@ func TestStaffAccess(t *testing.T) {
 	}
 	if cs, _ := admin.Complaints(ctx); len(cs) != 1 || cs[0].Status != api.ComplaintOpen {
 		t.Errorf("the complaint after the refused forms: %+v", cs)
+	}
+	// An admin does not review a provider: the page says who does and
+	// offers no document, verification or decision.
+	ab := d.browser()
+	ab.login(adminEmail, demoPassword)
+	p := ab.get("/staff/users/" + id)
+	if s := text(p.body); !strings.Contains(s, "ditangani oleh verifikator LPSE") || strings.Contains(p.body, "/documents/ktp") ||
+		strings.Contains(p.body, "/approve") || strings.Contains(p.body, "/reject") {
+		t.Errorf("an admin's view of a pending provider: %s", s)
 	}
 	// Staff, verifier and admin alike, see the menu and the pages.
 	for _, who := range []string{verifierEmail, adminEmail} {
