@@ -18,7 +18,8 @@ import (
 // blacklist requests officials file. Notices and complaints are in
 // staffdesk.go. Every page acts through the API as the signed-in staff
 // member, so the API's rules decide: an LPSE staff account, for one, is
-// reviewed by an admin only, and a verifier's attempt is shown refused.
+// reviewed by an admin only. The account's page offers only what the
+// API would allow, and shows the API's refusal of anything else.
 
 var staffRoles = []api.Role{api.RoleVerifier, api.RoleAdmin}
 
