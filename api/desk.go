@@ -39,9 +39,21 @@ type Notice struct {
 	By       string     `json:"by" doc:"The staff member who published it."`
 	Document Digest     `json:"document" doc:"The text: GET /v1/notices/{notice}/text."`
 	Time     time.Time  `json:"time"`
+	// Withdrawn is set once LPSE staff withdrew the notice; it stays
+	// listed, with its text, for the record.
+	Withdrawn *NoticeWithdrawal `json:"withdrawn,omitempty" doc:"Set once LPSE staff withdrew the notice (POST /v1/notices/{notice}/withdraw): it is no longer in force, and stays listed, with its text, for the record."`
 }
 
 func (Notice) about() string { return "A public notice of the LPSE." }
+
+// NoticeWithdrawal is the withdrawal of a notice.
+type NoticeWithdrawal struct {
+	By     string    `json:"by" doc:"The staff member who withdrew it."`
+	Reason string    `json:"reason" doc:"Public: no personal data." example:"Pemeliharaan dibatalkan."`
+	Time   time.Time `json:"time"`
+}
+
+func (NoticeWithdrawal) about() string { return "The withdrawal of a notice, by LPSE staff." }
 
 // ComplaintStatus is where a complaint stands. A complaint is filed open,
 // taken in progress, then resolved or rejected.

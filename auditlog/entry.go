@@ -138,7 +138,8 @@ var entryTypes = map[string][]fieldSpec{
 		{"notice", canon.KindID, ""}, {"kind", canon.KindID, "maintenance,outage,general"}, {"by", canon.KindID, ""},
 		{"document", canon.KindSHA256, ""}, {"time", canon.KindTime, ""},
 	},
-	"complaint-filed": {{"complaint", canon.KindID, ""}, {"by", canon.KindID, ""}, {"document", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
+	"notice-withdrawn": {{"notice", canon.KindID, ""}, {"by", canon.KindID, ""}, {"reason", canon.KindText, ""}, {"time", canon.KindTime, ""}},
+	"complaint-filed":  {{"complaint", canon.KindID, ""}, {"by", canon.KindID, ""}, {"document", canon.KindSHA256, ""}, {"time", canon.KindTime, ""}},
 	"complaint-updated": {
 		{"complaint", canon.KindID, ""}, {"by", canon.KindID, ""}, {"status", canon.KindID, "open,in-progress,resolved,rejected"},
 		{"document", canon.KindSHA256, ""}, {"time", canon.KindTime, ""},

@@ -50,6 +50,7 @@ var validEntries = []string{
 	"segel-entry/v1 objection-answered\ntender: 10012345000\nby: pokja-1\nobjection: " + d1 + "\nanswer: " + d2 + "\ntime: " + t1 + "\n",
 	"segel-entry/v1 tender-awarded\ntender: 10012345000\nwinner: u-17\nby: ppk-2\ndocument: " + d2 + "\ntime: " + t1 + "\n",
 	"segel-entry/v1 notice-published\nnotice: N-2026-3\nkind: maintenance\nby: lpse-admin\ndocument: " + d1 + "\ntime: " + t1 + "\n",
+	"segel-entry/v1 notice-withdrawn\nnotice: N-2026-3\nby: lpse-admin\nreason: pemeliharaan dibatalkan\ntime: " + t1 + "\n",
 	"segel-entry/v1 complaint-filed\ncomplaint: C-2026-9\nby: u-17\ndocument: " + d1 + "\ntime: " + t1 + "\n",
 	"segel-entry/v1 complaint-updated\ncomplaint: C-2026-9\nby: lpse-admin\nstatus: resolved\ndocument: " + d2 + "\ntime: " + t1 + "\n",
 	"segel-entry/v1 blacklist-requested\nrequest: b-2026-4\nuser: u-17\nby: pokja-1\nreason: until indefinite: dokumen palsu\ntime: " + t1 + "\n",

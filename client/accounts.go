@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/segel-lpse/segel/api"
@@ -26,6 +27,43 @@ func (c *Client) Register(ctx context.Context, r api.Registration) (*api.Account
 // User returns an account: one's own, or any for a verifier or admin.
 func (c *Client) User(ctx context.Context, id string) (*api.User, error) {
 	return get[api.User](ctx, c, "GET", userPath(id), nil)
+}
+
+// UserQuery selects the accounts Users lists; its zero value selects
+// every account, the first 50.
+type UserQuery struct {
+	// Status and Role select one status (the registration queue is
+	// api.StatusPending) and one role; "" any.
+	Status api.AccountStatus
+	Role   api.Role
+	// Text selects the accounts whose id, name, email, NIK or NPWP
+	// contains it, letter case ignored; "" any.
+	Text string
+	// Limit is how many to list at most (0: the server's 50, at most
+	// 500); Offset how many matching accounts to skip.
+	Limit, Offset int
+}
+
+// Users lists, as a verifier or admin, the accounts q selects, oldest
+// registration first (GET /v1/users).
+func (c *Client) Users(ctx context.Context, q UserQuery) ([]api.User, error) {
+	v := url.Values{}
+	for k, s := range map[string]string{"status": string(q.Status), "role": string(q.Role), "q": q.Text} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if q.Limit != 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	if q.Offset != 0 {
+		v.Set("offset", strconv.Itoa(q.Offset))
+	}
+	path := "/v1/users"
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	return list[api.User](ctx, c, path)
 }
 
 // UserDocument copies user's registration document of kind to w and

@@ -28,6 +28,12 @@ func (c *Client) PublishNotice(ctx context.Context, kind api.NoticeKind, title, 
 	return get[api.Notice](ctx, c, "POST", "/v1/notices", api.NoticeRequest{Kind: kind, Title: title, Text: text})
 }
 
+// WithdrawNotice withdraws notice id, as LPSE staff, with a public
+// reason; the notice stays listed, marked withdrawn.
+func (c *Client) WithdrawNotice(ctx context.Context, id, reason string) (*api.Notice, error) {
+	return get[api.Notice](ctx, c, "POST", "/v1/notices/"+url.PathEscape(id)+"/withdraw", api.Reason{Reason: reason})
+}
+
 // Complaints returns the caller's complaints, or every complaint for LPSE
 // staff, oldest first.
 func (c *Client) Complaints(ctx context.Context) ([]api.Complaint, error) {

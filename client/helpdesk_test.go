@@ -62,12 +62,30 @@ func TestNotices(t *testing.T) {
 	if ns[0].Document != sha256.Sum256([]byte(text2)) || ns[0].By != w.admin.UserID() {
 		t.Errorf("Notices[0] = %+v", ns[0])
 	}
+
+	// Withdrawn: by staff, once, with a reason; still listed, marked.
+	_, err = w.bidders[0].WithdrawNotice(ctx, n1.ID, "Dibatalkan")
+	wantAPIError(t, "a provider withdrawing a notice", err, 403, api.CodeForbidden)
+	_, err = w.verifier.WithdrawNotice(ctx, n1.ID, "")
+	wantAPIError(t, "a withdrawal without a reason", err, 400, api.CodeInvalid, "reason")
+	_, err = w.verifier.WithdrawNotice(ctx, "N-none", "Dibatalkan")
+	wantAPIError(t, "withdrawing an unknown notice", err, 404, api.CodeNotFound)
+	wn, err := w.verifier.WithdrawNotice(ctx, n1.ID, "Pemeliharaan dibatalkan.")
+	if err != nil || wn.Withdrawn == nil || wn.Withdrawn.By != w.verifier.UserID() || wn.Withdrawn.Reason != "Pemeliharaan dibatalkan." {
+		t.Fatalf("WithdrawNotice = %+v, %v", wn, err)
+	}
+	_, err = w.admin.WithdrawNotice(ctx, n1.ID, "Lagi")
+	wantAPIError(t, "withdrawing twice", err, 409, api.CodeWrongState, "withdrawn")
+	ns, err = w.anon.Notices(ctx)
+	if err != nil || len(ns) != 2 || ns[1].Withdrawn == nil || ns[0].Withdrawn != nil {
+		t.Errorf("Notices after a withdrawal = %+v, %v", ns, err)
+	}
 }
 
 func sameNotice(a, b api.Notice) bool {
 	ok := a.Time.Equal(b.Time)
 	a.Time, b.Time = time.Time{}, time.Time{}
-	return ok && a == b
+	return ok && a.Withdrawn == nil && b.Withdrawn == nil && a == b
 }
 
 // TestComplaints files complaints and moves one through its statuses

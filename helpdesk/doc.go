@@ -2,7 +2,8 @@
 // and outages (regulation art. 15.d and 18.4) and complaints to the
 // helpdesk, answered by LPSE staff (art. 5.m and 10.2.e).
 //
-//   - Notices: PublishNotice (LPSE staff), Notices and NoticeText (public).
+//   - Notices: PublishNotice and WithdrawNotice (LPSE staff), Notices and
+//     NoticeText (public).
 //   - Complaints: FileComplaint (any active user), UpdateComplaint (LPSE
 //     staff: open → in-progress → resolved or rejected), Complaints and
 //     ComplaintDocument (the user who filed it, and LPSE staff).
@@ -14,8 +15,8 @@
 // Texts (a notice's, a complaint's, each response) are kept in Blobs and
 // named by SHA-256 in the records and in the audit log, since they may
 // hold personal data. Every change appends one entry to the audit log
-// before it is acknowledged: notice-published, complaint-filed and
-// complaint-updated (doc/spec/entries.md §3.2); a refused request stores
+// before it is acknowledged: notice-published, notice-withdrawn,
+// complaint-filed and complaint-updated (doc/spec/entries.md §3.2); a refused request stores
 // and logs nothing.
 //
 // Users come from a Directory, which the helpdesk defines and package

@@ -8,5 +8,5 @@ var (
 	ErrNotFound  = errors.New("helpdesk: not found")
 	ErrForbidden = errors.New("helpdesk: not allowed for this user")
 	ErrInvalid   = errors.New("helpdesk: invalid request")
-	ErrState     = errors.New("helpdesk: not allowed in the complaint's current state")
+	ErrState     = errors.New("helpdesk: not allowed in the current state")
 )

@@ -126,3 +126,69 @@ func TestNoticeText(t *testing.T) {
 		}
 	})
 }
+
+// TestWithdrawNotice withdraws a notice once, logged before it is
+// recorded; refusals (not staff, no reason, a notice unknown) log and
+// change nothing; of two withdrawals at once one is done and logged, the
+// other refused as already withdrawn.
+func TestWithdrawNotice(t *testing.T) {
+	backends(t, func(t *testing.T, b vault.Backend) {
+		e := newEnv(t, b)
+		n, err := e.desk.PublishNotice(e.ctx, "lpse-admin", NoticeMaintenance, "Pemeliharaan Sabtu", "SPSE berhenti 22.00–24.00 WIB.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		size0 := e.log.Size()
+		for _, tt := range []struct {
+			name, actor, id, reason string
+			want                    error
+		}{
+			{"a provider", "penyedia-1", n.ID, "dibatalkan", ErrForbidden},
+			{"no reason", "lpse-admin", n.ID, " ", ErrInvalid},
+			{"a reason on two lines", "lpse-admin", n.ID, "dibatalkan\nkarena", ErrInvalid},
+			{"a reason too long", "lpse-admin", n.ID, strings.Repeat("x", 1025), ErrInvalid},
+			{"an unknown notice", "lpse-admin", "N-20260302-nothing0", "dibatalkan", ErrNotFound},
+		} {
+			if _, err := e.desk.WithdrawNotice(e.ctx, tt.actor, tt.id, tt.reason); !errors.Is(err, tt.want) {
+				t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
+			}
+		}
+		if e.log.Size() != size0 {
+			t.Fatalf("refusals appended %d entries", e.log.Size()-size0)
+		}
+		e.set(testStart.Add(2 * time.Hour))
+		done := make(chan error, 2)
+		for range 2 {
+			go func() {
+				_, err := e.desk.WithdrawNotice(e.ctx, "lpse-helpdesk", n.ID, "Pemeliharaan dibatalkan.")
+				done <- err
+			}()
+		}
+		var ok int
+		for range 2 {
+			if err := <-done; err == nil {
+				ok++
+			} else if !errors.Is(err, ErrState) {
+				t.Errorf("the second withdrawal: %v, want ErrState", err)
+			}
+		}
+		if ok != 1 || e.log.Size() != size0+1 {
+			t.Fatalf("two withdrawals at once: %d done, %d entries logged; want 1 and 1", ok, e.log.Size()-size0)
+		}
+		ent := e.lastEntry(t)
+		if ent.Type != "notice-withdrawn" || ent.Value("notice") != n.ID || ent.Value("by") != "lpse-helpdesk" || ent.Value("reason") != "Pemeliharaan dibatalkan." {
+			t.Errorf("log entry %+v", ent)
+		}
+		got, err := e.desk.Notices(e.ctx)
+		if err != nil || len(got) != 1 || got[0].Withdrawn == nil || got[0].Withdrawn.By != "lpse-helpdesk" ||
+			!got[0].Withdrawn.Time.Equal(testStart.Add(2*time.Hour)) || got[0].Withdrawn.Reason != "Pemeliharaan dibatalkan." {
+			t.Fatalf("the notice withdrawn: %+v %v", got, err)
+		}
+		// Its text stays, for the record.
+		if r, err := e.desk.NoticeText(e.ctx, n.ID); err != nil {
+			t.Errorf("the withdrawn notice's text: %v", err)
+		} else {
+			r.Close()
+		}
+	})
+}

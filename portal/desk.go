@@ -23,6 +23,9 @@ func (v *visit) notices() error {
 	}
 	out := make([]notice, 0, len(ns))
 	for _, n := range ns {
+		if n.Withdrawn != nil {
+			continue // no longer in force; the staff's page and the API keep it
+		}
 		text, err := v.api.NoticeText(v.ctx(), n.ID)
 		if err != nil {
 			return err

@@ -52,12 +52,30 @@ func TestEveryPage(t *testing.T) {
 		{"/tenders/{tender}/offer", "/tenders/" + tn.ID + "/offer", signIn, ok, refused},
 		{"/tenders/{tender}/receipt", "/tenders/" + tn.ID + "/receipt", signIn, ok, refused},
 		{"/audit", "/audit", ok, ok, ok},
+		{"/staff", "/staff", signIn, refused, refused},
+		{"/staff/users", "/staff/users", signIn, refused, refused},
+		{"/staff/users/{user}", "/staff/users/u-none", signIn, refused, refused},
+		{"/staff/users/{user}/documents/{kind}", "/staff/users/u-none/documents/ktp", signIn, refused, refused},
+		{"/staff/blacklist", "/staff/blacklist", signIn, refused, refused},
+		{"/staff/notices", "/staff/notices", signIn, refused, refused},
+		{"/staff/complaints", "/staff/complaints", signIn, refused, refused},
+		{"/staff/complaints/{complaint}", "/staff/complaints/C-none", signIn, refused, refused},
 	}
 	posts := map[string]string{
 		"/login": "/login", "/logout": "/logout", "/register": "/register",
-		"/tenders/{tender}/participate": "/tenders/" + tn.ID + "/participate",
-		"/tenders/{tender}/questions":   "/tenders/" + tn.ID + "/questions",
-		"/tenders/{tender}/objections":  "/tenders/" + tn.ID + "/objections",
+		"/tenders/{tender}/participate":               "/tenders/" + tn.ID + "/participate",
+		"/tenders/{tender}/questions":                 "/tenders/" + tn.ID + "/questions",
+		"/tenders/{tender}/objections":                "/tenders/" + tn.ID + "/objections",
+		"/staff/users/{user}/documents/{kind}/verify": "/staff/users/u-none/documents/ktp/verify",
+		"/staff/users/{user}/approve":                 "/staff/users/u-none/approve",
+		"/staff/users/{user}/reject":                  "/staff/users/u-none/reject",
+		"/staff/users/{user}/deactivate":              "/staff/users/u-none/deactivate",
+		"/staff/users/{user}/reactivate":              "/staff/users/u-none/reactivate",
+		"/staff/blacklist/{request}/approve":          "/staff/blacklist/b-none/approve",
+		"/staff/blacklist/{request}/reject":           "/staff/blacklist/b-none/reject",
+		"/staff/notices":                              "/staff/notices",
+		"/staff/notices/{notice}/withdraw":            "/staff/notices/N-none/withdraw",
+		"/staff/complaints/{complaint}":               "/staff/complaints/C-none",
 	}
 	var covered []string
 	for _, g := range gets {

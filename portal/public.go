@@ -50,7 +50,11 @@ func (v *visit) home() error {
 			d.Open = append(d.Open, t)
 		}
 	}
-	d.Notices = ns[:min(len(ns), homeNotices)]
+	for _, n := range ns {
+		if n.Withdrawn == nil && len(d.Notices) < homeNotices {
+			d.Notices = append(d.Notices, n)
+		}
+	}
 	v.render(http.StatusOK, "home", view{Title: v.cat.T("home.title"), Data: d})
 	return nil
 }

@@ -109,8 +109,8 @@ func (v *visit) render(status int, name string, vw view) {
 		vw.Notice = v.notice
 	}
 	if vw.Notice == "" {
-		if ok := v.r.URL.Query().Get("ok"); ok != "" && v.cat.Has("ok."+ok) {
-			vw.Notice = v.cat.T("ok." + ok)
+		if key := okKey(v.r.URL.Query().Get("ok")); key != "" && v.cat.Has(key) {
+			vw.Notice = v.cat.T(key)
 		}
 	}
 	var buf bytes.Buffer
@@ -125,6 +125,19 @@ func (v *visit) render(status int, name string, vw view) {
 	if v.r.Method != http.MethodHead {
 		v.w.Write(buf.Bytes())
 	}
+}
+
+// okKey is the catalogue key of a done action's ?ok=: "ok.<key>", or for
+// a persona's pages, whose keys carry its prefix, "<persona>.ok.<key>"
+// (?ok=staff.approved is "staff.ok.approved").
+func okKey(ok string) string {
+	if ok == "" {
+		return ""
+	}
+	if persona, key, found := strings.Cut(ok, "."); found {
+		return persona + ".ok." + key
+	}
+	return "ok." + ok
 }
 
 // renderError answers an error page.

@@ -336,6 +336,7 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 		// An account is shown to its owner and LPSE reviewers; its
 		// documents to its owner and its reviewer (a verifier, for a
 		// provider: doc/spec/registry.md §2).
+		"GET /v1/users":                                 {roles: "verifier admin", req: get("/v1/users?status=pending")},
 		"GET /v1/users/{user}":                          {roles: "any", only: []string{"provider", "verifier", "admin"}, req: get("/v1/users/" + p1)},
 		"GET /v1/users/{user}/documents/{kind}":         {roles: "any", only: []string{"provider", "verifier"}, req: get("/v1/users/" + p1 + "/documents/ktp")},
 		"POST /v1/users/{user}/documents/{kind}/verify": {roles: "verifier admin", only: []string{"verifier"}, req: request{path: "/v1/users/" + p1 + "/documents/ktp/verify"}},
@@ -393,9 +394,10 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 		"GET /v1/complaints/{complaint}/documents/{digest}": {roles: "any", only: []string{"verifier", "admin"}, req: get("/v1/complaints/C-none/documents/" + someDigest)},
 		"POST /v1/plans": {roles: "pa-kpa", req: jsonReq("/v1/plans", `{"title":"","budget":0,"text":""}`)},
 
-		"GET /v1/notices":    {roles: "public", req: get("/v1/notices")},
-		"POST /v1/notices":   {roles: "verifier admin", req: jsonReq("/v1/notices", `{}`)},
-		"GET /v1/complaints": {roles: "any", req: get("/v1/complaints")},
+		"GET /v1/notices":                    {roles: "public", req: get("/v1/notices")},
+		"POST /v1/notices":                   {roles: "verifier admin", req: jsonReq("/v1/notices", `{}`)},
+		"POST /v1/notices/{notice}/withdraw": {roles: "verifier admin", req: jsonReq("/v1/notices/N-none/withdraw", `{"reason":"uji"}`)},
+		"GET /v1/complaints":                 {roles: "any", req: get("/v1/complaints")},
 		// The helpdesk takes complaints from the roles its Directory
 		// accepts (directory.Helpdesk.CheckUser): providers, LPSE staff, PA/KPA, committee
 		// members, PPK — not auditors nor pejabat pengadaan, although the
@@ -611,6 +613,13 @@ func TestAccessSpotChecks(t *testing.T) {
 		{"anonymous reads the checkpoint", "anonymous", "/v1/log/checkpoint", 200},
 		{"anonymous reads the keys", "anonymous", "/v1/keys", 200},
 		{"anonymous reads the notices", "anonymous", "/v1/notices", 200},
+		{"a provider lists accounts", "provider", "/v1/users", 403},
+		{"an auditor lists accounts", "auditor", "/v1/users?status=pending", 403},
+		{"a pokja lists accounts", "pokja", "/v1/users?q=cv", 403},
+		{"anonymous lists accounts", "anonymous", "/v1/users", 401},
+		{"a verifier lists accounts", "verifier", "/v1/users?status=active&role=provider&q=a&limit=10&offset=0", 200},
+		{"a verifier lists a status that is none", "verifier", "/v1/users?status=waiting", 400},
+		{"a verifier lists with a limit that is no number", "verifier", "/v1/users?limit=ten", 400},
 	} {
 		if got, body := f.do(c.caller, "GET", c.path, "", nil); got != c.want {
 			t.Errorf("%s: GET %s as %s: got %d %s, want %d", c.name, c.path, c.caller, got, brief(body), c.want)
@@ -632,6 +641,7 @@ func TestEmptyListsAreArrays(t *testing.T) {
 		{"anonymous", "/v1/notices"},
 		{"provider", "/v1/complaints"},
 		{"verifier", "/v1/complaints"},
+		{"verifier", "/v1/users?q=nobody-has-this"},
 		{"anonymous", "/v1/tenders/T-EMPTY/messages/question"},
 	} {
 		got, body := f.do(c.caller, "GET", c.path, "", nil)

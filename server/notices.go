@@ -30,6 +30,14 @@ func (s *Server) postNotice(r *http.Request, j api.NoticeRequest) (api.Notice, e
 	return noticeView(*n), nil
 }
 
+func (s *Server) postNoticeWithdraw(r *http.Request, j api.Reason) (api.Notice, error) {
+	n, err := s.Helpdesk.WithdrawNotice(r.Context(), user(r).ID, r.PathValue("notice"), j.Reason)
+	if err != nil {
+		return api.Notice{}, err
+	}
+	return noticeView(*n), nil
+}
+
 func (s *Server) getComplaints(r *http.Request, _ none) ([]api.Complaint, error) {
 	c, err := s.Helpdesk.Complaints(r.Context(), user(r).ID)
 	return views(c, complaintView), err

@@ -155,6 +155,30 @@ func (s *Server) openAPI() (map[string]any, error) {
 	}, nil
 }
 
+// queryParams are the query parameters of the operation key, if it
+// takes any.
+func queryParams(key string, of func(reflect.Type) map[string]any) []any {
+	q := func(name string, required bool, description string, schema map[string]any) any {
+		return map[string]any{"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+	}
+	switch key {
+	case "PUT /v1/uploads/{upload}":
+		return []any{q("offset", true, "The byte offset of this chunk: where the upload stands (its received).",
+			map[string]any{"type": "integer", "format": "int64", "minimum": 0})}
+	case "GET /v1/users":
+		return []any{
+			q("status", false, "Only accounts of this status (as of now); the registration queue is status=pending.", of(reflect.TypeFor[api.AccountStatus]())),
+			q("role", false, "Only accounts of this role.", of(reflect.TypeFor[api.Role]())),
+			q("q", false, "Only accounts whose id, name, email, NIK or NPWP contains this text, letter case ignored; an NPWP may be written with its dots and dash.",
+				map[string]any{"type": "string", "maxLength": 200}),
+			q("limit", false, "At most this many accounts (50 if absent).", map[string]any{"type": "integer", "minimum": 1, "maximum": 500}),
+			q("offset", false, "Skip this many matching accounts (0 if absent): the next page starts at offset+limit.",
+				map[string]any{"type": "integer", "minimum": 0}),
+		}
+	}
+	return nil
+}
+
 // operation describes rt.
 func (s *Server) operation(rt route, of func(reflect.Type) map[string]any) map[string]any {
 	op := map[string]any{"summary": rt.summary, "tags": []string{tagOf(rt.path)}}
@@ -168,11 +192,7 @@ func (s *Server) operation(rt route, of func(reflect.Type) map[string]any) map[s
 	for _, m := range pathParam.FindAllStringSubmatch(rt.path, -1) {
 		ps = append(ps, map[string]any{"name": m[1], "in": "path", "required": true, "description": params[m[1]], "schema": paramSchema(rt.path, m[1], of)})
 	}
-	if rt.method == "PUT" && rt.path == "/v1/uploads/{upload}" {
-		ps = append(ps, map[string]any{"name": "offset", "in": "query", "required": true,
-			"description": "The byte offset of this chunk: where the upload stands (its received).",
-			"schema":      map[string]any{"type": "integer", "format": "int64", "minimum": 0}})
-	}
+	ps = append(ps, queryParams(rt.method+" "+rt.path, of)...)
 	if ps != nil {
 		op["parameters"] = ps
 	}

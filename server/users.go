@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/segel-lpse/segel/api"
@@ -106,6 +107,27 @@ func (s *Server) getUser(r *http.Request, _ none) (api.User, error) {
 		return api.User{}, err
 	}
 	return userView(u), nil
+}
+
+// getUsers lists accounts for LPSE staff: the registration queue and the
+// user list (?status, ?role, ?q, ?limit, ?offset).
+func (s *Server) getUsers(r *http.Request, _ none) ([]api.User, error) {
+	q := r.URL.Query()
+	uq := registry.UserQuery{Status: registry.Status(q.Get("status")), Role: registry.Role(q.Get("role")), Text: q.Get("q")}
+	for name, n := range map[string]*int{"limit": &uq.Limit, "offset": &uq.Offset} {
+		if v := q.Get(name); v != "" {
+			i, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, fmt.Errorf("%w: ?%s=%.20q is not a whole number", errBadRequest, name, v)
+			}
+			*n = i
+		}
+	}
+	us, err := s.Registry.Users(r.Context(), user(r).ID, uq)
+	if err != nil {
+		return nil, err
+	}
+	return views(us, userView), nil
 }
 
 // getUserDocument sends a registration document to its owner and to the

@@ -107,7 +107,11 @@ func planView(p tender.Plan) api.Plan {
 }
 
 func noticeView(n helpdesk.Notice) api.Notice {
-	return api.Notice{ID: n.ID, Kind: api.NoticeKind(n.Kind), Title: n.Title, By: n.By, Document: n.Document, Time: utc(n.Time)}
+	v := api.Notice{ID: n.ID, Kind: api.NoticeKind(n.Kind), Title: n.Title, By: n.By, Document: n.Document, Time: utc(n.Time)}
+	if w := n.Withdrawn; w != nil {
+		v.Withdrawn = &api.NoticeWithdrawal{By: w.By, Reason: w.Reason, Time: utc(w.Time)}
+	}
+	return v
 }
 
 func complaintView(c helpdesk.Complaint) api.Complaint {
