@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,7 +60,9 @@ func loadTemplates() (map[string]*templateSet, error) {
 var funcs = template.FuncMap{
 	// args passes a partial template the view and its items:
 	// {{template "tender-table" (args $ .Tenders)}}.
-	"args": func(v *view, items any) partial { return partial{V: v, Items: items} },
+	"args":      func(v *view, items any) partial { return partial{V: v, Items: items} },
+	"hasPrefix": strings.HasPrefix,
+	"has":       func(list []string, s string) bool { return slices.Contains(list, s) },
 }
 
 // partial is what a partial template is executed with.
@@ -109,8 +112,15 @@ func (v *visit) render(status int, name string, vw view) {
 		vw.Notice = v.notice
 	}
 	if vw.Notice == "" {
-		if ok := v.r.URL.Query().Get("ok"); ok != "" && v.cat.Has("ok."+ok) {
-			vw.Notice = v.cat.T("ok." + ok)
+		// A done action's notice: ok.<key>, or an official page's
+		// official.done.<key> (?ok=official.done.<key>).
+		ok := v.r.URL.Query().Get("ok")
+		key := "ok." + ok
+		if strings.HasPrefix(ok, "official.done.") {
+			key = ok
+		}
+		if ok != "" && v.cat.Has(key) {
+			vw.Notice = v.cat.T(key)
 		}
 	}
 	var buf bytes.Buffer
@@ -211,9 +221,12 @@ func (vw *view) Integrity(name string) string {
 // PinnedIntegrity is pinned.js's Subresource Integrity value.
 func (vw *view) PinnedIntegrity() string { return vw.v.site.pinnedSR }
 
-// JSMessages are the catalogue's texts for page scripts: the "js." keys,
-// and the API's error codes ("error." keys).
-func (vw *view) JSMessages() map[string]string { return vw.v.cat.prefixed("js.", "error.") }
+// JSMessages are the catalogue's texts for page scripts: the "js." keys
+// (and the officials' pages' "official.js." keys), and the API's error
+// codes ("error." keys).
+func (vw *view) JSMessages() map[string]string {
+	return vw.v.cat.prefixed("js.", "error.", "official.js.")
+}
 
 // LangURL is the page's own URL in another language.
 func (vw *view) LangURL(lang string) string {
@@ -272,10 +285,10 @@ func (vw *view) Size(n int64) string {
 	return strings.Replace(s, ".", vw.T("number.decimal"), 1)
 }
 
-// Short is the first 12 hex digits of a digest, for a table; the whole is
-// shown where it is to be compared.
-func (vw *view) Short(d fmt.Stringer) string {
-	s := d.String()
+// Short is the first 12 hex digits of a digest (a Digest or its hex), for
+// a table; the whole is shown where it is to be compared.
+func (vw *view) Short(d any) string {
+	s := fmt.Sprint(d)
 	if len(s) > 12 {
 		return s[:12] + "…"
 	}
