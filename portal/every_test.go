@@ -57,7 +57,7 @@ func TestEveryPage(t *testing.T) {
 		{"/official/committees", "/official/committees", signIn, refused, refused},
 		{"/official/tenders", "/official/tenders", signIn, refused, ok},
 		{"/official/tenders/{tender}", "/official/tenders/" + tn.ID, signIn, refused, ok},
-		{"/official/tenders/{tender}/announce", "/official/tenders/T-NEXT/announce", signIn, refused, ok},
+		{"/official/tenders/{tender}/announce", "/official/tenders/T-NEXT/announce", signIn, refused, refused}, // not their committee's
 		{"/official/tenders/{tender}/open", "/official/tenders/" + tn.ID + "/open", signIn, refused, ok},
 		{"/official/awards", "/official/awards", signIn, refused, refused},
 	}

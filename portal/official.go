@@ -13,6 +13,7 @@ import (
 
 	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/audit"
+	"github.com/segel-lpse/segel/client"
 )
 
 // The officials' pages (doc/spec/portal.md §7.8): the PA/KPA's plans and
@@ -258,12 +259,38 @@ const datetimeLocal = "2006-01-02T15:04"
 
 func (v *visit) announcePage() error {
 	id := v.r.PathValue("tender")
+	if ok, err := v.toAnnounce(id); err != nil || !ok {
+		return err
+	}
 	now := v.site.now().In(v.site.loc).Truncate(time.Minute)
 	f := announceForm{ID: id, ObjectionDays: "5",
 		SubmissionStart: now.Add(time.Hour).Format(datetimeLocal), RegistrationEnd: now.Add(7 * 24 * time.Hour).Format(datetimeLocal),
 		ClarificationEnd: now.Add(3 * 24 * time.Hour).Format(datetimeLocal), Deadline: now.Add(7 * 24 * time.Hour).Format(datetimeLocal),
 		Opening: now.Add(7*24*time.Hour + time.Hour).Format(datetimeLocal)}
 	return v.showAnnounce(http.StatusOK, f, nil)
+}
+
+// toAnnounce reports whether the visitor's committee has tender id to
+// announce. If not, it answers: the tender's page once it is announced,
+// or a refusal when the visitor's committee has no such tender.
+func (v *visit) toAnnounce(id string) (bool, error) {
+	cs, err := v.api.Committees(v.ctx())
+	if err != nil {
+		return false, err
+	}
+	if !slices.ContainsFunc(cs, func(c api.CommitteeAssignment) bool { return c.Tender == id }) {
+		v.renderError(http.StatusForbidden, v.cat.T("official.not-member", id), "")
+		return false, nil
+	}
+	_, err = v.api.Tender(v.ctx(), id)
+	switch {
+	case err == nil:
+		v.redirect("/official/tenders/" + pathEscape(id))
+		return false, nil
+	case client.ErrorCode(err) == api.CodeNotFound:
+		return true, nil
+	}
+	return false, err
 }
 
 func (v *visit) showAnnounce(status int, f announceForm, se *shownError) error {

@@ -70,10 +70,15 @@ func approve(t testing.TB, d *deployment, id string) {
 // newPPK registers a PPK and has it approved; it returns its email.
 func newPPK(t testing.TB, d *deployment) string {
 	t.Helper()
-	ctx := context.Background()
-	email := "ppk20@pemkot.demo.go.id"
-	a, err := client.New(d.url).Register(ctx, api.Registration{Role: api.RolePPK, Email: email, Password: demoPassword, Name: "Bambang PPK",
-		NIK: "3471012001800020", Documents: map[api.DocumentKind][]byte{api.DocSuratTugas: []byte("SK PPK 2026")}})
+	return newOfficial(t, d, api.RolePPK, "ppk20@pemkot.demo.go.id", "3471012001800020")
+}
+
+// newOfficial registers an official of role with its letter of
+// assignment and has it approved; it returns its email.
+func newOfficial(t testing.TB, d *deployment, role api.Role, email, nik string) string {
+	t.Helper()
+	a, err := client.New(d.url).Register(context.Background(), api.Registration{Role: role, Email: email, Password: demoPassword,
+		Name: "Pejabat " + nik[12:], NIK: nik, Documents: map[api.DocumentKind][]byte{api.DocSuratTugas: []byte("SK " + string(role))}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,6 +231,9 @@ func TestOfficialPages(t *testing.T) {
 	if r.status != 303 || r.header.Get("Location") != "/official/tenders/"+id+"?ok=official.done.announced" {
 		t.Fatalf("announcing: %d %s %s", r.status, r.header.Get("Location"), text(r.body))
 	}
+	if p := pokja.get("/official/tenders/" + id + "/announce"); p.status != 303 || p.header.Get("Location") != "/official/tenders/"+id {
+		t.Errorf("the announcement page of an announced tender: %d %s, want 303 to its page", p.status, p.header.Get("Location"))
+	}
 	tn, err := client.New(d.url).Tender(ctx, id)
 	if err != nil || tn.Plan != "RUP-OFF-1" || tn.CommitteeKey != key.Recipient().String() || !tn.Schedule.Deadline.Equal(deadline) {
 		t.Fatalf("the announced tender: %+v %v", tn, err)
@@ -302,6 +310,25 @@ func TestOfficialPages(t *testing.T) {
 		t.Errorf("the public page does not list the addendum: %s", text(p.body))
 	}
 	checkPage(t, "the committee's page with an addendum", pokja.get(path), 200, "id")
+
+	// A Pokja member of another committee sees none of this tender's
+	// pages, nor its announcement page, and the API refuses their forms.
+	outsider := d.browser()
+	outsider.login(newOfficial(t, d, api.RolePokja, "pokja30@pemkot.demo.go.id", "3471013001800030"), demoPassword)
+	for _, path := range []string{path, path + "/open", path + "/announce", "/official/tenders/T-OTHER/announce"} {
+		p := outsider.get(path)
+		checkPage(t, "an outsider's GET "+path, p, 403, "id")
+		if !strings.Contains(text(p.body), "Anda bukan anggota Pokja tender") || strings.Contains(p.body, "Apakah jaminan") {
+			t.Errorf("an outsider's GET %s: %s", path, text(p.body))
+		}
+	}
+	if p := outsider.get("/official/tenders"); strings.Contains(p.body, id) {
+		t.Errorf("an outsider's tenders list %s", id)
+	}
+	r = outsider.post(path+"/close", url.Values{}, outsider.get("/official/tenders"))
+	if r.status != 403 {
+		t.Errorf("an outsider closing: %d %s", r.status, text(r.body))
+	}
 
 	// Others' access: the anonymous sign in, other roles are refused.
 	for _, c := range []struct {
