@@ -239,6 +239,31 @@ type Committee struct {
 
 func (Committee) about() string { return "The procurement committee of a tender to be announced." }
 
+// Official is an account a PA/KPA may assign to a procurement, as
+// GET /v1/pokja lists it: no personal data but the name.
+type Official struct {
+	ID   string `json:"id" example:"u-4k2m9q7x3h5p8r6t"`
+	Name string `json:"name" example:"Siti Rahayu"`
+	Role Role   `json:"role" doc:"The procurement role it may be assigned as." example:"pokja"`
+}
+
+func (Official) about() string {
+	return "An official who may be assigned now: an active account of the role, not LPSE staff nor any LPSE staff member's other account."
+}
+
+// CommitteeAssignment is a committee a PA/KPA assigned to a tender id, as
+// GET /v1/committees lists it.
+type CommitteeAssignment struct {
+	Tender  string    `json:"tender" doc:"The tender id; the tender may not be announced yet." example:"T-2026-001"`
+	Members []string  `json:"members" doc:"The user ids of the pokja members." example:"[\"u-4k2m9q7x3h5p8r6t\",\"u-7d3f5g2h9j4k6m8n\",\"u-2b5c8d4f7g3h9j6k\"]"`
+	By      string    `json:"by" doc:"The PA/KPA who assigned it."`
+	At      time.Time `json:"at" doc:"When it was assigned (the latest assignment replaces an earlier one)."`
+}
+
+func (CommitteeAssignment) about() string {
+	return "A procurement committee assigned to a tender id, announced or not yet."
+}
+
 // Done is the answer of an action that returns nothing else.
 type Done struct {
 	Status string `json:"status" doc:"What was done." example:"approved"`

@@ -36,6 +36,8 @@ var wire = []any{
 	Deactivation{Reason: "r"},
 	Blacklisting{Reason: "r", Until: time.Now().UTC()},
 	BlacklistRequest{ID: "b-1", User: "u", By: "p", Reason: "r", At: time.Now().UTC(), Decision: &Decision{By: "v", Reason: "no", At: time.Now().UTC()}},
+	Official{ID: "u-1", Name: "Siti", Role: RolePokja},
+	CommitteeAssignment{Tender: "T-1", Members: []string{"u-1"}, By: "u-2", At: time.Unix(1, 0)},
 	Committee{Members: []string{"u-1"}},
 	Done{Status: "approved"},
 	Schedule{Deadline: time.Now().UTC()},

@@ -99,6 +99,20 @@ func (c *Client) AssignCommittee(ctx context.Context, tenderID string, members [
 	return c.call(ctx, "POST", "/v1/committees/"+url.PathEscape(tenderID), api.Committee{Members: members}, &api.Done{})
 }
 
+// Committees lists the committees assigned to tender ids, sorted by tender
+// id: every one for a PA/KPA, those the caller sits on for a pokja member
+// (a member's tenders, announced or still to announce).
+func (c *Client) Committees(ctx context.Context) ([]api.CommitteeAssignment, error) {
+	return list[api.CommitteeAssignment](ctx, c, "/v1/committees")
+}
+
+// Pokja lists the pokja members a PA/KPA may assign now (active, not LPSE
+// staff nor a staff member's other account), sorted by name; a pokja
+// member may list them too, for their fellows' names.
+func (c *Client) Pokja(ctx context.Context) ([]api.Official, error) {
+	return list[api.Official](ctx, c, "/v1/pokja")
+}
+
 // Deactivate deactivates user's account for a violation, with a public
 // reason, until d.Until (zero for indefinite). The caller is a verifier
 // or an admin for providers and officials, and an admin for LPSE staff

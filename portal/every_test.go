@@ -60,6 +60,14 @@ func TestEveryPage(t *testing.T) {
 		{"/staff/notices", "/staff/notices", signIn, refused, refused},
 		{"/staff/complaints", "/staff/complaints", signIn, refused, refused},
 		{"/staff/complaints/{complaint}", "/staff/complaints/C-none", signIn, refused, refused},
+		{"/official", "/official", signIn, refused, signIn}, // a pokja member is sent to their tenders
+		{"/official/plans", "/official/plans", signIn, refused, refused},
+		{"/official/committees", "/official/committees", signIn, refused, refused},
+		{"/official/tenders", "/official/tenders", signIn, refused, ok},
+		{"/official/tenders/{tender}", "/official/tenders/" + tn.ID, signIn, refused, ok},
+		{"/official/tenders/{tender}/announce", "/official/tenders/T-NEXT/announce", signIn, refused, refused}, // not their committee's
+		{"/official/tenders/{tender}/open", "/official/tenders/" + tn.ID + "/open", signIn, refused, ok},
+		{"/official/awards", "/official/awards", signIn, refused, refused},
 	}
 	posts := map[string]string{
 		"/login": "/login", "/logout": "/logout", "/register": "/register",
@@ -76,6 +84,15 @@ func TestEveryPage(t *testing.T) {
 		"/staff/notices":                              "/staff/notices",
 		"/staff/notices/{notice}/withdraw":            "/staff/notices/N-none/withdraw",
 		"/staff/complaints/{complaint}":               "/staff/complaints/C-none",
+		"/official/plans":                             "/official/plans",
+		"/official/committees":                        "/official/committees",
+		"/official/tenders/{tender}/announce":         "/official/tenders/T-NEXT/announce",
+		"/official/tenders/{tender}/amend":            "/official/tenders/" + tn.ID + "/amend",
+		"/official/tenders/{tender}/answers":          "/official/tenders/" + tn.ID + "/answers",
+		"/official/tenders/{tender}/close":            "/official/tenders/" + tn.ID + "/close",
+		"/official/tenders/{tender}/open":             "/official/tenders/" + tn.ID + "/open",
+		"/official/tenders/{tender}/result":           "/official/tenders/" + tn.ID + "/result",
+		"/official/tenders/{tender}/award":            "/official/tenders/" + tn.ID + "/award",
 	}
 	var covered []string
 	for _, g := range gets {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,7 +60,9 @@ func loadTemplates() (map[string]*templateSet, error) {
 var funcs = template.FuncMap{
 	// args passes a partial template the view and its items:
 	// {{template "tender-table" (args $ .Tenders)}}.
-	"args": func(v *view, items any) partial { return partial{V: v, Items: items} },
+	"args":      func(v *view, items any) partial { return partial{V: v, Items: items} },
+	"hasPrefix": strings.HasPrefix,
+	"has":       func(list []string, s string) bool { return slices.Contains(list, s) },
 }
 
 // partial is what a partial template is executed with.
@@ -224,9 +227,12 @@ func (vw *view) Integrity(name string) string {
 // PinnedIntegrity is pinned.js's Subresource Integrity value.
 func (vw *view) PinnedIntegrity() string { return vw.v.site.pinnedSR }
 
-// JSMessages are the catalogue's texts for page scripts: the "js." keys,
-// and the API's error codes ("error." keys).
-func (vw *view) JSMessages() map[string]string { return vw.v.cat.prefixed("js.", "error.") }
+// JSMessages are the catalogue's texts for page scripts: the "js." keys
+// (and the officials' pages' "official.js." keys), and the API's error
+// codes ("error." keys).
+func (vw *view) JSMessages() map[string]string {
+	return vw.v.cat.prefixed("js.", "error.", "official.js.")
+}
 
 // LangURL is the page's own URL in another language.
 func (vw *view) LangURL(lang string) string {
@@ -285,10 +291,10 @@ func (vw *view) Size(n int64) string {
 	return strings.Replace(s, ".", vw.T("number.decimal"), 1)
 }
 
-// Short is the first 12 hex digits of a digest, for a table; the whole is
-// shown where it is to be compared.
-func (vw *view) Short(d fmt.Stringer) string {
-	s := d.String()
+// Short is the first 12 hex digits of a digest (a Digest or its hex), for
+// a table; the whole is shown where it is to be compared.
+func (vw *view) Short(d any) string {
+	s := fmt.Sprint(d)
 	if len(s) > 12 {
 		return s[:12] + "…"
 	}

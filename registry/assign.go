@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -192,4 +193,110 @@ func checkRef(s string) error {
 		return invalid("tender reference", fmt.Sprintf("give 1 to %d letters, digits, '.', '_' or '-', starting with a letter or digit", canon.MaxTenderID))
 	}
 	return nil
+}
+
+// Assignable returns, to a PA/KPA or a pokja member by, the accounts that
+// may be assigned as role now (CheckAssignable's rules: active, that role,
+// not LPSE staff nor an LPSE staff member's other account), sorted by
+// name then id: the people a PA/KPA chooses a committee among, and the
+// names a committee member sees its fellows by. It reads every account,
+// which is fine for a deployment's few thousand; an index by role would
+// serve a larger one.
+func (r *Registry) Assignable(ctx context.Context, by string, role Role) ([]User, error) {
+	var out []User
+	err := r.records.View(ctx, func(tx vault.Tx) error {
+		now := r.clock()
+		if _, err := r.actor(tx, by, now, "list assignable officials", RolePAKPA, RolePokja); err != nil {
+			return err
+		}
+		if err := r.assignableRole(role); err != nil {
+			return err
+		}
+		out = out[:0]
+		var ids []string
+		err := tx.Scan(tableUsers, "", func(id string, v []byte) error {
+			var rec record
+			if err := unmarshal(tableUsers, id, v, &rec); err != nil {
+				return err
+			}
+			if rec.Role == role && rec.statusErr(now) == nil {
+				ids = append(ids, id)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			err := r.assignable(tx, id, role, now)
+			switch {
+			case err == nil:
+			case errors.Is(err, ErrSeparationOfDuties):
+				continue
+			default:
+				return err
+			}
+			rec, err := load(tx, id)
+			if err != nil {
+				return err
+			}
+			u := rec.view(now)
+			u.Documents, u.Decision = nil, nil
+			out = append(out, u)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b User) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, err
+}
+
+// assignableRole refuses a role nobody is assigned as.
+func (r *Registry) assignableRole(role Role) error {
+	if role.in(RolePokja, RolePPK, RolePejabatPengadaan) {
+		return nil
+	}
+	if _, err := ParseRole(string(role)); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: %s is not a procurement assignment; use pokja, ppk or pejabat-pengadaan", ErrRoleMismatch, role)
+}
+
+// CommitteeAssignment is a committee as a PA/KPA assigned it to a tender
+// id.
+type CommitteeAssignment struct {
+	Tender  string
+	Members []string
+	By      string // the PA/KPA
+	At      time.Time
+}
+
+// Committees returns, to a PA/KPA by, every committee assignment, and to a
+// pokja member the assignments they sit on, sorted by tender id.
+func (r *Registry) Committees(ctx context.Context, by string) ([]CommitteeAssignment, error) {
+	var out []CommitteeAssignment
+	err := r.records.View(ctx, func(tx vault.Tx) error {
+		actor, err := r.actor(tx, by, r.clock(), "list committees", RolePAKPA, RolePokja)
+		if err != nil {
+			return err
+		}
+		out = out[:0]
+		return tx.Scan(tableCommittees, "", func(ref string, v []byte) error {
+			var c committee
+			if err := unmarshal(tableCommittees, ref, v, &c); err != nil {
+				return err
+			}
+			if actor.Role == RolePokja && !slices.Contains(c.Members, by) {
+				return nil
+			}
+			out = append(out, CommitteeAssignment{Tender: ref, Members: c.Members, By: c.By, At: c.At})
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b CommitteeAssignment) int { return strings.Compare(a.Tender, b.Tender) })
+	return out, err
 }

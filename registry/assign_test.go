@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -169,6 +170,90 @@ func TestBootstrap(t *testing.T) {
 		}
 		if a.Status != StatusActive {
 			t.Errorf("bootstrap admin is %s, want active", a.Status)
+		}
+	})
+}
+
+// TestAssignableAndCommittees lists whom a PA/KPA may put on a committee
+// (active pokja accounts, not LPSE staff's other accounts, not the
+// deactivated) and the assignments made: all of them to a PA/KPA, a
+// member's own to a pokja member, none to anyone else.
+func TestAssignableAndCommittees(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		c := e.cast()
+		ctx := e.ctx
+		m2 := e.active(official(RolePokja, 2), c.verifier.ID)
+		m3 := e.active(official(RolePokja, 3), c.verifier.ID)
+		gone := e.active(official(RolePokja, 1), c.verifier.ID)
+		twin := e.active(official(RolePokja, 6), e.active(official(RoleVerifier, 0), c.admin.ID).ID) // the verifier's NIK
+		pending, err := e.reg.Register(ctx, official(RolePokja, 8))
+		e.must(err)
+		ppk := e.active(official(RolePPK, 1), c.verifier.ID)
+		e.must(e.reg.Deactivate(ctx, c.verifier.ID, gone.ID, Sanction{Reason: "pelanggaran"}))
+
+		ids := func(us []User) []string {
+			var out []string
+			for _, u := range us {
+				out = append(out, u.ID)
+			}
+			return out
+		}
+		for _, by := range []string{c.pa.ID, c.pokja.ID} {
+			got, err := e.reg.Assignable(ctx, by, RolePokja)
+			e.must(err)
+			// Sorted by name: "pokja 2", "pokja 3", "pokja 4".
+			if diff := cmp.Diff([]string{m2.ID, m3.ID, c.pokja.ID}, ids(got)); diff != "" {
+				t.Errorf("Assignable(pokja) to %s (-want +got), not %s, %s nor %s:\n%s", by, twin.ID, gone.ID, pending.ID, diff)
+			}
+			for _, u := range got {
+				if u.Documents != nil || u.Name == "" {
+					t.Errorf("Assignable: %+v", u)
+				}
+			}
+		}
+		got, err := e.reg.Assignable(ctx, c.pa.ID, RolePPK)
+		e.must(err)
+		if diff := cmp.Diff([]string{ppk.ID}, ids(got)); diff != "" {
+			t.Errorf("Assignable(ppk) (-want +got):\n%s", diff)
+		}
+		for _, tc := range []struct {
+			by   string
+			role Role
+			want error
+		}{
+			{ppk.ID, RolePokja, ErrForbidden},
+			{c.verifier.ID, RolePokja, ErrForbidden},
+			{c.pa.ID, RoleVerifier, ErrRoleMismatch},
+			{c.pa.ID, "ketua", ErrInvalid},
+		} {
+			if _, err := e.reg.Assignable(ctx, tc.by, tc.role); !errors.Is(err, tc.want) {
+				t.Errorf("Assignable by %s of %s: %v, want %v", tc.by, tc.role, err, tc.want)
+			}
+		}
+
+		e.must(e.reg.AssignCommittee(ctx, c.pa.ID, "T-2", []string{c.pokja.ID, m2.ID, m3.ID}))
+		e.must(e.reg.AssignCommittee(ctx, c.pa.ID, "T-1", []string{m2.ID, m3.ID, c.pokja.ID}))
+		all, err := e.reg.Committees(ctx, c.pa.ID)
+		e.must(err)
+		if len(all) != 2 || all[0].Tender != "T-1" || all[1].Tender != "T-2" || all[0].By != c.pa.ID || all[0].At.IsZero() ||
+			!slices.Equal(all[0].Members, []string{m2.ID, m3.ID, c.pokja.ID}) {
+			t.Errorf("Committees to the PA/KPA: %+v", all)
+		}
+		// T-1 reassigned without c.pokja (a PA/KPA's other person's account).
+		m5 := e.active(official(RolePokja, 13), c.verifier.ID)
+		e.must(e.reg.AssignCommittee(ctx, c.pa.ID, "T-1", []string{m2.ID, m3.ID, m5.ID}))
+		mine, err := e.reg.Committees(ctx, c.pokja.ID)
+		e.must(err)
+		if len(mine) != 1 || mine[0].Tender != "T-2" {
+			t.Errorf("Committees to a member of T-2 only: %+v", mine)
+		}
+		if theirs, err := e.reg.Committees(ctx, m2.ID); err != nil || len(theirs) != 2 {
+			t.Errorf("Committees to a member of both: %+v %v", theirs, err)
+		}
+		for _, by := range []string{ppk.ID, c.verifier.ID, gone.ID} {
+			if _, err := e.reg.Committees(ctx, by); !errors.Is(err, ErrForbidden) {
+				t.Errorf("Committees to %s: %v, want ErrForbidden", by, err)
+			}
 		}
 	})
 }

@@ -350,6 +350,8 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 		"POST /v1/blacklist-requests/{request}/approve": {roles: "verifier admin", req: request{path: "/v1/blacklist-requests/b-none/approve"}},
 		"POST /v1/blacklist-requests/{request}/reject":  {roles: "verifier admin", req: jsonReq("/v1/blacklist-requests/b-none/reject", `{"reason":""}`)},
 		"POST /v1/committees/{tender}":                  {roles: "pa-kpa", req: jsonReq("/v1/committees/"+tn, `{"members":[]}`)},
+		"GET /v1/committees":                            {roles: "pa-kpa pokja", req: get("/v1/committees")},
+		"GET /v1/pokja":                                 {roles: "pa-kpa pokja", req: get("/v1/pokja")},
 
 		"POST /v1/documents":       {roles: "pokja", req: request{"/v1/documents", "application/octet-stream", []byte("lampiran")}},
 		"GET /v1/tenders":          {roles: "public", req: get("/v1/tenders")},

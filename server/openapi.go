@@ -50,7 +50,7 @@ var tags = []struct {
 	prefixes          []string
 }{
 	{"accounts", "Registration, verification, login and tokens, sanctions and blacklisting, committees (registry).",
-		[]string{"/v1/bootstrap", "/v1/register", "/v1/login", "/v1/tokens", "/v1/users", "/v1/blacklist-requests", "/v1/committees"}},
+		[]string{"/v1/bootstrap", "/v1/register", "/v1/login", "/v1/tokens", "/v1/users", "/v1/blacklist-requests", "/v1/committees", "/v1/pokja"}},
 	{"tenders", "Plans, tenders, participation, sealed submission, closing, opening, results and award (tender).",
 		[]string{"/v1/plans", "/v1/documents", "/v1/tenders", "/v1/uploads"}},
 	{"helpdesk", "Public notices and complaints.", []string{"/v1/notices", "/v1/complaints"}},

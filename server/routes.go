@@ -59,6 +59,7 @@ func (s *Server) table() []route {
 	reviewers := []registry.Role{registry.RoleVerifier, registry.RoleAdmin}
 	officials := []registry.Role{registry.RolePAKPA, registry.RolePPK, registry.RolePokja}
 	pakpa := []registry.Role{registry.RolePAKPA}
+	committeeReaders := []registry.Role{registry.RolePAKPA, registry.RolePokja}
 	return []route{
 		{"GET", "/healthz", nil, "Liveness: the process serves requests.", nil, jsonOp(s, 200, s.healthz)},
 		{"GET", "/readyz", nil, "Readiness: the storage answers.", []api.Code{api.CodeStorage}, jsonOp(s, 200, s.readyz)},
@@ -100,6 +101,10 @@ func (s *Server) table() []route {
 			[]api.Code{api.CodeNotFound, api.CodeWrongState, api.CodeInvalid}, jsonOp(s, 200, s.postRejectBlacklist)},
 		{"POST", "/v1/committees/{tender}", pakpa, "Assign the procurement committee of a tender to be announced.",
 			codes(account, []api.Code{api.CodeSeparationOfDuties, api.CodeNotVerified, api.CodeRejected}), jsonOp(s, 200, s.postCommittee)},
+		{"GET", "/v1/committees", committeeReaders, "The committees assigned: all of them for a PA/KPA, a pokja member's own for them; sorted by tender id.",
+			nil, jsonOp(s, 200, s.getCommittees)},
+		{"GET", "/v1/pokja", committeeReaders, "The pokja members a PA/KPA may assign now (active, not LPSE staff), sorted by name; their names for a committee member.",
+			nil, jsonOp(s, 200, s.getPokja)},
 
 		{"GET", "/v1/plans", nil, "Procurement plans (RUP).", nil, jsonOp(s, 200, s.getPlans)},
 		{"GET", "/v1/plans/{plan}/text", nil, "A procurement plan's text.", found, raw("", textBody, s.getPlanText)},

@@ -196,6 +196,20 @@ func (s *Server) postCommittee(r *http.Request, j api.Committee) (api.Done, erro
 	return done(s.Registry.AssignCommittee(r.Context(), user(r).ID, r.PathValue("tender"), j.Members), "assigned")
 }
 
+func (s *Server) getCommittees(r *http.Request, _ none) ([]api.CommitteeAssignment, error) {
+	cs, err := s.Registry.Committees(r.Context(), user(r).ID)
+	return views(cs, func(c registry.CommitteeAssignment) api.CommitteeAssignment {
+		return api.CommitteeAssignment{Tender: c.Tender, Members: c.Members, By: c.By, At: c.At}
+	}), err
+}
+
+func (s *Server) getPokja(r *http.Request, _ none) ([]api.Official, error) {
+	us, err := s.Registry.Assignable(r.Context(), user(r).ID, registry.RolePokja)
+	return views(us, func(u registry.User) api.Official {
+		return api.Official{ID: u.ID, Name: u.Name, Role: api.Role(u.Role)}
+	}), err
+}
+
 // done answers an action that returns nothing else: its status, or err.
 func done(err error, status string) (api.Done, error) {
 	if err != nil {
