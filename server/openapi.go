@@ -135,7 +135,7 @@ func (s *Server) openAPI() (map[string]any, error) {
 		"openapi": "3.1.0",
 		"info": map[string]any{
 			"title":   "Segel LPSE API",
-			"version": "1",
+			"version": "2",
 			"license": map[string]any{"name": "Apache-2.0", "identifier": "Apache-2.0"},
 			"description": "Sealed-bid e-tendering: registration, tenders, sealed offers with receipts, opening ceremony, audit log. " +
 				"Bodies are JSON with snake_case names; digests are SHA-256 in lowercase hex; times are RFC 3339, in UTC in answers; " +
