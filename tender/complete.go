@@ -237,7 +237,7 @@ func (t *Tender) checkCompletion(st *partState, actor string, acceptFailures boo
 	}
 	if len(short) > 0 {
 		return fmt.Errorf("%w: files with fewer than %d authenticated contributions would fail; have the missing members answer, or complete with failures accepted: %s",
-			ErrState, t.Threshold, strings.Join(short, "; "))
+			ErrTooFewContributions, t.Threshold, strings.Join(short, "; "))
 	}
 	return nil
 }
