@@ -73,17 +73,25 @@ func filePath(id string, file int) string { return tenderPath(id) + "/files/" + 
 // text, which must hash to the committee digest and have the committee id
 // the tender names; its members' recipients must be the ones listed.
 func (c *Client) FileTarget(ctx context.Context, id string, file int) (sealer.Target, error) {
-	if c.user == "" {
-		return sealer.Target{}, errors.New("client: FileTarget seals to the calling bidder: log in first")
+	bidder := c.user
+	if bidder == "" {
+		if c.token == "" {
+			return sealer.Target{}, errors.New("client: FileTarget seals to the calling bidder: log in, or give its token")
+		}
+		u, err := c.User(ctx, Me)
+		if err != nil {
+			return sealer.Target{}, err
+		}
+		bidder = u.ID
 	}
 	t, err := c.Tender(ctx, id)
 	if err != nil {
 		return sealer.Target{}, err
 	}
-	return fileTarget(c, id, t, file, time.Now())
+	return fileTarget(c, id, bidder, t, file, time.Now())
 }
 
-func fileTarget(c *Client, id string, t *api.Tender, file int, now time.Time) (sealer.Target, error) {
+func fileTarget(c *Client, id, bidder string, t *api.Tender, file int, now time.Time) (sealer.Target, error) {
 	if t.Method == "" {
 		return sealer.Target{}, fmt.Errorf("%w: tender %s is a version 1 tender, sealed to one committee key: use Target", ErrUnsafeTarget, id)
 	}
@@ -118,7 +126,7 @@ func fileTarget(c *Client, id string, t *api.Tender, file int, now time.Time) (s
 			return sealer.Target{}, fmt.Errorf("%w: tender %s's member %d is not the committee text's", ErrUnsafeTarget, id, i+1)
 		}
 	}
-	return sealer.Target{Chain: c.chain, Round: p.Round, Members: committee, Tender: id, Bidder: c.user, File: file}, nil
+	return sealer.Target{Chain: c.chain, Round: p.Round, Members: committee, Tender: id, Bidder: bidder, File: file}, nil
 }
 
 // SubmitFile submits a sealed file of file part file (sealed with
