@@ -315,8 +315,10 @@ func verifyBundle(e *env, dir, trusted string) error {
 	fmt.Fprintf(e.stdout, "file: audit bundle\n")
 	fmt.Fprintf(e.stdout, "tender: %s\n", res.Tender)
 	fmt.Fprintf(e.stdout, "round: %d\n", res.Round)
-	fmt.Fprintf(e.stdout, "offers: %d (opened %d, failed %d; %d superseded before closing)\n", res.Offers, res.Opened, res.Failed, res.Superseded)
-	if res.Method != "" {
+	if res.Method == "" {
+		fmt.Fprintf(e.stdout, "offers: %d (opened %d, failed %d; %d superseded before closing)\n", res.Offers, res.Opened, res.Failed, res.Superseded)
+	} else {
+		fmt.Fprintf(e.stdout, "offers: %d bidders (files of every part: opened %d, failed %d; %d superseded before closing)\n", res.Offers, res.Opened, res.Failed, res.Superseded)
 		fmt.Fprintf(e.stdout, "method: %s, members' keys; withheld: %d (File II of bidders who failed File I, never opened)\n", res.Method, res.Withheld)
 	}
 	fmt.Fprintf(e.stdout, "log: %d entries of the tender, %d consistent checkpoints, tree size %d\n", res.Entries, res.Checkpoints, res.TreeSize)
