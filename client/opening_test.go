@@ -87,7 +87,7 @@ func TestTwoFileTender(t *testing.T) {
 	}
 	doc := must(pokja[0].UploadDocument(ctx, strings.NewReader("Dokumen pemilihan dua file")))
 	now := time.Now().UTC().Truncate(time.Second)
-	deadline := now.Add(5 * time.Second)
+	deadline := now.Add(10 * time.Second)
 	_, err = pokja[0].Announce(ctx, api.Announcement{ID: id, Title: "Jasa Konsultansi", Document: doc, Method: api.MethodTwoFile, Threshold: 2,
 		Schedule: api.Schedule{RegistrationEnd: deadline, ClarificationEnd: deadline, SubmissionStart: now, Deadline: deadline,
 			Opening: deadline.Add(time.Second), FileIIOpening: deadline.Add(2 * time.Second)}})

@@ -56,7 +56,7 @@ func TestOpeningV2Refusals(t *testing.T) {
 		}
 		const id = "T-V2-REFUSALS"
 		f.mustJSON("pa-kpa", "POST", "/v1/committees/"+id, map[string]any{"members": f.ids(names...)}, nil)
-		a := f.announcement(id, time.Now().Add(3*time.Second), keys["pokja"].Recipient())
+		a := f.announcement(id, time.Now().Add(10*time.Second), keys["pokja"].Recipient())
 		a["method"], a["threshold"] = "single-file", 2
 		status, body := f.do("pokja", "POST", "/v1/tenders", "application/json", mustMarshal(t, a))
 		if status != 400 || !bytes.Contains(body, []byte("not both")) {

@@ -79,7 +79,7 @@ func TestDemoTender(t *testing.T) {
 		s := build(t, b)
 		ts := serve(t, s)
 		var out bytes.Buffer
-		res, err := demo.Run(context.Background(), demo.Config{URL: ts.URL, Out: &out, Bidders: 5, Window: 4 * time.Second})
+		res, err := demo.Run(context.Background(), demo.Config{URL: ts.URL, Out: &out, Bidders: 5, Window: 10 * time.Second})
 		t.Log(out.String())
 		if err != nil {
 			t.Fatal(err)

@@ -41,7 +41,8 @@ type Config struct {
 	BundleDir string
 	// Bidders is the number of providers making offers; 12 if zero.
 	Bidders int
-	// Window is the submission window; 6 s if zero.
+	// Window is the submission window; 10 s if zero: room for every
+	// bidder to seal and submit two files to a committee of five.
 	Window time.Duration
 }
 
@@ -96,7 +97,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, errors.New("demo: at least 3 bidders: one damaged, one failed, one winner")
 	}
 	if cfg.Window == 0 {
-		cfg.Window = 6 * time.Second
+		cfg.Window = 10 * time.Second
 	}
 	out := cfg.Out
 	if out == nil {
