@@ -139,8 +139,7 @@ func cmdLiar(ts *testscript.TestScript, neg bool, args []string) {
 // cmdLpsedV2 starts a real lpsed, as cmdLpsed does, with N pokja members
 // assigned as the committee of tender $TENDER (not announced: the script
 // does that, with segel announce) and B providers. It sets $LPSE,
-// $TENDER, $POKJA1…$POKJAn and $BIDDER1…$BIDDERb to the users' ids, and
-// $DEADLINE, $OPENING1 and $OPENING2 to times 15, 16 and 18 seconds away;
+// $TENDER, and $POKJA1…$POKJAn and $BIDDER1…$BIDDERb to the users' ids;
 // and writes lpse-chain.json, lpse-keys.txt and each user's token to
 // pokjaI.token and bidderI.token.
 func cmdLpsedV2(ts *testscript.TestScript, neg bool, args []string) {
@@ -191,12 +190,22 @@ func cmdLpsedV2(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("BIDDER"+strconv.Itoa(i+1), u.ID)
 		ts.Check(os.WriteFile(ts.MkAbs("bidder"+strconv.Itoa(i+1)+".token"), []byte(u.Token+"\n"), 0o600))
 	}
-	now := time.Now().UTC().Truncate(time.Second)
 	ts.Setenv("LPSE", srv.URL)
 	ts.Setenv("TENDER", p.ID)
-	ts.Setenv("DEADLINE", now.Add(15*time.Second).Format(time.RFC3339))
-	ts.Setenv("OPENING1", now.Add(16*time.Second).Format(time.RFC3339))
-	ts.Setenv("OPENING2", now.Add(18*time.Second).Format(time.RFC3339))
+}
+
+// cmdSchedule sets $DEADLINE, $OPENING1 and $OPENING2 to times S, S+1
+// and S+3 seconds from now (RFC 3339), for segel announce.
+func cmdSchedule(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: schedule SECONDS")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	now := time.Now().UTC().Truncate(time.Second)
+	ts.Setenv("DEADLINE", now.Add(time.Duration(n)*time.Second).Format(time.RFC3339))
+	ts.Setenv("OPENING1", now.Add(time.Duration(n+1)*time.Second).Format(time.RFC3339))
+	ts.Setenv("OPENING2", now.Add(time.Duration(n+3)*time.Second).Format(time.RFC3339))
 }
 
 // cmdParticipate registers the bidders of the token files given for

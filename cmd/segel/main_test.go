@@ -63,6 +63,7 @@ func TestScript(t *testing.T) {
 			"waituntil":   cmdWaitUntil,
 			"envfile":     cmdEnvFile,
 			"expand":      cmdExpand,
+			"schedule":    cmdSchedule,
 		},
 	})
 }
