@@ -43,6 +43,8 @@ const (
 	CodeBusy                 Code = "busy"
 	CodeWrongState           Code = "wrong-state"
 	CodeTooManyUploads       Code = "too-many-uploads"
+	CodeTooFewContributions  Code = "too-few-contributions"
+	CodeMembersOpen          Code = "members-open"
 	CodeDuplicateEmail       Code = "duplicate-email"
 	CodeDuplicateNPWP        Code = "duplicate-npwp"
 	CodeDocumentsUnverified  Code = "documents-unverified"
@@ -50,6 +52,7 @@ const (
 	CodeUnsupportedMediaType Code = "unsupported-media-type"
 	CodeWrongSeal            Code = "wrong-seal"
 	CodeWrongCommittee       Code = "wrong-committee-key"
+	CodeOtherOffer           Code = "other-offer"
 	CodeLockedOut            Code = "locked-out"
 	CodeTooEarly             Code = "too-early"
 	CodeRateLimited          Code = "rate-limited"
@@ -88,6 +91,8 @@ var codes = []struct {
 	{CodeBusy, 409, "another request of this bidder is in progress; retry"},
 	{CodeWrongState, 409, "not possible in the tender's or account's current state"},
 	{CodeTooManyUploads, 409, "too many resumable uploads in progress for this tender"},
+	{CodeTooFewContributions, 409, "some files of the part have fewer than k authenticated contributions; have the missing members answer, or complete with accept_failures"},
+	{CodeMembersOpen, 409, "the tender has a committee of members' keys: it opens by their contributions (POST /v1/tenders/{tender}/files/{file}/opening), never by a committee key"},
 	{CodeDuplicateEmail, 409, "the email is already registered"},
 	{CodeDuplicateNPWP, 409, "the NPWP is already registered"},
 	{CodeDocumentsUnverified, 409, "not every document of the account is verified"},
@@ -95,6 +100,7 @@ var codes = []struct {
 	{CodeUnsupportedMediaType, 415, "the Content-Type is not the one the route takes"},
 	{CodeWrongSeal, 422, "the offer is not sealed to this tender's round, chain and committee; reseal it"},
 	{CodeWrongCommittee, 422, "the committee key does not open this tender's offers"},
+	{CodeOtherOffer, 422, "a contribution was computed from another header than its file's; fetch the evidence again and recompute"},
 	{CodeLockedOut, 423, "the account is locked after repeated failed logins; wait"},
 	{CodeTooEarly, 425, "the opening round has not been published yet; retry after Retry-After"},
 	{CodeRateLimited, 429, "too many requests from this address; retry after Retry-After"},

@@ -3,7 +3,7 @@
 // answers with these types and package client sends and decodes them, so
 // the two cannot disagree; the OpenAPI 3.1 document the server publishes
 // at /openapi.json is generated from them by reflection (Schemas), so it
-// cannot disagree with either. It implements doc/spec/api.md, version 1:
+// cannot disagree with either. It implements doc/spec/api.md, version 2:
 // the conventions below, and the codes, whose table there TestSpecCodes
 // keeps equal to this package's.
 //

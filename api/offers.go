@@ -10,7 +10,8 @@ import "time"
 // POST /v1/proofs. The other fields repeat what it states, unverified.
 type Receipt struct {
 	Receipt  string    `json:"receipt" doc:"The signed receipt, a signed note ending in a newline (doc/spec/receipt.md); keep it byte for byte."`
-	Index    int64     `json:"index" doc:"The log index of the offer-received entry."`
+	Index    int64     `json:"index" doc:"The log index of the offer-received entry (file-received, with a file part)."`
+	File     int       `json:"file,omitempty" doc:"The file part, for a tender with a method (a version 2 receipt); absent for version 1." example:"1"`
 	SHA256   Digest    `json:"sha256" doc:"Of the sealed file."`
 	Size     int64     `json:"size" doc:"Of the sealed file, in bytes."`
 	Received time.Time `json:"received"`
@@ -32,11 +33,12 @@ func (CommitRequest) about() string {
 // the file itself is delivered (whole or by a resumable upload) before
 // DeliverBefore.
 type Commitment struct {
-	Index         int64     `json:"index" doc:"The log index of the offer-committed entry."`
+	Index         int64     `json:"index" doc:"The log index of the offer-committed entry (file-committed, with a file part)."`
+	File          int       `json:"file,omitempty" doc:"The file part, for a tender with a method." example:"1"`
 	SHA256        Digest    `json:"sha256"`
 	Size          int64     `json:"size"`
 	Time          time.Time `json:"time"`
-	DeliverBefore time.Time `json:"deliver_before" doc:"The opening time: the file must have arrived by then."`
+	DeliverBefore time.Time `json:"deliver_before" doc:"The opening time (of the file's part): the file must have arrived by then."`
 }
 
 func (Commitment) about() string { return "A recorded commitment to a sealed file." }
@@ -44,6 +46,7 @@ func (Commitment) about() string { return "A recorded commitment to a sealed fil
 // UploadRequest is the body of POST /v1/tenders/{tender}/uploads.
 type UploadRequest struct {
 	Size int64 `json:"size" doc:"The sealed file's size in bytes." example:"262144"`
+	File int   `json:"file,omitempty" doc:"The file part the file is sealed as, for a tender with a method: 1 (File I, or the only file; if absent) or 2 (File II, stage 2)." example:"2"`
 }
 
 func (UploadRequest) about() string { return "The beginning of a resumable upload." }
@@ -52,6 +55,7 @@ func (UploadRequest) about() string { return "The beginning of a resumable uploa
 type Upload struct {
 	ID       string    `json:"id" example:"up-6f1c9a2b7d3e8f4a5b6c7d8e"`
 	Tender   string    `json:"tender"`
+	File     int       `json:"file,omitempty" doc:"The file part, for a tender with a method." example:"1"`
 	Size     int64     `json:"size" doc:"The declared size of the sealed file."`
 	Received int64     `json:"received" doc:"The bytes stored so far: the offset of the next chunk."`
 	Started  time.Time `json:"started"`

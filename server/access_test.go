@@ -409,6 +409,31 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 			req:  jsonReq("/v1/complaints", `{"subject":"Tidak bisa unggah","text":"Unggahan gagal."}`)},
 		"POST /v1/complaints/{complaint}": {roles: "verifier admin", req: jsonReq("/v1/complaints/C-20260101-none", `{"status":"in-progress","response":"ditangani"}`)},
 
+		// Members' opening keys: their own, by pokja members.
+		"POST /v1/committee-keys/challenge":   {roles: "pokja", req: jsonReq("/v1/committee-keys/challenge", `{"recipient":"age1pq1x"}`)},
+		"POST /v1/committee-keys":             {roles: "pokja", req: jsonReq("/v1/committee-keys", `{"answer":"00"}`)},
+		"GET /v1/users/{user}/committee-keys": {roles: "any", req: get("/v1/users/" + f.users["pokja"].id + "/committee-keys")},
+		// File parts: bidders submit their own; the tender's committee
+		// opens (T-ACCESS is a version 1 tender: the requests are refused
+		// after the access decision, as invalid for it).
+		"POST /v1/tenders/{tender}/files/{file}/offers":      {roles: "provider", req: request{t + "/files/1/offers", "application/octet-stream", []byte("not sealed")}},
+		"POST /v1/tenders/{tender}/files/{file}/commitments": {roles: "provider", req: jsonReq(t+"/files/1/commitments", `{"sha256":"`+someDigest+`","size":0}`)},
+		"POST /v1/tenders/{tender}/files/{file}/opening":     {roles: "pokja", only: committee, req: request{path: t + "/files/1/opening"}},
+		"GET /v1/tenders/{tender}/files/{file}/evidence":     {roles: "pokja", only: committee, req: get(t + "/files/1/evidence")},
+		"POST /v1/tenders/{tender}/files/{file}/contributions": {roles: "pokja", only: committee,
+			req: request{t + "/files/1/contributions", "text/plain", []byte("not a batch")}},
+		"POST /v1/tenders/{tender}/files/{file}/complete":                {roles: "pokja", only: committee, req: jsonReq(t+"/files/1/complete", `{}`)},
+		"GET /v1/tenders/{tender}/files/{file}/opening-report":           {roles: "public", req: get(t + "/files/1/opening-report")},
+		"GET /v1/tenders/{tender}/files/{file}/witness/{bidder}":         {roles: "public", req: get(t + "/files/1/witness/" + p1)},
+		"GET /v1/tenders/{tender}/files/{file}/offers/{bidder}/document": {roles: "pokja", only: committee, req: get(t + "/files/1/offers/" + p1 + "/document")},
+		"GET /v1/tenders/{tender}/files/{file}/offers/{bidder}/receipt": {roles: "provider pokja", only: append([]string{"provider"}, committee...),
+			req: get(t + "/files/1/offers/" + p1 + "/receipt")},
+		"POST /v1/tenders/{tender}/evaluations": {roles: "pokja", only: committee, req: jsonReq(t+"/evaluations", `{"results":[]}`)},
+		"POST /v1/tenders/{tender}/evaluations/{digest}/approve": {roles: "pokja", only: committee,
+			req: request{path: t + "/evaluations/" + someDigest + "/approve"}},
+		"POST /v1/tenders/{tender}/stage-two": {roles: "pokja", only: committee,
+			req: jsonReq(t+"/stage-two", `{"deadline":"2030-01-01T00:00:00Z","opening":"2030-01-01T00:00:01Z"}`)},
+
 		// A receipt, for its bidder; for the committee after closing (409
 		// before), never for another bidder nor another committee.
 		"GET /v1/tenders/{tender}/offers/{bidder}/receipt": {roles: "provider pokja", only: append([]string{"provider"}, committee...), req: get(t + "/offers/" + p1 + "/receipt")},
@@ -555,9 +580,14 @@ func TestNoRouteServesSealedOffers(t *testing.T) {
 		"POST /v1/uploads/{upload}/finish":                  "submits the caller's own upload; answers with its receipt",
 		// No bytes of the offer: its receipt.
 		"GET /v1/tenders/{tender}/offers/{bidder}/receipt": "the bidder's own current receipt; the committee's after closing",
+		// The same, per file part of a v2 tender.
+		"POST /v1/tenders/{tender}/files/{file}/offers":                  "upload only; answers with the caller's own receipt",
+		"GET /v1/tenders/{tender}/files/{file}/offers/{bidder}/receipt":  "the bidder's own current receipt of the part; the committee's after the part closed",
+		"GET /v1/tenders/{tender}/files/{file}/offers/{bidder}/document": "opened plaintext of the part, committee only, after its opening",
 	}
 	// GET routes that hand out bytes of an offer must be the committee's.
-	servesBytes := map[string]bool{"GET /v1/tenders/{tender}/offers/{bidder}/document": true}
+	servesBytes := map[string]bool{"GET /v1/tenders/{tender}/offers/{bidder}/document": true,
+		"GET /v1/tenders/{tender}/files/{file}/offers/{bidder}/document": true}
 	s := build(t, mustEmbedded(t))
 	for _, rt := range s.Routes() {
 		key := rt.Method + " " + rt.Path

@@ -4,6 +4,7 @@ import (
 	lru "container/list"
 	"errors"
 	"fmt"
+	"github.com/segel-lpse/segel/member"
 	"io"
 	"math"
 	"net/http"
@@ -95,7 +96,9 @@ func (s *Server) bodyLimit(rt route) (int64, string) {
 	case "POST /v1/register", "POST /v1/bootstrap":
 		return s.limits.registrationBody(), fmt.Sprintf("the documents together may have %d bytes (each at most %d), sent as base64",
 			s.limits.MaxRegistration, s.limits.MaxDocumentSize)
-	case "POST /v1/tenders/{tender}/offers":
+	case "POST /v1/tenders/{tender}/files/{file}/contributions":
+		return member.MaxBatchSize, "a batch's limit"
+	case "POST /v1/tenders/{tender}/offers", "POST /v1/tenders/{tender}/files/{file}/offers":
 		max := s.cfg.MaxOfferSize
 		if max == 0 {
 			max = 256 << 20 // tender.Config's default

@@ -24,6 +24,10 @@ var descriptions = map[string]string{
 		"a server that swapped it could read the offers before their time. Pin it out of band (quicknet's is built into segel; a local beacon's as the LPSE publishes it) and pass it as segel's --chain.",
 	"POST /v1/tenders/{tender}/offers": "The body is the sealed file as segel seal or sealer.Seal writes it, checked against the tender (round, chain, committee key id) before it is accepted. " +
 		"The answer's receipt is the bidder's proof of submission: keep it byte for byte.",
+	"POST /v1/tenders/{tender}/files/{file}/contributions": "The body is a batch in the text form segel-contributions/v1 (doc/spec/opening.md §4.3), as segel contribute computes it on the member's own device " +
+		"after checking the evidence against its pinned log key and chain; the member's secret key is never sent. A member may send further batches until the part's opening completes; its last answer for a file counts.",
+	"POST /v1/tenders/{tender}/open": "For a version 1 tender only: the body carries the committee's secret key. A tender announced with a method (a committee of members' own keys) refuses it " +
+		"(members-open) and opens by its members' contributions instead: POST …/files/{file}/opening, …/contributions, …/complete.",
 	"PUT /v1/uploads/{upload}":      "Chunks are at most 16 MiB; send each at the offset the upload stands at (its received), and after a cut connection GET the upload to learn where to resume.",
 	"GET /v1/tenders/{tender}/ocds": "An OCDS 1.1 release package with the bids extension (doc/spec/ocds.md is the mapping); its schema is OCDS's own.",
 }
@@ -42,6 +46,7 @@ var params = map[string]string{
 	"notice":    "A notice id (N-…).",
 	"complaint": "A complaint id (C-…).",
 	"round":     "A round number of the beacon's chain.",
+	"file":      "A file part: 1 (File I, stage 1, or the only file) or 2 (File II, stage 2).",
 }
 
 // tags group the operations, by the first segment of their path.
@@ -50,7 +55,7 @@ var tags = []struct {
 	prefixes          []string
 }{
 	{"accounts", "Registration, verification, login and tokens, sanctions and blacklisting, committees (registry).",
-		[]string{"/v1/bootstrap", "/v1/register", "/v1/login", "/v1/tokens", "/v1/users", "/v1/blacklist-requests", "/v1/committees", "/v1/pokja"}},
+		[]string{"/v1/bootstrap", "/v1/register", "/v1/login", "/v1/tokens", "/v1/users", "/v1/blacklist-requests", "/v1/committees", "/v1/pokja", "/v1/committee-keys"}},
 	{"tenders", "Plans, tenders, participation, sealed submission, closing, opening, results and award (tender).",
 		[]string{"/v1/plans", "/v1/documents", "/v1/tenders", "/v1/uploads"}},
 	{"helpdesk", "Public notices and complaints.", []string{"/v1/notices", "/v1/complaints"}},
@@ -135,7 +140,7 @@ func (s *Server) openAPI() (map[string]any, error) {
 		"openapi": "3.1.0",
 		"info": map[string]any{
 			"title":   "Segel LPSE API",
-			"version": "1",
+			"version": "2",
 			"license": map[string]any{"name": "Apache-2.0", "identifier": "Apache-2.0"},
 			"description": "Sealed-bid e-tendering: registration, tenders, sealed offers with receipts, opening ceremony, audit log. " +
 				"Bodies are JSON with snake_case names; digests are SHA-256 in lowercase hex; times are RFC 3339, in UTC in answers; " +
@@ -175,6 +180,9 @@ func queryParams(key string, of func(reflect.Type) map[string]any) []any {
 			q("offset", false, "Skip this many matching accounts (0 if absent): the next page starts at offset+limit.",
 				map[string]any{"type": "integer", "minimum": 0}),
 		}
+	case "GET /v1/tenders/{tender}/files/{file}/evidence":
+		return []any{q("seen", false, "The tree size of the last checkpoint the member's tool saw: the answer then proves that its checkpoint extends it (consistency).",
+			map[string]any{"type": "integer", "format": "int64", "minimum": 1})}
 	}
 	return nil
 }
@@ -273,6 +281,8 @@ func paramSchema(path, name string, of func(reflect.Type) map[string]any) map[st
 		return of(reflect.TypeFor[api.MessageKind]())
 	case name == "kind":
 		return of(reflect.TypeFor[api.DocumentKind]())
+	case name == "file":
+		return map[string]any{"type": "string", "enum": []any{"1", "2"}}
 	case name == "round":
 		return map[string]any{"type": "string", "pattern": "^[1-9][0-9]{0,19}$"}
 	}

@@ -22,3 +22,23 @@ func (s *Server) getOfferReceipt(w http.ResponseWriter, r *http.Request) {
 	}
 	writeText(w, rc.Signed)
 }
+
+// getFileReceipt serves the signed receipt of a bidder's current file of
+// a part.
+func (s *Server) getFileReceipt(w http.ResponseWriter, r *http.Request) {
+	f, _, err := s.file(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	bidder := r.PathValue("bidder")
+	if bidder == me {
+		bidder = user(r).ID
+	}
+	rc, err := f.Receipt(r.Context(), user(r).ID, bidder)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeText(w, rc.Signed)
+}

@@ -79,13 +79,16 @@ func TestDemoTender(t *testing.T) {
 		s := build(t, b)
 		ts := serve(t, s)
 		var out bytes.Buffer
-		res, err := demo.Run(context.Background(), demo.Config{URL: ts.URL, Out: &out, Bidders: 5, Window: 4 * time.Second})
+		res, err := demo.Run(context.Background(), demo.Config{URL: ts.URL, Out: &out, Bidders: 5, Window: 10 * time.Second})
 		t.Log(out.String())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Offers != 5 || res.Opened != 4 || res.Failed != 1 {
-			t.Errorf("result = %+v, want 5 offers, 4 opened, 1 failed", res)
+		// Ten files; File I: 4 opened, the damaged one failed; File II: 3
+		// opened, 2 withheld (the damaged bidder's and the one failed on
+		// its merits).
+		if res.Offers != 10 || res.Opened != 7 || res.Failed != 1 || res.Withheld != 2 {
+			t.Errorf("result = %+v, want 10 files, 7 opened, 1 failed, 2 withheld", res)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"strconv"
 	"sync"
 
 	"github.com/segel-lpse/segel/vault"
@@ -21,6 +22,7 @@ type vaultSink struct {
 	ctx    context.Context
 	s      *Server
 	tender string
+	file   int // a v2 tender's file part; 0 or 1 keep version 1's names
 	max    int64
 
 	mu      sync.Mutex
@@ -29,6 +31,17 @@ type vaultSink struct {
 
 func plaintextAD(tender, bidder string) []byte {
 	return []byte("segel-opened-offer/v1 " + tender + " " + bidder)
+}
+
+// plaintextName returns the vault's name, and the associated data, of the
+// opened document of bidder's file part file (0 or 1: the only file, or
+// File I, under version 1's names).
+func plaintextName(tender, bidder string, file int) (string, []byte) {
+	if file <= 1 {
+		return tender + "/" + bidder, plaintextAD(tender, bidder)
+	}
+	suffix := "/" + strconv.Itoa(file)
+	return tender + "/" + bidder + suffix, []byte("segel-opened-offer/v1 " + tender + " " + bidder + suffix)
 }
 
 func (k *vaultSink) Create(bidder string, sealed [32]byte) (io.WriteCloser, error) {
@@ -41,10 +54,11 @@ func (k *vaultSink) Create(bidder string, sealed [32]byte) (io.WriteCloser, erro
 	k.writers[bidder] = w
 	k.mu.Unlock()
 	go func() {
-		info, err := k.s.opened.Put(k.ctx, pr, k.max, plaintextAD(k.tender, bidder))
+		name, ad := plaintextName(k.tender, bidder, k.file)
+		info, err := k.s.opened.Put(k.ctx, pr, k.max, ad)
 		if err == nil {
 			err = k.s.cfg.Backend.Update(k.ctx, func(tx vault.Tx) error {
-				return tx.Put(plaintextTable, k.tender+"/"+bidder, []byte(hex.EncodeToString(info.Digest[:])))
+				return tx.Put(plaintextTable, name, []byte(hex.EncodeToString(info.Digest[:])))
 			})
 		}
 		pr.CloseWithError(err) // unblocks the writer if Put stopped early

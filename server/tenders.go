@@ -52,10 +52,17 @@ func (s *Server) postTender(r *http.Request, j api.Announcement) (api.Tender, er
 	} else if err != nil {
 		return api.Tender{}, err
 	}
-	return s.tender(s.Engine.Announce(r.Context(), user(r).ID, tender.Announcement{
-		ID: j.ID, Title: j.Title, Plan: j.Plan, Document: j.Document, Committee: members,
-		CommitteeKey: j.CommitteeKey, Schedule: schedule(j.Schedule),
-	}))
+	a := tender.Announcement{ID: j.ID, Title: j.Title, Plan: j.Plan, Document: j.Document, Committee: members,
+		CommitteeKey: j.CommitteeKey, Schedule: schedule(j.Schedule)}
+	switch {
+	case j.Method != "" && j.CommitteeKey != "":
+		return api.Tender{}, fmt.Errorf("%w: a tender is announced with committee_key (version 1) or with method and its members' own keys, not both", tender.ErrInvalid)
+	case j.Method != "":
+		a.Method, a.Threshold, a.Committee = tender.Method(j.Method), j.Threshold, j.Members
+	case j.Members != nil || j.Threshold != 0 || !j.Schedule.FileIIOpening.IsZero():
+		return api.Tender{}, fmt.Errorf("%w: members, threshold and file_ii_opening go with a method (single-file, two-file or two-stage)", tender.ErrInvalid)
+	}
+	return s.tender(s.Engine.Announce(r.Context(), user(r).ID, a))
 }
 
 func (s *Server) postAmend(r *http.Request, j api.Amendment) (api.Tender, error) {
@@ -104,6 +111,14 @@ func (s *Server) postOpen(r *http.Request, j api.OpenRequest) (api.Opening, erro
 		return api.Opening{}, fmt.Errorf("%w: identity is not an age post-quantum secret key: %v", errBadRequest, err)
 	}
 	tid := r.PathValue("tender")
+	if t, err := s.Engine.Get(r.Context(), tid); err != nil {
+		return api.Opening{}, err
+	} else if t.V2() {
+		return api.Opening{}, fmt.Errorf("%w: tender %s has a committee of members' own keys (%d of %d open each file) and never takes a committee secret key: "+
+			"a member starts each part's opening (POST /v1/tenders/%s/files/{file}/opening, segel opening start), each member's tool sends its contributions "+
+			"(segel contribute), and a member who did completes it (POST /v1/tenders/%s/files/{file}/complete, segel opening complete)",
+			errMembersOpen, tid, t.Threshold, len(t.Members), tid, tid)
+	}
 	sink := &vaultSink{ctx: r.Context(), s: s, tender: tid, max: 1 << 40}
 	op, err := s.Engine.Open(r.Context(), user(r).ID, tid, tender.Ceremony{Committee: id, Witnesses: j.Witnesses, Sink: sink})
 	if err != nil {
@@ -153,7 +168,13 @@ func (s *Server) openingReport(r *http.Request, t *tender.Tender) (*audit.Openin
 	if t.OpeningReport == ([32]byte{}) {
 		return nil, fmt.Errorf("%w: tender %s has not been opened", tender.ErrState, t.ID)
 	}
-	rc, err := s.cfg.Backend.Open(r.Context(), t.OpeningReport)
+	return s.verifiedReport(r, t.OpeningReport)
+}
+
+// verifiedReport reads the stored signed opening report digest and
+// verifies it.
+func (s *Server) verifiedReport(r *http.Request, digest [32]byte) (*audit.OpeningReport, error) {
+	rc, err := s.cfg.Backend.Open(r.Context(), digest)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +187,22 @@ func (s *Server) openingReport(r *http.Request, t *tender.Tender) (*audit.Openin
 }
 
 func (s *Server) getOfferDocument(w http.ResponseWriter, r *http.Request) {
+	s.sendOpened(w, r, 1)
+}
+
+// getFileDocument serves the opened document of a bidder's file part.
+func (s *Server) getFileDocument(w http.ResponseWriter, r *http.Request) {
+	n, err := fileNumber(r.PathValue("file"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sendOpened(w, r, n)
+}
+
+// sendOpened serves the opened document of the bidder's file part file,
+// to the tender's committee.
+func (s *Server) sendOpened(w http.ResponseWriter, r *http.Request, file int) {
 	t, err := s.Engine.Get(r.Context(), r.PathValue("tender"))
 	if err != nil {
 		s.fail(w, r, err)
@@ -175,10 +212,10 @@ func (s *Server) getOfferDocument(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("%w: opened offers are for the tender's committee", errForbidden))
 		return
 	}
-	bidder := r.PathValue("bidder")
+	name, ad := plaintextName(t.ID, r.PathValue("bidder"), file)
 	var digest [32]byte
 	err = s.cfg.Backend.View(r.Context(), func(tx vault.Tx) error {
-		b, err := tx.Get(plaintextTable, t.ID+"/"+bidder)
+		b, err := tx.Get(plaintextTable, name)
 		if err != nil {
 			return err
 		}
@@ -189,7 +226,7 @@ func (s *Server) getOfferDocument(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rc, err := s.opened.Open(r.Context(), digest, plaintextAD(t.ID, bidder))
+	rc, err := s.opened.Open(r.Context(), digest, ad)
 	s.sendDocument(w, r, rc, err, binaryBody)
 }
 

@@ -17,11 +17,15 @@ func (s *Server) postCommitment(r *http.Request, j api.CommitRequest) (api.Commi
 	if err != nil {
 		return api.Commitment{}, err
 	}
-	return api.Commitment{Index: c.LogIndex, SHA256: c.SHA256, Size: c.Size, Time: utc(c.Time), DeliverBefore: utc(t.Schedule.Opening)}, nil
+	return commitmentView(t, c, 1), nil
 }
 
 func (s *Server) postUpload(r *http.Request, j api.UploadRequest) (api.Upload, error) {
-	u, err := s.Engine.BeginUpload(r.Context(), user(r).ID, r.PathValue("tender"), j.Size)
+	file := j.File
+	if file == 0 {
+		file = 1
+	}
+	u, err := s.Engine.File(r.PathValue("tender"), file).BeginUpload(r.Context(), user(r).ID, j.Size)
 	if err != nil {
 		return api.Upload{}, err
 	}

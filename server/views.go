@@ -60,7 +60,9 @@ func (s *Server) tenderView(t *tender.Tender) api.Tender {
 		Committee: views(t.Committee, func(m string) string { return m }), CommitteeKey: t.CommitteeKey,
 		Chain: t.ChainHash, Round: t.Round, RoundTime: utc(s.Beacon.Chain().TimeOf(t.Round)),
 		Schedule: scheduleView(t.Schedule), Amendments: t.Amendments, OpeningReport: t.OpeningReport}
-	if r, err := age.ParseHybridRecipient(t.CommitteeKey); err == nil {
+	if t.V2() {
+		s.v2View(&v, t)
+	} else if r, err := age.ParseHybridRecipient(t.CommitteeKey); err == nil {
 		v.CommitteeKeyID = sealer.KeyID(r)
 	}
 	if t.Closing != nil {
@@ -78,20 +80,22 @@ func (s *Server) tenderView(t *tender.Tender) api.Tender {
 
 func scheduleView(s tender.Schedule) api.Schedule {
 	return api.Schedule{RegistrationEnd: utc(s.RegistrationEnd), ClarificationEnd: utc(s.ClarificationEnd),
-		SubmissionStart: utc(s.SubmissionStart), Deadline: utc(s.Deadline), Opening: utc(s.Opening), ObjectionDays: s.ObjectionDays}
+		SubmissionStart: utc(s.SubmissionStart), Deadline: utc(s.Deadline), Opening: utc(s.Opening), ObjectionDays: s.ObjectionDays,
+		FileIIOpening: utc(s.FileIIOpening)}
 }
 
 func schedule(s api.Schedule) tender.Schedule {
 	return tender.Schedule{RegistrationEnd: s.RegistrationEnd, ClarificationEnd: s.ClarificationEnd,
-		SubmissionStart: s.SubmissionStart, Deadline: s.Deadline, Opening: s.Opening, ObjectionDays: s.ObjectionDays}
+		SubmissionStart: s.SubmissionStart, Deadline: s.Deadline, Opening: s.Opening, ObjectionDays: s.ObjectionDays,
+		FileIIOpening: s.FileIIOpening}
 }
 
 func receiptView(rc *tender.Receipt) api.Receipt {
-	return api.Receipt{Receipt: string(rc.Signed), Index: rc.Index, SHA256: rc.SHA256, Size: rc.Size, Received: utc(rc.Received)}
+	return api.Receipt{Receipt: string(rc.Signed), Index: rc.Index, File: rc.File, SHA256: rc.SHA256, Size: rc.Size, Received: utc(rc.Received)}
 }
 
 func uploadView(u *tender.Upload) api.Upload {
-	return api.Upload{ID: u.ID, Tender: u.Tender, Size: u.Size, Received: u.Received, Started: utc(u.Started)}
+	return api.Upload{ID: u.ID, Tender: u.Tender, File: u.File, Size: u.Size, Received: u.Received, Started: utc(u.Started)}
 }
 
 func messageView(m tender.Message) api.Message {

@@ -122,7 +122,7 @@ func (e *Engine) completion(ctx context.Context, t *Tender, p *Transition, actor
 		}); ferr != nil {
 			return nil, ferr
 		}
-		return nil, err
+		return nil, finishedRefusal{err}
 	}
 	if err := e.logBatches(ctx, t, p, st.batches); err != nil {
 		return nil, err
@@ -247,7 +247,7 @@ func (t *Tender) checkCompletion(st *partState, actor string, acceptFailures boo
 	}
 	if !acceptFailures {
 		return fmt.Errorf("%w: files with fewer than %d authenticated contributions would fail; have the missing members answer, or complete with failures accepted: %s",
-			ErrState, t.Threshold, strings.Join(short, "; "))
+			ErrTooFewContributions, t.Threshold, strings.Join(short, "; "))
 	}
 	// Failing files is the committee's decision: k participants must ask
 	// for it, this request included (opening.md §4.4). One member — say

@@ -136,7 +136,7 @@ func (f File) Contribute(ctx context.Context, actor string, answers []FileAnswer
 		rec := answerRecord{Answer: audit.AnswerContributed, Batch: batchID}
 		switch err := sealer.CheckContribution(h, c); {
 		case errors.Is(err, sealer.ErrOtherOffer):
-			return nil, fmt.Errorf("%w: the contribution for entry %d (%s's file) was computed from another header; check the headers again: %v",
+			return nil, fmt.Errorf("%w: the contribution for entry %d (%s's file) was computed from another header; check the headers again: %w",
 				ErrInvalid, a.Index, o.Bidder, err)
 		case errors.Is(err, sealer.ErrBadContribution):
 			rec.Answer = audit.AnswerRefused

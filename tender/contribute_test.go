@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -124,6 +125,8 @@ func TestContributionFaults(t *testing.T) {
 		// contribution leave two files short, cannot make them fail alone,
 		// nor by asking twice; nor can a member who took no part.
 		size := e.log.Size()
+		var ops bytes.Buffer // the engine's operational log, during the refusals
+		e.engine.log = slog.New(slog.NewTextHandler(&ops, nil))
 		for i, m := range []string{"pokja-3", "pokja-3", "pokja-1"} {
 			_, err := f.CompleteOpening(e.ctx, m, Completion{AcceptFailures: true})
 			want := []string{"pokja-3", "pokja-3", "pokja-1, pokja-3"}[i]
@@ -136,6 +139,9 @@ func TestContributionFaults(t *testing.T) {
 		}
 		if e.log.Size() != size {
 			t.Errorf("completions refused but %d entries logged", e.log.Size()-size)
+		}
+		if strings.Contains(ops.String(), "level=ERROR") {
+			t.Errorf("refused completions logged errors:\n%s", ops.String())
 		}
 		op, err := f.CompleteOpening(e.ctx, "pokja-2", Completion{AcceptFailures: true})
 		if err != nil {

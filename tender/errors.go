@@ -1,6 +1,9 @@
 package tender
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Refusals callers branch on. Each is wrapped with a message that names
 // what was wrong and what the caller can do.
@@ -20,3 +23,8 @@ var (
 	// limit (UploadLimits.PerTender).
 	ErrTooManyUploads = errors.New("tender: too many uploads in progress")
 )
+
+// ErrTooFewContributions refuses the completion of a v2 part's opening
+// while some file has fewer than k authenticated contributions and
+// failures are not accepted (opening.md §4.4). It is an ErrState.
+var ErrTooFewContributions = fmt.Errorf("%w: too few contributions", ErrState)

@@ -2,6 +2,7 @@ package tender
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -162,6 +163,10 @@ func (e *Engine) underLease(ctx context.Context, id string, p *Transition, work 
 	hctx, stop := e.heartbeat(ctx, id, p)
 	out, err := work(hctx)
 	stop()
+	var done finishedRefusal
+	if errors.As(err, &done) {
+		return nil, done.error // the work ended the transition itself: no lease is left
+	}
 	if err != nil {
 		e.release(id, p) // the next request resumes at once
 		if cause := context.Cause(hctx); ctx.Err() == nil && cause != nil && cause != context.Canceled {
@@ -171,6 +176,13 @@ func (e *Engine) underLease(ctx context.Context, id string, p *Transition, work 
 	}
 	return out, nil
 }
+
+// finishedRefusal is a refusal the work of underLease returns after it
+// finished its transition (keeping what the refused request decided), so
+// that underLease does not release a lease that is no longer there.
+type finishedRefusal struct{ error }
+
+func (f finishedRefusal) Unwrap() error { return f.error }
 
 // ceremony runs the opening of closed v1 tender t under transition p, from
 // where the log says an earlier one stopped: the beacon signature logged

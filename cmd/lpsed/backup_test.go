@@ -139,7 +139,7 @@ func testRoundTrip(t *testing.T, kind, loc string, newTarget func() string) {
 	var res *demo.Result
 	go func() {
 		var err error
-		res, err = demo.Run(ctx, demo.Config{URL: d.url, Bidders: 3, Window: 3 * time.Second})
+		res, err = demo.Run(ctx, demo.Config{URL: d.url, Bidders: 3, Window: 8 * time.Second})
 		done <- err
 	}()
 	// Mid-tender: the server is writing while the snapshot is taken.

@@ -65,8 +65,8 @@ func demoRun(ctx context.Context, do demoOptions, out io.Writer) error {
 	fmt.Fprintf(out, "web portal: %s/ (Bahasa Indonesia; English: %s/?lang=en)\n", url, url)
 	res, err := demo.Run(ctx, demo.Config{URL: url, Out: out, BundleDir: bundle})
 	if err == nil {
-		fmt.Fprintf(out, "tender %s completed: %d offers, %d opened, %d failed with a witness report; bundle verified\n",
-			res.Tender, res.Offers, res.Opened, res.Failed)
+		fmt.Fprintf(out, "tender %s completed: %d sealed files, %d opened, %d failed with a witness report, %d prices withheld unopened; bundle verified\n",
+			res.Tender, res.Offers, res.Opened, res.Failed, res.Withheld)
 		if bundle != "" {
 			fmt.Fprintf(out, "check it yourself: go run ./cmd/segel verify %s\n", bundle)
 		}

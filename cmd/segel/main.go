@@ -26,7 +26,9 @@ const usage = `Usage:
     segel keygen -y [INPUT]
     segel seal --chain CHAIN (--round R | --time T) --committee RECIPIENT [-o OUTPUT] [INPUT]
     segel seal --lpse URL --tender ID [--chain CHAIN] [-o OUTPUT] [INPUT]
+    segel seal --lpse URL --tender ID --part N [--token-file FILE] [--chain CHAIN] [-o OUTPUT] [INPUT]
     segel submit --lpse URL --tender ID --trusted KEYS [--chain CHAIN] [-o PREFIX] (DOCUMENT | --sealed FILE)
+    segel submit --part N --lpse URL --tender ID --trusted KEYS [--chain CHAIN] [-o PREFIX] (DOCUMENT | --sealed FILE)
     segel receipt --lpse URL --tender ID --trusted KEYS [--bidder ID] [-o OUTPUT]
     segel proof --lpse URL --trusted KEYS [-o OUTPUT] [RECEIPT]
     segel inspect --chain CHAIN [INPUT]
@@ -34,6 +36,13 @@ const usage = `Usage:
     segel tlock encrypt --chain CHAIN (--round R | --time T) [-a] [-o OUTPUT] [INPUT]
     segel tlock decrypt --chain CHAIN BEACON [-o OUTPUT] [INPUT]
     segel verify [--trusted KEYS] FILE|DIR
+    segel member key [-o OUTPUT]
+    segel member register --lpse URL -i KEYFILE
+    segel announce --lpse URL --tender ID --title TITLE --document FILE --method M --member USER... [--threshold K] --deadline T --opening T [--file-ii-opening T]
+    segel contribute --lpse URL --tender ID --part N -i KEYFILE --trusted KEYS [--chain CHAIN] [--checkpoint FILE]
+    segel opening start|complete --lpse URL --tender ID --part N [--accept-failures]
+    segel evaluation propose|approve --lpse URL --tender ID (RESULTS | DIGEST)
+    segel stage-two --lpse URL --tender ID --deadline T --opening T
     segel help [COMMAND]
     segel --version
     segel beacon keygen [-o OUTPUT]
@@ -51,7 +60,8 @@ BEACON is how a round's signature is obtained, one of:
     --local-beacon KEYFILE [--genesis T] [--period D]
                              a local beacon's key (its custodian only)
 
-submit and receipt take the API token from --token-file FILE or the
+submit, receipt and the committee's commands (member register, announce,
+contribute, opening, evaluation, stage-two) take the API token from --token-file FILE or the
 SEGEL_TOKEN environment variable, never from the command line.
 
 INPUT defaults to standard input and OUTPUT to standard output; "-" names
@@ -113,6 +123,13 @@ func commands() map[string]command {
 		"receipt": {receiptUsage, runReceipt},
 		"proof":   {proofUsage, runProof},
 		"beacon":  {beaconUsage, runBeacon},
+
+		"member":     {memberUsage, runMember},
+		"announce":   {announceUsage, runAnnounce},
+		"contribute": {contributeUsage, runContribute},
+		"opening":    {openingUsage, runOpening},
+		"evaluation": {evaluationUsage, runEvaluation},
+		"stage-two":  {stageTwoUsage, runStageTwo},
 	}
 }
 

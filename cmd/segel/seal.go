@@ -14,6 +14,8 @@ import (
 const sealUsage = `Usage:
     segel seal --chain CHAIN (--round R | --time T) --committee RECIPIENT [-o OUTPUT] [INPUT]
     segel seal --lpse URL --tender ID [--chain CHAIN] [-o OUTPUT] [INPUT]
+    segel seal --lpse URL --tender ID --part N [--token-file FILE] [--chain CHAIN]
+               [-o OUTPUT] [INPUT]
 
 seal encrypts an offer document so that it opens only after the tender's
 opening round AND only with the committee's key. The document is encrypted
@@ -41,6 +43,14 @@ chain or round. CHAIN is then quicknet unless given; pin a deployment's own
 local beacon with the chain info file it publishes (its /v1/chain), kept
 beforehand, never fetched at sealing time.
 
+A tender announced with a committee of members' own keys (a method:
+single-file, two-file, two-stage; doc/spec/opening.md) takes its offers in
+file parts, each sealed to the committee's k-of-n keys, the part's round,
+the tender, the part and the bidder: give --part 1 (File I, stage 1, or
+the only file) or --part 2 (File II, the price; stage 2), and the bidder's
+API token (--token-file FILE or $SEGEL_TOKEN), which names the bidder.
+The committee's text must hash to the digest and id the tender names.
+
 Options:
     --chain CHAIN           "quicknet" or a drand /info JSON file
     --round R               the tender's opening round
@@ -50,6 +60,8 @@ Options:
                             holding it (a .pub file or the key file)
     --lpse URL              the LPSE's server, such as https://lpse.example.go.id
     --tender ID             the tender to seal to, as the LPSE names it
+    --part N                the file part, for a tender with a method
+    --token-file FILE       with --part: the bidder's API token
     -o, --output OUTPUT     write the sealed offer to OUTPUT
 
 A sealed offer is binary: seal refuses to write it to a terminal.
@@ -60,7 +72,8 @@ could not be reached: run it again.
 
 func runSeal(e *env, args []string) error {
 	fs := newFlagSet("seal")
-	var chainArg, committee, out, lpse, tenderID string
+	var chainArg, committee, out, lpse, tenderID, tokenFile string
+	var part int
 	var round roundFlag
 	var at timeFlag
 	fs.StringVar(&chainArg, "chain", "", "")
@@ -69,6 +82,9 @@ func runSeal(e *env, args []string) error {
 	fs.StringVar(&committee, "committee", "", "")
 	fs.StringVar(&lpse, "lpse", "", "")
 	fs.StringVar(&tenderID, "tender", "", "")
+	fs.IntVar(&part, "part", 0, "")
+	fs.StringVar(&tokenFile, "token-file", "", "")
+	fs.Var(noTokenFlag{}, "token", "")
 	fs.StringVar(&out, "o", "", "")
 	fs.StringVar(&out, "output", "", "")
 	pos, err := parse(e, fs, sealUsage, args)
@@ -94,10 +110,31 @@ func runSeal(e *env, args []string) error {
 		if c, err = loadChain(sealUsage, chainArg); err != nil {
 			return err
 		}
-		if t, err = tenderTarget(e.ctx, lpse, tenderID, c); err != nil {
-			return err
+		if part == 0 {
+			if t, err = tenderTarget(e.ctx, lpse, tenderID, c); err != nil {
+				return err
+			}
+		} else {
+			if err := partFlag(sealUsage, part); err != nil {
+				return err
+			}
+			// A file part is sealed to its bidder: the token says who.
+			token, err := loadToken(e, sealUsage, tokenFile)
+			if err != nil {
+				return err
+			}
+			cl, err := newLPSEClient(lpse, c, token, nil)
+			if err != nil {
+				return err
+			}
+			if t, err = partTargetOf(e.ctx, cl, lpse, tenderID, part, nil); err != nil {
+				return err
+			}
 		}
 	} else {
+		if part != 0 {
+			return usageErrorf(sealUsage, "--part goes with --lpse and --tender: a file part is sealed to what the tender's committee and the part's round are")
+		}
 		if round.set == at.set {
 			return usageErrorf(sealUsage, "give exactly one of --round and --time")
 		}
@@ -140,6 +177,9 @@ func runSeal(e *env, args []string) error {
 	opens := c.TimeOf(sealed.Header.Round)
 	if tenderID != "" {
 		fmt.Fprintf(e.stderr, "segel: tender: %s\n", tenderID)
+	}
+	if part != 0 {
+		fmt.Fprintf(e.stderr, "segel: file part: %d, bidder %s\n", part, t.Bidder)
 	}
 	fmt.Fprintf(e.stderr, "segel: round: %d\n", sealed.Header.Round)
 	fmt.Fprintf(e.stderr, "segel: opens: %s\n", formatTime(opens))

@@ -25,6 +25,8 @@ type uploadState struct {
 	Format string `json:"format"`
 	LPSE   string `json:"lpse"`
 	Tender string `json:"tender"`
+	// Part is the file part of a tender with a method; 0 for version 1.
+	Part int `json:"part,omitempty"`
 	// Upload is the server's upload id, once begun.
 	Upload string `json:"upload,omitempty"`
 	// Sealed is the sealed file, SHA256 (hex) and Size its digest and

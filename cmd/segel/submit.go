@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 
 const submitUsage = `Usage:
     segel submit --lpse URL --tender ID --trusted KEYS [--chain CHAIN] [-o PREFIX]
-                 [--token-file FILE] (DOCUMENT | --sealed FILE)
+                 [--part N] [--token-file FILE] (DOCUMENT | --sealed FILE)
 
 submit takes an offer document to a verified receipt. It fetches the tender
 from the LPSE and checks its time-lock against the pinned chain (as
@@ -34,7 +35,11 @@ verified against the pinned keys KEYS before it reports success:
     PREFIX.proof     the proof file: the receipt, its log entry and its
                      inclusion in a signed checkpoint
 
-PREFIX is the tender id unless -o gives one. With --sealed FILE, submit
+PREFIX is the tender id unless -o gives one (ID.file1, ID.file2 with
+--part). A tender announced with a committee of members' keys (a method,
+doc/spec/opening.md) takes each file part on its own: --part 1 for File I
+(or the only file), --part 2 for File II (the price) or stage 2; each is
+sealed to its part's round and to the bidder, and gets its own receipt. With --sealed FILE, submit
 uploads an offer sealed beforehand (segel seal), after checking its header
 against the tender; no PREFIX.age is written.
 
@@ -70,6 +75,7 @@ Options:
     --chunk-size SIZE    bytes per request, such as 512KiB, at most 16MiB;
                          default 4MiB (a cut loses at most one chunk)
     --retries N          failures in a row retried before giving up; default 8
+    --part N             the file part, for a tender with a method: 1 or 2
 
 Exit status:
     0  submitted: the receipt and proof file are written and verified
@@ -100,6 +106,7 @@ func runSubmit(e *env, args []string) error {
 	fs.Var(noTokenFlag{}, "token", "")
 	fs.Var(&chunk, "chunk-size", "")
 	fs.IntVar(&retries, "retries", retries, "")
+	fs.IntVar(&s.part, "part", 0, "")
 	pos, err := parse(e, fs, submitUsage, args)
 	if err != nil {
 		return err
@@ -122,12 +129,17 @@ func runSubmit(e *env, args []string) error {
 		return usageErrorf(submitUsage, "--chunk-size %d: the LPSE takes at most %d bytes (16MiB) per chunk", chunk.n, client.MaxChunk)
 	case retries < 0:
 		return usageErrorf(submitUsage, "--retries %d: want 0 or more", retries)
+	case s.part != 0 && s.part != 1 && s.part != 2:
+		return usageErrorf(submitUsage, "--part %d: a file part is 1 (File I, or the only file) or 2 (File II, stage 2)", s.part)
 	}
 	if s.prefix == "" {
 		if s.tender != filepath.Base(s.tender) || strings.HasPrefix(s.tender, ".") {
 			return usageErrorf(submitUsage, "tender id %q cannot name files: give -o PREFIX", s.tender)
 		}
 		s.prefix = s.tender
+		if s.part != 0 {
+			s.prefix += ".file" + strconv.Itoa(s.part)
+		}
 	}
 	s.doc = doc
 	token, err := loadToken(e, submitUsage, tokenFile)
@@ -159,6 +171,7 @@ const backoff = time.Second
 type submission struct {
 	e                    *env
 	lpse, tender, prefix string
+	part                 int    // --part: the file part; 0 for a version 1 tender
 	doc, given           string // DOCUMENT, or --sealed FILE
 	docHex               string // SHA-256 of DOCUMENT, hex
 	keys                 *trustedKeys
@@ -195,6 +208,10 @@ func (s *submission) run(token string) error {
 		return fmt.Errorf("%s is an unfinished submission to tender %s at %s: finish it with those, or remove it (or choose another -o) to submit to %s",
 			s.path(".upload"), st.Tender, st.LPSE, s.tender)
 	}
+	if st := s.state; st != nil && st.Part != s.part {
+		return fmt.Errorf("%s is an unfinished submission of file part %d: finish it with --part %d, or remove it (or choose another -o)",
+			s.path(".upload"), st.Part, st.Part)
+	}
 	if s.state == nil {
 		for _, ext := range []string{".receipt", ".proof"} {
 			if _, err := os.Lstat(s.path(ext)); err == nil {
@@ -211,7 +228,7 @@ func (s *submission) run(token string) error {
 	if s.cl, err = newLPSEClient(s.lpse, s.chain, token, s.bar); err != nil {
 		return err
 	}
-	target, err := targetOf(ctx, s.cl, s.lpse, s.tender, s.retry)
+	target, err := partTargetOf(ctx, s.cl, s.lpse, s.tender, s.part, s.retry)
 	if err != nil {
 		return err
 	}
@@ -219,7 +236,7 @@ func (s *submission) run(token string) error {
 	// anything is sealed, and shows an offer already received.
 	var current []byte
 	err = s.retry.do("asking for the current receipt", func() (err error) {
-		current, err = s.cl.OfferReceipt(ctx, s.tender, client.Me)
+		current, err = s.currentReceipt()
 		return err
 	})
 	switch code := client.ErrorCode(err); {
@@ -326,7 +343,7 @@ func (s *submission) prepare(target sealer.Target) error {
 		return fmt.Errorf("%s is not sealed to tender %s, and the LPSE would refuse it: %w; seal the document again (segel submit DOCUMENT, or segel seal --lpse --tender)", s.sealed, s.tender, err)
 	}
 	if s.state == nil {
-		s.state = &uploadState{LPSE: s.lpse, Tender: s.tender, Sealed: s.sealed, SHA256: hex.EncodeToString(s.sha[:]), Size: s.size}
+		s.state = &uploadState{LPSE: s.lpse, Tender: s.tender, Part: s.part, Sealed: s.sealed, SHA256: hex.EncodeToString(s.sha[:]), Size: s.size}
 		return s.state.write(s.path(".upload"))
 	}
 	if s.sealed != s.given {
@@ -364,7 +381,7 @@ func (s *submission) seal(target sealer.Target) error {
 	}
 	copy(s.sha[:], h.Sum(nil))
 	s.sealed, s.size = age, sealed.Size
-	s.state = &uploadState{LPSE: s.lpse, Tender: s.tender, Sealed: age, SHA256: hex.EncodeToString(s.sha[:]), Size: s.size, Document: s.docHex}
+	s.state = &uploadState{LPSE: s.lpse, Tender: s.tender, Part: s.part, Sealed: age, SHA256: hex.EncodeToString(s.sha[:]), Size: s.size, Document: s.docHex}
 	if err := s.state.write(s.path(".upload")); err != nil {
 		os.Remove(part)
 		return err
@@ -376,6 +393,9 @@ func (s *submission) seal(target sealer.Target) error {
 	s.say("round: %d", sealed.Header.Round)
 	s.say("opens: %s", formatTime(target.Chain.TimeOf(sealed.Header.Round)))
 	s.say("chain: %s", chainDesc(target.Chain))
+	if s.part != 0 {
+		s.say("file part: %d", s.part)
+	}
 	s.say("committee key id: %s", sealed.Header.CommitteeKeyID)
 	s.say("size: %d", s.size)
 	s.say("sha256: %x", s.sha)
@@ -397,7 +417,16 @@ func hashFile(name string) (sum [32]byte, size int64, err error) {
 
 // binds reports whether receipt r is for this submission's sealed file.
 func (s *submission) binds(r auditlog.Receipt) bool {
-	return r.Tender == s.tender && r.SHA256 == s.sha && r.Size == s.size
+	return r.Tender == s.tender && r.File == s.part && r.SHA256 == s.sha && r.Size == s.size
+}
+
+// currentReceipt returns the signed receipt of the bidder's current offer
+// (of the part, with --part).
+func (s *submission) currentReceipt() ([]byte, error) {
+	if s.part != 0 {
+		return s.cl.FileReceipt(s.e.ctx, s.tender, s.part, client.Me)
+	}
+	return s.cl.OfferReceipt(s.e.ctx, s.tender, client.Me)
 }
 
 // check verifies a receipt against the pinned keys and that it binds the

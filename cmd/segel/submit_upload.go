@@ -74,7 +74,11 @@ func (s *submission) upload() ([]byte, error) {
 	}
 	if up == nil {
 		err := s.retry.do("beginning the upload", func() (err error) {
-			up, err = s.cl.BeginUpload(ctx, s.tender, s.size)
+			if s.part != 0 {
+				up, err = s.cl.BeginFileUpload(ctx, s.tender, s.part, s.size)
+			} else {
+				up, err = s.cl.BeginUpload(ctx, s.tender, s.size)
+			}
 			return err
 		})
 		if err != nil {
@@ -109,7 +113,7 @@ func (s *submission) upload() ([]byte, error) {
 	if code := client.ErrorCode(err); attempts > 1 && code == api.CodeNotFound || code == api.CodeDuplicate {
 		// The LPSE may have taken the file and lost the answer, or hold
 		// this very file already: its current receipt tells.
-		if b, rerr := s.cl.OfferReceipt(ctx, s.tender, client.Me); rerr == nil {
+		if b, rerr := s.currentReceipt(); rerr == nil {
 			if r, verr := verifyReceipt(b, s.keys); verr == nil && s.binds(r) {
 				s.say("the LPSE received the offer; its answer was lost, so its receipt is fetched")
 				return b, nil

@@ -23,9 +23,19 @@ func tenderTarget(ctx context.Context, lpse, id string, c timelock.Chain) (seale
 
 // targetOf is tenderTarget with a client, retrying with r if not nil.
 func targetOf(ctx context.Context, cl *client.Client, lpse, id string, r *retrier) (sealer.Target, error) {
+	return partTargetOf(ctx, cl, lpse, id, 0, r)
+}
+
+// partTargetOf is targetOf for file part part of a v2 tender
+// (client.FileTarget: the calling bidder's), or of a v1 tender if part is 0.
+func partTargetOf(ctx context.Context, cl *client.Client, lpse, id string, part int, r *retrier) (sealer.Target, error) {
 	var t sealer.Target
 	get := func() (err error) {
-		t, err = cl.Target(ctx, id)
+		if part == 0 {
+			t, err = cl.Target(ctx, id)
+		} else {
+			t, err = cl.FileTarget(ctx, id, part)
+		}
 		return err
 	}
 	var err error

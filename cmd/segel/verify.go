@@ -20,7 +20,7 @@ const verifyUsage = `Usage:
     segel verify [--trusted KEYS] FILE|DIR
 
 verify checks, offline, against pinned public keys:
-    - a signed receipt (segel-receipt/v1);
+    - a signed receipt (segel-receipt/v1, or v2 for a file part);
     - an offer proof file (segel-proof/v1: receipt, log entry, inclusion
       proof and signed checkpoint);
     - an audit bundle directory (doc/spec/audit-bundle.md): checkpoints and
@@ -60,9 +60,10 @@ Exit status: 0 verified, 1 not verified or failure, 2 usage error.
 const maxTrustedKeysSize = 64 << 10
 
 const (
-	receiptHeader = "segel-receipt/v1\n"
-	proofHeader   = "segel-proof/v1\n"
-	keysHeader    = "segel-keys/v1\n"
+	receiptHeader   = "segel-receipt/v1\n"
+	receiptHeaderV2 = "segel-receipt/v2\n" // a file part's receipt (doc/spec/receipt.md)
+	proofHeader     = "segel-proof/v1\n"
+	keysHeader      = "segel-keys/v1\n"
 )
 
 func runVerify(e *env, args []string) error {
@@ -102,7 +103,7 @@ func runVerify(e *env, args []string) error {
 		return fmt.Errorf("%s: %d bytes, more than a receipt or proof file may have (%d)", name, len(b), auditlog.MaxProofFileSize)
 	}
 	switch {
-	case hasHeader(b, receiptHeader):
+	case hasHeader(b, receiptHeader), hasHeader(b, receiptHeaderV2):
 		if err := damagedNote(b, "receipt"); err != nil {
 			return fmt.Errorf("%s: receipt does not verify: %w", name, err)
 		}
@@ -185,6 +186,9 @@ func hasHeader(b []byte, header string) bool {
 func printReceipt(w io.Writer, r auditlog.Receipt) {
 	fmt.Fprintf(w, "origin: %s\nindex: %d\ntender: %s\nbidder: %s\nsha256: %s\nsize: %d\nreceived: %s\n",
 		r.Origin, r.Index, r.Tender, r.Bidder, hex.EncodeToString(r.SHA256[:]), r.Size, r.Received.UTC().Format(time.RFC3339Nano))
+	if r.File != 0 {
+		fmt.Fprintf(w, "file part: %d\nheader sha256: %s\n", r.File, hex.EncodeToString(r.Header[:]))
+	}
 }
 
 // trustedKeys are the pinned keys of --trusted: the roles of a segel-keys/v1
@@ -311,7 +315,12 @@ func verifyBundle(e *env, dir, trusted string) error {
 	fmt.Fprintf(e.stdout, "file: audit bundle\n")
 	fmt.Fprintf(e.stdout, "tender: %s\n", res.Tender)
 	fmt.Fprintf(e.stdout, "round: %d\n", res.Round)
-	fmt.Fprintf(e.stdout, "offers: %d (opened %d, failed %d; %d superseded before closing)\n", res.Offers, res.Opened, res.Failed, res.Superseded)
+	if res.Method == "" {
+		fmt.Fprintf(e.stdout, "offers: %d (opened %d, failed %d; %d superseded before closing)\n", res.Offers, res.Opened, res.Failed, res.Superseded)
+	} else {
+		fmt.Fprintf(e.stdout, "offers: %d bidders (files of every part: opened %d, failed %d; %d superseded before closing)\n", res.Offers, res.Opened, res.Failed, res.Superseded)
+		fmt.Fprintf(e.stdout, "method: %s, members' keys; withheld: %d (File II of bidders who failed File I, never opened)\n", res.Method, res.Withheld)
+	}
 	fmt.Fprintf(e.stdout, "log: %d entries of the tender, %d consistent checkpoints, tree size %d\n", res.Entries, res.Checkpoints, res.TreeSize)
 	fmt.Fprintf(e.stdout, "receipts: %d\n", res.Receipts)
 	fmt.Fprintf(e.stdout, "sealed files: %d\n", res.Sealed)

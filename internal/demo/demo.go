@@ -1,9 +1,12 @@
 // Package demo runs a whole tender against a Segel server through its
 // HTTP API, as the people of an LPSE would: registration and
-// verification, committee assignment, announcement, questions, a dozen
-// sealed offers (one deliberately broken), closing, the opening
-// ceremony, the witness report, the result and the award; then it fetches
-// the audit bundle and verifies it offline against the published keys.
+// verification, members' own opening keys, committee assignment, a
+// two-file announcement with a 3-of-5 committee, questions, a dozen
+// bidders' sealed File I and File II (one File I deliberately broken),
+// each part's opening from four members' contributions computed by their
+// tools, the witness report, the File I evaluation failing two bidders
+// whose prices stay sealed, the result and the award; then it fetches the
+// audit bundle and verifies it offline against the published keys.
 // lpsed demo and the server's tests run it.
 package demo
 
@@ -38,15 +41,19 @@ type Config struct {
 	BundleDir string
 	// Bidders is the number of providers making offers; 12 if zero.
 	Bidders int
-	// Window is the submission window; 6 s if zero.
+	// Window is the submission window; 10 s if zero: room for every
+	// bidder to seal and submit two files to a committee of five.
 	Window time.Duration
 }
 
-// Result summarises a finished demo.
+// Result summarises a finished demo. Offers counts the sealed files
+// received (two per bidder), Opened and Failed the files opened and
+// failed over both parts, Withheld the File II files never opened.
 type Result struct {
 	Tender         string
 	Offers, Opened int
 	Failed         int
+	Withheld       int
 	Verified       *audit.Result
 }
 
@@ -65,7 +72,7 @@ var Accounts = []Account{
 	{"verifier1@pemkot.demo.go.id", "verifier (LPSE)"},
 	{"pa-kpa10@pemkot.demo.go.id", "PA/KPA"},
 	{"pokja11@pemkot.demo.go.id", "Pokja"},
-	{"ppk14@pemkot.demo.go.id", "PPK"},
+	{"ppk16@pemkot.demo.go.id", "PPK"},
 	{"direktur@cv-contoh-0.demo.co.id", "provider (penyedia)"},
 }
 
@@ -74,13 +81,23 @@ func nik(i int) string {
 	return fmt.Sprintf("3171%02d1203850%03d", 1+i%90, 1+i)
 }
 
-// Run runs the demo tender.
+// Run runs the demo tender: a two-file tender (File I technical, File II
+// the price) whose committee is five Pokja members with their own opening
+// keys, any three of whom open a file (doc/spec/opening.md). Every member's
+// key is made and registered on the member's side; each part opens from
+// the contributions of four members, computed by the members' tools after
+// they verified the log's evidence (the fifth is absent); one bidder's
+// File I is damaged on purpose and gets a witness report; the File I
+// evaluation fails it and one more, whose prices stay sealed.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Bidders == 0 {
 		cfg.Bidders = 12
 	}
+	if cfg.Bidders < 3 {
+		return nil, errors.New("demo: at least 3 bidders: one damaged, one failed, one winner")
+	}
 	if cfg.Window == 0 {
-		cfg.Window = 6 * time.Second
+		cfg.Window = 10 * time.Second
 	}
 	out := cfg.Out
 	if out == nil {
@@ -102,16 +119,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	officials := map[string]*client.Client{}
-	for i, role := range []api.Role{api.RolePAKPA, api.RolePokja, api.RolePokja, api.RolePokja, api.RolePPK} {
-		c, err := d.official(ctx, verifier, role, 10+i)
+	pa, err := d.official(ctx, verifier, api.RolePAKPA, 10)
+	if err != nil {
+		return nil, err
+	}
+	var pokja []*client.Client
+	for i := range 5 {
+		c, err := d.official(ctx, verifier, api.RolePokja, 11+i)
 		if err != nil {
 			return nil, err
 		}
-		officials[fmt.Sprintf("%s-%d", role, i)] = c
+		pokja = append(pokja, c)
 	}
-	pa, ppk := officials["pa-kpa-0"], officials["ppk-4"]
-	pokja := []*client.Client{officials["pokja-1"], officials["pokja-2"], officials["pokja-3"]}
+	ppk, err := d.official(ctx, verifier, api.RolePPK, 16)
+	if err != nil {
+		return nil, err
+	}
 	var bidders []*client.Client
 	for i := range cfg.Bidders {
 		c, err := d.provider(ctx, verifier, i)
@@ -120,16 +143,28 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		bidders = append(bidders, c)
 	}
-	say("registered and verified: 1 admin, 1 verifier, 1 PA/KPA, 3 pokja, 1 PPK, %d providers", len(bidders))
+	say("registered and verified: 1 admin, 1 verifier, 1 PA/KPA, 5 pokja, 1 PPK, %d providers", len(bidders))
 
-	// 2. Committee, its key (made on the committee's own machine), the tender.
-	id := "T-DEMO-" + time.Now().UTC().Format("20060102-150405")
-	members := []string{pokja[0].UserID(), pokja[1].UserID(), pokja[2].UserID()}
-	if err := pa.AssignCommittee(ctx, id, members); err != nil {
-		return nil, err
+	// 2. Each member makes its opening key on its own device and registers
+	// it by answering the LPSE's challenge there: the key never leaves it.
+	keys := map[string]*age.HybridIdentity{}
+	var members []string
+	for _, c := range pokja {
+		key, err := age.GenerateHybridIdentity()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.RegisterMemberKey(ctx, key); err != nil {
+			return nil, err
+		}
+		keys[c.UserID()] = key
+		members = append(members, c.UserID())
 	}
-	committee, err := age.GenerateHybridIdentity()
-	if err != nil {
+	say("5 pokja members registered their own opening keys, each proving possession (the keys stay on their devices)")
+
+	// 3. The committee, the tender: two files, any 3 of the 5 open.
+	id := "T-DEMO-" + time.Now().UTC().Format("20060102-150405")
+	if err := pa.AssignCommittee(ctx, id, members); err != nil {
 		return nil, err
 	}
 	doc, err := pokja[0].UploadDocument(ctx, strings.NewReader("Dokumen Pemilihan: Rehabilitasi Jembatan Kali Code, HPS Rp 2.500.000.000"))
@@ -140,19 +175,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	deadline := now.Add(cfg.Window)
 	sched := api.Schedule{
 		RegistrationEnd: deadline, ClarificationEnd: deadline, SubmissionStart: now,
-		Deadline: deadline, Opening: deadline.Add(2 * time.Second), ObjectionDays: 0,
+		Deadline: deadline, Opening: deadline.Add(2 * time.Second), FileIIOpening: deadline.Add(4 * time.Second), ObjectionDays: 0,
 	}
 	tn, err := pokja[0].Announce(ctx, api.Announcement{
 		ID: id, Title: "Rehabilitasi Jembatan Kali Code", Document: doc,
-		CommitteeKey: committee.Recipient().String(), Schedule: sched,
+		Method: api.MethodTwoFile, Members: members, Threshold: 3, Schedule: sched,
 	})
 	if err != nil {
 		return nil, err
 	}
-	say("tender %s announced: deadline %s, opening %s = beacon round %d", id,
-		deadline.Format(time.TimeOnly), sched.Opening.Format(time.TimeOnly), tn.Round)
+	say("tender %s announced, two files, committee %s (%d of %d): deadline %s, File I at round %d, File II (prices) at round %d",
+		id, tn.CommitteeKeyID, tn.Threshold, len(tn.Members), deadline.Format(time.TimeOnly), tn.Parts[0].Round, tn.Parts[1].Round)
 
-	// 3. Bidders register, one asks a question, the committee answers.
+	// 4. Bidders register, one asks a question, the committee answers.
 	for _, b := range bidders {
 		if err := b.RegisterForTender(ctx, id); err != nil {
 			return nil, err
@@ -166,93 +201,151 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 
-	// 4. Every bidder seals on their own machine and submits. Target
-	// checks the tender against the pinned chain: its chain, its round
-	// (RoundAt(opening)), an opening after the deadline, a future round.
-	target, err := anon.Target(ctx, id)
+	// 5. Every bidder seals both files on its own machine and submits them.
+	// FileTarget checks each part's round against the pinned chain and
+	// the committee's text against the digest and id the tender names.
+	pub, err := anon.Keys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if target.Committee.String() != committee.Recipient().String() {
-		return nil, errors.New("demo: the tender names another committee key than the committee made")
-	}
-	chain := target.Chain
-	keys, err := anon.Keys(ctx)
+	chain, err := anon.Chain(ctx)
 	if err != nil {
 		return nil, err
 	}
-	broken := len(bidders) / 2
+	broken, failing := len(bidders)/2, len(bidders)-1
 	for i, b := range bidders {
-		var file bytes.Buffer
 		juta := 2100 + 37*i // millions of rupiah, written with Indonesian thousands separators
-		offer := fmt.Sprintf("Penawaran %s: harga Rp %d.%03d.000.000, masa pelaksanaan 120 hari", b.UserID(), juta/1000, juta%1000)
-		if _, err := sealer.Seal(&file, strings.NewReader(offer), target); err != nil {
-			return nil, err
+		docs := map[int]string{
+			1: fmt.Sprintf("Dokumen administrasi dan teknis %s: metode kerja, 8 tenaga ahli, jadwal 120 hari", b.UserID()),
+			2: fmt.Sprintf("Penawaran harga %s: Rp %d.%03d.000.000", b.UserID(), juta/1000, juta%1000),
 		}
-		sealed := file.Bytes()
-		if i == broken {
-			// Damaged after sealing (a faulty upload tool, say): the header
-			// still passes every check, the payload will not open.
-			sealed[len(sealed)-3] ^= 0x40
-		}
-		rc, err := b.SubmitOffer(ctx, id, bytes.NewReader(sealed))
-		if err != nil {
-			return nil, err
-		}
-		if _, err := auditlog.VerifyReceipt([]byte(rc.Receipt), keys.Receipt); err != nil {
-			return nil, fmt.Errorf("demo: receipt of %s does not verify: %w", b.UserID(), err)
-		}
-		proof, err := anon.ProofFile(ctx, []byte(rc.Receipt))
-		if err != nil {
-			return nil, err
-		}
-		if _, _, err := auditlog.VerifyProofFile(proof, auditlog.Keys{Log: keys.Log, Receipt: keys.Receipt}); err != nil {
-			return nil, fmt.Errorf("demo: proof file of %s does not verify: %w", b.UserID(), err)
+		for file := 1; file <= 2; file++ {
+			target, err := b.FileTarget(ctx, id, file)
+			if err != nil {
+				return nil, err
+			}
+			var sealed bytes.Buffer
+			if _, err := sealer.Seal(&sealed, strings.NewReader(docs[file]), target); err != nil {
+				return nil, err
+			}
+			body := sealed.Bytes()
+			if i == broken && file == 1 {
+				// Damaged after sealing (a faulty upload tool, say): the header
+				// still passes every check, the payload will not open.
+				body[len(body)-3] ^= 0x40
+			}
+			rc, err := b.SubmitFile(ctx, id, file, bytes.NewReader(body))
+			if err != nil {
+				return nil, err
+			}
+			if _, err := auditlog.VerifyReceipt([]byte(rc.Receipt), pub.Receipt); err != nil {
+				return nil, fmt.Errorf("demo: receipt of %s's file %d does not verify: %w", b.UserID(), file, err)
+			}
+			proof, err := anon.ProofFile(ctx, []byte(rc.Receipt))
+			if err != nil {
+				return nil, err
+			}
+			if _, _, err := auditlog.VerifyProofFile(proof, auditlog.Keys{Log: pub.Log, Receipt: pub.Receipt}); err != nil {
+				return nil, fmt.Errorf("demo: proof file of %s's file %d does not verify: %w", b.UserID(), file, err)
+			}
 		}
 	}
-	say("%d sealed offers submitted, each with a signed receipt and a proof file that verify offline (offer %d damaged on purpose)", len(bidders), broken+1)
+	say("%d bidders submitted File I and File II, sealed to 3 of 5 members' keys, each file with a signed receipt and a proof file that verify offline (bidder %d's File I damaged on purpose)",
+		len(bidders), broken+1)
 
-	// 5. Closing and opening.
+	// 6. File I's opening. Before the round, nobody can start it, whatever
+	// anyone's clock says; then four members contribute from their own
+	// tools (the fifth is away) and one completes it.
 	if err := sleepUntil(ctx, deadline.Add(500*time.Millisecond)); err != nil {
 		return nil, err
 	}
-	if tn, err = pokja[0].Close(ctx, id); err != nil {
-		return nil, err
-	}
-	say("submission closed with %d offers", *tn.Offers)
-
-	// Too early: closed, but the round's signature does not exist yet, so
-	// nobody can open, whatever anyone's clock says.
-	_, err = pokja[0].Open(ctx, id, committee, members)
+	_, err = pokja[0].StartOpening(ctx, id, 1)
 	var ae *client.APIError
 	if !errors.As(err, &ae) || ae.Code != api.CodeTooEarly {
 		return nil, fmt.Errorf("demo: opening before the round: got %v, want too-early", err)
 	}
-	say("committee tries to open before round %d: refused (%s)", tn.Round, ae.Message)
-	if err := sleepUntil(ctx, chain.TimeOf(tn.Round).Add(200*time.Millisecond)); err != nil {
-		return nil, err
+	say("committee tries to open File I before round %d: refused (%s)", tn.Parts[0].Round, ae.Message)
+	_, err = pokja[0].Open(ctx, id, keys[members[0]], members)
+	if !errors.As(err, &ae) || ae.Code != api.CodeMembersOpen {
+		return nil, fmt.Errorf("demo: the v1 ceremony with one key: got %v, want members-open", err)
 	}
-	opening, err := pokja[0].Open(ctx, id, committee, members)
+	say("one member's key handed to the server opens nothing: refused (%s)", ae.Code)
+	open := func(file int, present []*client.Client) (*api.PartOpening, error) {
+		if err := sleepUntil(ctx, chain.TimeOf(tn.Parts[file-1].Round).Add(200*time.Millisecond)); err != nil {
+			return nil, err
+		}
+		if _, err := present[0].StartOpening(ctx, id, file); err != nil {
+			return nil, err
+		}
+		for _, m := range present {
+			ct, err := m.Contribute(ctx, id, file, keys[m.UserID()], pub.Log, nil)
+			if err != nil {
+				return nil, fmt.Errorf("demo: %s's contribution: %w", m.UserID(), err)
+			}
+			say("  member %d (%s) verified the log (tree size %d) and sent %d contributions for file %d",
+				ct.Sent.Member, m.UserID(), ct.Tender.Size, ct.Sent.Contributed, file)
+		}
+		return present[1].CompleteOpening(ctx, id, file, false)
+	}
+	op1, err := open(1, pokja[:4])
 	if err != nil {
 		return nil, err
 	}
-	say("opened at round %d: %d offers opened, %d failed", tn.Round, opening.Opened, opening.Failed)
-	witness, err := anon.Witness(ctx, id, bidders[broken].UserID())
+	say("File I opened at round %d from members' contributions (%s absent): %d opened, %d failed", tn.Parts[0].Round, members[4], op1.Opened, op1.Failed)
+	witness, err := anon.PartWitness(ctx, id, 1, bidders[broken].UserID())
 	if err != nil {
 		return nil, err
 	}
-	w, err := audit.VerifyWitnessReport(witness, keys.Report)
+	w, err := audit.VerifyWitnessReport(witness, pub.Report)
 	if err != nil {
 		return nil, err
 	}
-	say("witness report for %s: step %s, fault lies with the %s", w.Bidder, w.Step, w.Fault)
+	say("witness report for %s's File I: step %s, fault lies with the %s", w.Bidder, w.Step, w.Fault)
 	var plain bytes.Buffer
-	if _, err := pokja[1].OfferDocument(ctx, id, bidders[0].UserID(), &plain, 1<<20); err != nil {
+	if _, err := pokja[1].FileDocument(ctx, id, 1, bidders[0].UserID(), &plain, 1<<20); err != nil {
 		return nil, err
 	}
-	say("committee reads %s's offer: %q", bidders[0].UserID(), plain.String())
+	say("committee reads %s's File I: %q", bidders[0].UserID(), plain.String())
 
-	// 6. Result and award.
+	// 7. The File I evaluation: the damaged File I fails, and so does one
+	// bidder on its merits; three approvals fix it.
+	var results []api.BidderResult
+	for i, b := range bidders {
+		r := api.BidderResult{Bidder: b.UserID(), Passed: true, Reasons: "Memenuhi persyaratan administrasi dan teknis."}
+		switch i {
+		case broken:
+			r.Passed, r.Reasons = false, "File I tidak dapat dibuka (laporan saksi)."
+		case failing:
+			r.Passed, r.Reasons = false, "Tenaga ahli tidak memenuhi persyaratan."
+		}
+		results = append(results, r)
+	}
+	prop, err := pokja[0].ProposeEvaluation(ctx, id, results)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pokja[2].ApproveEvaluation(ctx, id, prop.Digest); err != nil {
+		return nil, err
+	}
+	if tn, err = pokja[3].ApproveEvaluation(ctx, id, prop.Digest); err != nil {
+		return nil, err
+	}
+	say("File I evaluation %.16s… fixed by 3 approvals: %d passed, failed %v", prop.Digest, len(tn.Evaluation.Passed), tn.Evaluation.Failed)
+
+	// 8. File II: opened for those who passed; the others' prices stay
+	// sealed (withheld), which the members' tools would refuse to touch.
+	op2, err := open(2, pokja[1:5])
+	if err != nil {
+		return nil, err
+	}
+	say("File II opened at round %d (%s absent): %d prices opened, %d withheld unopened", tn.Parts[1].Round, members[0], op2.Opened, op2.Withheld)
+	plain.Reset()
+	if _, err := pokja[1].FileDocument(ctx, id, 2, bidders[0].UserID(), &plain, 1<<20); err != nil {
+		return nil, err
+	}
+	say("committee reads %s's price: %q", bidders[0].UserID(), plain.String())
+
+	// 9. Result and award.
 	winner := bidders[0].UserID()
 	if _, err := pokja[0].Result(ctx, id, winner, "Pemenang: "+winner); err != nil {
 		return nil, err
@@ -262,7 +355,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	say("result announced and contract awarded to %s (tender state: %s)", winner, tn.State)
 
-	// 7. The audit bundle, verified offline against the published keys.
+	// 10. The audit bundle, verified offline against the published keys.
 	dir := cfg.BundleDir
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "segel-demo-bundle-")
@@ -276,13 +369,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := audit.Verify(b, *keys)
+	res, err := audit.Verify(b, *pub)
 	if err != nil {
 		return nil, fmt.Errorf("demo: the audit bundle does not verify: %w", err)
 	}
-	say("audit bundle in %s verifies offline: %d entries, %d checkpoints, %d receipts, %d opened, %d failed",
-		dir, res.Entries, res.Checkpoints, res.Receipts, res.Opened, res.Failed)
-	return &Result{Tender: id, Offers: res.Offers, Opened: res.Opened, Failed: res.Failed, Verified: res}, nil
+	say("audit bundle in %s verifies offline: %s, %d entries, %d checkpoints, %d receipts, %d files opened, %d failed, %d withheld",
+		dir, res.Method, res.Entries, res.Checkpoints, res.Receipts, res.Opened, res.Failed, res.Withheld)
+	return &Result{Tender: id, Offers: res.Receipts, Opened: res.Opened, Failed: res.Failed, Withheld: res.Withheld, Verified: res}, nil
 }
 
 func sleepUntil(ctx context.Context, t time.Time) error {

@@ -184,3 +184,61 @@ func (t *Tender) Seal(document string) ([]byte, error) {
 func WaitReady(ctx context.Context, url string) error {
 	return client.New(url, client.WithHTTPClient(&http.Client{Timeout: 2 * time.Second})).WaitReady(ctx)
 }
+
+// People are verified accounts at a server, for tools that drive a v2
+// tender from outside (segel's testscripts): n pokja members assigned as
+// the committee of tender ID, and providers; no member has a key and
+// nothing is announced: the tools do that.
+type People struct {
+	ID      string   // the tender id the committee is assigned to
+	Pokja   []Person // the committee, in the order made
+	Bidders []Person
+}
+
+// Person is an account and its API token.
+type Person struct {
+	ID, Token string
+}
+
+// SetupPeople registers and verifies at the server at url an admin, a
+// verifier, a PA/KPA, n pokja members and bidders providers, and has the
+// PA/KPA assign the pokja members as the committee of tender id.
+func SetupPeople(ctx context.Context, url, id string, n, bidders int) (*People, error) {
+	d, err := newRun(ctx, url, &http.Client{Timeout: time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	admin, err := d.bootstrap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := d.official(ctx, admin, "verifier", 1)
+	if err != nil {
+		return nil, err
+	}
+	pa, err := d.official(ctx, verifier, "pa-kpa", 10)
+	if err != nil {
+		return nil, err
+	}
+	p := &People{ID: id}
+	var members []string
+	for i := range n {
+		c, err := d.official(ctx, verifier, "pokja", 11+i)
+		if err != nil {
+			return nil, err
+		}
+		p.Pokja = append(p.Pokja, Person{ID: c.UserID(), Token: c.Token()})
+		members = append(members, c.UserID())
+	}
+	for i := range bidders {
+		c, err := d.provider(ctx, verifier, i)
+		if err != nil {
+			return nil, err
+		}
+		p.Bidders = append(p.Bidders, Person{ID: c.UserID(), Token: c.Token()})
+	}
+	if err := pa.AssignCommittee(ctx, id, members); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
