@@ -52,6 +52,7 @@ func TestEveryPage(t *testing.T) {
 		{"/tenders/{tender}/offer", "/tenders/" + tn.ID + "/offer", signIn, ok, refused},
 		{"/tenders/{tender}/receipt", "/tenders/" + tn.ID + "/receipt", signIn, ok, refused},
 		{"/audit", "/audit", ok, ok, ok},
+		{"/tenders/{tender}/opening", "/tenders/" + tn.ID + "/opening", signIn, refused, ok},
 	}
 	posts := map[string]string{
 		"/login": "/login", "/logout": "/logout", "/register": "/register",
