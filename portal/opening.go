@@ -27,6 +27,8 @@ type openingData struct {
 	T *api.Tender
 	// Member is the visitor's index on the committee, 0 if not on it.
 	Member int
+	// Me is the visitor's user id.
+	Me string
 	// Keys are the visitor's registered opening keys, oldest first.
 	Keys []api.CommitteeKey
 	// Parts are the file parts with their outcomes, once opened.
@@ -35,6 +37,9 @@ type openingData struct {
 	// evaluation judges.
 	Bidders []audit.OpenedOffer
 }
+
+// Approved says the visitor approved proposal p.
+func (d openingData) Approved(p api.EvaluationProposal) bool { return slices.Contains(p.Approvals, d.Me) }
 
 type openingPart struct {
 	api.FilePart
@@ -46,7 +51,7 @@ func (v *visit) openingPage() error {
 	if err != nil {
 		return err
 	}
-	d := openingData{T: t}
+	d := openingData{T: t, Me: v.user.ID}
 	if d.Keys, err = v.api.CommitteeKeys(v.ctx(), client.Me); err != nil {
 		return err
 	}

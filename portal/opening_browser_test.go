@@ -237,6 +237,7 @@ func TestBrowserOpeningV2(t *testing.T) {
 		}
 	})()`))
 	b.shot("opening-evaluation")
+	b.waitFor("the page", `!document.querySelector("#evaluation-propose").disabled`)
 	b.do("proposing", chromedp.Click(chromedp.CSS("#evaluation-propose")))
 	b.waitFor("proposed", `document.querySelector(".proposal")`)
 	for _, i := range []int{2, 4} {
@@ -244,7 +245,10 @@ func TestBrowserOpeningV2(t *testing.T) {
 		b.open("/tenders/" + tn.ID + "/opening")
 		b.waitFor("the page", `document.querySelector(".approve") && !document.querySelector(".approve").disabled`)
 		b.do("approving", chromedp.Click(chromedp.CSS(".approve")))
-		b.waitFor("approved", `!document.querySelector(".approve") || !document.querySelector("#opening-error").hidden`)
+		b.waitFor("approved", `(!document.querySelector(".approve") && document.querySelector(".proposal")) || !document.querySelector("#opening-error").hidden`)
+		if s := eval[string](b, `document.querySelector("#opening-error").hidden ? "" : document.querySelector("#opening-error").textContent`); s != "" {
+			t.Fatalf("member %d approving: %s", i+1, s)
+		}
 	}
 	b.wantText("evaluation fixed", "Ditetapkan: 2 lulus, 1 gugur.")
 

@@ -193,7 +193,9 @@
 		}
 		for (const p of document.querySelectorAll(".proposal")) {
 			const btn = p.querySelector(".approve");
-			if (btn) btn.addEventListener("click", () => busy(msg("js.opening.working"), () => approve(p.dataset.digest)));
+			if (!btn) continue;
+			btn.addEventListener("click", () => busy(msg("js.opening.working"), () => approve(p.dataset.digest)));
+			btn.disabled = false;
 		}
 		const form = $("evaluation");
 		if (form) {
@@ -201,6 +203,7 @@
 				e.preventDefault();
 				busy(msg("js.opening.working"), propose);
 			});
+			$("evaluation-propose").disabled = false;
 		}
 		ok(member ? msg("js.opening.ready") : "");
 	}
