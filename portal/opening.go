@@ -39,7 +39,9 @@ type openingData struct {
 }
 
 // Approved says the visitor approved proposal p.
-func (d openingData) Approved(p api.EvaluationProposal) bool { return slices.Contains(p.Approvals, d.Me) }
+func (d openingData) Approved(p api.EvaluationProposal) bool {
+	return slices.Contains(p.Approvals, d.Me)
+}
 
 type openingPart struct {
 	api.FilePart
