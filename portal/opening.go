@@ -1,11 +1,14 @@
 package portal
 
 import (
+	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/audit"
+	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/client"
 )
 
@@ -46,6 +49,40 @@ func (d openingData) Approved(p api.EvaluationProposal) bool {
 type openingPart struct {
 	api.FilePart
 	Report *audit.OpeningReport // verified against the pinned report key; nil until opened
+	// Batches are the members' batches logged for the part while its
+	// opening runs (contributions-received entries), the last of each
+	// member, for a member of the committee.
+	Batches []batchSeen
+}
+
+// batchSeen is a member's batch as the log shows it.
+type batchSeen struct {
+	Member                        int
+	User                          string
+	Contributed, Claimed, Refused int
+}
+
+// batches reads the members' last batches for part file from the
+// evidence a member may fetch. The page shows them; the member's own
+// contribution checks the evidence in WebAssembly.
+func (v *visit) batches(id string, file int) ([]batchSeen, error) {
+	ev, err := v.api.Evidence(v.ctx(), id, file, 0)
+	if err != nil {
+		return nil, err
+	}
+	last := map[int]batchSeen{}
+	for _, le := range ev.Entries {
+		e, err := auditlog.ParseEntry([]byte(le.Data))
+		if err != nil || e.Type != "contributions-received" || e.Value("file") != strconv.Itoa(file) {
+			continue
+		}
+		n := func(k string) int { i, _ := strconv.Atoi(e.Value(k)); return i }
+		b := batchSeen{Member: n("member"), User: e.Value("user"), Contributed: n("contributed"), Claimed: n("claimed"), Refused: n("refused")}
+		last[b.Member] = b
+	}
+	out := slices.Collect(maps.Values(last))
+	slices.SortFunc(out, func(a, b batchSeen) int { return a.Member - b.Member })
+	return out, nil
 }
 
 func (v *visit) openingPage() error {
@@ -62,6 +99,11 @@ func (v *visit) openingPage() error {
 	}
 	for _, p := range t.Parts {
 		op := openingPart{FilePart: p}
+		if d.Member > 0 && p.State == api.PartStateOpening {
+			if op.Batches, err = v.batches(t.ID, p.File); err != nil {
+				return err
+			}
+		}
 		if !p.OpeningReport.IsZero() {
 			signed, err := v.api.PartOpeningReport(v.ctx(), t.ID, p.File)
 			if err != nil {

@@ -210,6 +210,11 @@ func TestBrowserOpeningV2(t *testing.T) {
 			b.do("starting", chromedp.Click(chromedp.CSS(part+" .part-start")))
 			b.waitFor("started", `document.querySelector("#opening-status").textContent.includes("dimulai") || !document.querySelector("#opening-error").hidden`)
 		}
+		if complete {
+			// Two members contributed before: the page shows whose batches
+			// the log holds.
+			b.wantText("progress", "2 anggota telah berkontribusi; setiap berkas memerlukan 3.")
+		}
 		b.do("choosing the key file", chromedp.SetUploadFiles(chromedp.CSS("#key-file"), []string{keyFiles[i]}))
 		b.do("contributing", chromedp.Click(chromedp.CSS(part+" .part-contribute")))
 		b.waitFor("contributed", `document.querySelector("#opening-status").textContent.includes("Terkirim") || !document.querySelector("#opening-error").hidden`)
