@@ -68,6 +68,7 @@ func TestEveryPage(t *testing.T) {
 		{"/official/tenders/{tender}/announce", "/official/tenders/T-NEXT/announce", signIn, refused, refused}, // not their committee's
 		{"/official/tenders/{tender}/open", "/official/tenders/" + tn.ID + "/open", signIn, refused, ok},
 		{"/official/awards", "/official/awards", signIn, refused, refused},
+		{"/tenders/{tender}/opening", "/tenders/" + tn.ID + "/opening", signIn, refused, ok},
 	}
 	posts := map[string]string{
 		"/login": "/login", "/logout": "/logout", "/register": "/register",

@@ -44,7 +44,7 @@ func (s *Site) officialPages() []page {
 		{"POST", "/official/tenders/{tender}/amend", pokjaRole, (*visit).amend},
 		{"POST", "/official/tenders/{tender}/answers", pokjaRole, (*visit).answer},
 		{"POST", "/official/tenders/{tender}/close", pokjaRole, (*visit).closeTender},
-		{"GET", "/official/tenders/{tender}/open", pokjaRole, (*visit).openingPage},
+		{"GET", "/official/tenders/{tender}/open", pokjaRole, (*visit).ceremonyPage},
 		{"POST", "/official/tenders/{tender}/open", pokjaRole, (*visit).openTender},
 		{"POST", "/official/tenders/{tender}/result", pokjaRole, (*visit).announceResult},
 		{"GET", "/official/awards", ppkRole, (*visit).officialAwards},
@@ -568,8 +568,8 @@ func (v *visit) announceResult() error {
 
 // --- Pokja: the opening ceremony of a v1 tender ------------------------
 
-// openingData is the opening ceremony's page.
-type openingData struct {
+// ceremonyData is the version 1 opening ceremony's page.
+type ceremonyData struct {
 	T     *api.Tender
 	Names map[string]string
 	// Witnesses are those checked (all, at first).
@@ -580,7 +580,7 @@ type openingData struct {
 	States map[string]string
 }
 
-func (v *visit) openingPage() error {
+func (v *visit) ceremonyPage() error {
 	return v.showOpening(http.StatusOK, nil, nil)
 }
 
@@ -601,7 +601,7 @@ func (v *visit) showOpening(status int, witnesses []string, se *shownError) erro
 	if witnesses == nil {
 		witnesses = t.Committee
 	}
-	d := openingData{T: t, Names: names(pokja), Witnesses: witnesses, Early: v.site.now().Before(t.RoundTime),
+	d := ceremonyData{T: t, Names: names(pokja), Witnesses: witnesses, Early: v.site.now().Before(t.RoundTime),
 		States: v.cat.prefixed("state.")}
 	v.render(status, "official-open", view{Title: v.cat.T("official.open.title", t.ID), Data: d, Error: se,
 		Scripts: []string{"official-open.js"}})

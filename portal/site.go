@@ -126,7 +126,7 @@ var signedIn = []api.Role{}
 
 // table is every page, persona by persona (one file each).
 func (s *Site) table() []page {
-	return slices.Concat(s.publicPages(), s.sessionPages(), s.providerPages(), s.auditorPages(), s.staffPages(), s.officialPages())
+	return slices.Concat(s.publicPages(), s.sessionPages(), s.providerPages(), s.auditorPages(), s.staffPages(), s.officialPages(), s.openingPages())
 }
 
 // A visit is one request to a page: who makes it, in which language,

@@ -33,6 +33,9 @@ type tenderData struct {
 	Provider *providerActions
 	// Question and Objection are a refused form's texts, shown again.
 	Question, Objection string
+	// OpeningMember says the visitor is on a v2 tender's committee: the
+	// page links to the opening page (opening.go).
+	OpeningMember bool
 }
 
 // addendum is one tender-amended stage of the OCDS export.
@@ -114,6 +117,7 @@ func (v *visit) showTender(status int, question, objection string, se *shownErro
 			return err
 		}
 	}
+	d.OpeningMember = v.user != nil && t.Method != "" && slices.ContainsFunc(t.Members, func(m api.CommitteeMember) bool { return m.User == v.user.ID })
 	v.render(status, "tender", view{Title: t.ID + " · " + t.Title, Data: d, Error: se})
 	return nil
 }

@@ -17,6 +17,8 @@
 	if (!form) return;
 	const tenderID = form.dataset.tender;
 	const bidder = form.dataset.bidder;
+	// A v2 tender's file part (1 or 2), or 0: the page seals that part only.
+	const part = Number(form.dataset.file || 0);
 	const submit = $("offer-submit");
 	const cancel = $("offer-cancel");
 	const status = $("offer-status");
@@ -80,7 +82,7 @@
 			await api(`/v1/tenders/${encodeURIComponent(tenderID)}/uploads`, {
 				method: "POST",
 				headers: { "Content-Type": "application/json" },
-				body: JSON.stringify({ size: sealed.size }),
+				body: JSON.stringify(part ? { size: sealed.size, file: part } : { size: sealed.size }),
 				signal,
 			}),
 		);
@@ -164,6 +166,11 @@
 
 		const rc = await upload(s.sealed, signal);
 		const expect = { tender: tenderID, bidder, sha256: s.sha256, size: s.size };
+		if (part) {
+			// A version 2 receipt binds the part and the header too.
+			expect.file = part;
+			expect.header = s.header;
+		}
 		const receipt = await segel.verifyReceipt(rc.receipt, window.segelPinned.keys, expect);
 		const pr = await fetch("/v1/proofs", { method: "POST", headers: { "Content-Type": "text/plain" }, body: rc.receipt, signal });
 		if (!pr.ok) throw await apiError(pr);
@@ -201,14 +208,20 @@
 		// The round is checked against the tender's own opening time on
 		// the pinned chain (RoundAt(opening)); a tender that names another
 		// chain or round is refused.
-		checked = await segel.checkTender(window.segelPinned.chain, await resp.text());
+		// A v2 tender's part is checked with its committee: the committee
+		// text must hash to the logged digest and list the members shown.
+		const tenderText = await resp.text();
+		checked = part
+			? await segel.checkFile(window.segelPinned.chain, tenderText, bidder, part)
+			: await segel.checkTender(window.segelPinned.chain, tenderText);
 		// Which chain the pins name: quicknet, as built into the sealer
 		// itself, or the deployment's own beacon, whose custodian could
 		// open offers early (doc/spec/portal.md §6).
 		const pinned = window.segelPinned.chain.hash;
 		const quicknet = typeof segel.quicknet === "string" ? JSON.parse(segel.quicknet) : segel.quicknet;
 		const chain = pinned === quicknet.hash ? msg("js.offer.chain-quicknet") : msg("js.offer.chain-own", pinned);
-		note("check", msg("js.offer.checked", when(checked.opens), checked.committee_key_id) + "; " + chain, true);
+		const keyID = part ? checked.committee_id : checked.committee_key_id;
+		note("check", msg("js.offer.checked", when(checked.opens), keyID) + "; " + chain, true);
 		status.textContent = msg("js.offer.choose");
 		submit.disabled = false;
 

@@ -29,6 +29,10 @@ func main() {
 		"verifyReceipt":   verifyReceipt,
 		"verifyProofFile": verifyProofFile,
 		"verifyBundle":    verifyBundle,
+		"checkFile":       checkFile,
+		"generateKey":     generateKey,
+		"answerChallenge": answerChallenge,
+		"contribute":      contribute,
 	} {
 		segel.Set(name, asyncFunc(f))
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/segel-lpse/segel/audit"
 	"github.com/segel-lpse/segel/auditlog"
+	"github.com/segel-lpse/segel/member"
 	"github.com/segel-lpse/segel/sealer"
 )
 
@@ -26,6 +27,10 @@ func Code(err error) string {
 		return "self-check"
 	case errors.Is(err, ErrReceiptMismatch):
 		return "receipt-mismatch"
+	case errors.Is(err, ErrNotOpen):
+		return "not-open"
+	case errors.Is(err, member.ErrRefused):
+		return "refused"
 	case errors.As(err, &ae):
 		return "bundle"
 	}

@@ -22,6 +22,10 @@ type Expect struct {
 	Bidder string `json:"bidder,omitempty"`
 	SHA256 string `json:"sha256,omitempty"` // of the sealed file, lowercase hex
 	Size   int64  `json:"size,omitempty"`   // of the sealed file
+	// Version 2: the file part and the SHA-256 of the age header, hex.
+	// A receipt for a v2 file must be version 2 with both.
+	File   int    `json:"file,omitempty"`
+	Header string `json:"header,omitempty"`
 }
 
 // ParseExpect parses an Expect's JSON; empty input expects nothing.
@@ -45,6 +49,8 @@ type Receipt struct {
 	SHA256   string    `json:"sha256"`
 	Size     int64     `json:"size"`
 	Received time.Time `json:"received"`
+	File     int       `json:"file,omitempty"`   // version 2: the file part
+	Header   string    `json:"header,omitempty"` // version 2: SHA-256 of the age header, hex
 	// Checkpoint is the signed checkpoint a proof file proves the offer's
 	// entry is included in; nil for a bare receipt.
 	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
@@ -105,10 +111,17 @@ func VerifyProofFile(proof, keys []byte, want Expect) (*Receipt, error) {
 func matchReceipt(r auditlog.Receipt, want Expect) (*Receipt, error) {
 	out := &Receipt{Origin: r.Origin, Index: r.Index, Tender: r.Tender, Bidder: r.Bidder,
 		SHA256: hex.EncodeToString(r.SHA256[:]), Size: r.Size, Received: r.Received}
+	if r.File != 0 {
+		out.File, out.Header = r.File, hex.EncodeToString(r.Header[:])
+	}
+	if want.File != out.File && (want.File != 0 || want.Header != "") {
+		return nil, fmt.Errorf("%w: it is for file %d, the offer's is file %d", ErrReceiptMismatch, out.File, want.File)
+	}
 	for _, f := range []struct{ name, got, want string }{
 		{"tender", out.Tender, want.Tender},
 		{"bidder", out.Bidder, want.Bidder},
 		{"sha256", out.SHA256, want.SHA256},
+		{"header", out.Header, want.Header},
 	} {
 		if f.want != "" && f.got != f.want {
 			return nil, fmt.Errorf("%w: it names %s %.70q, the offer's is %.70q", ErrReceiptMismatch, f.name, f.got, f.want)

@@ -24,6 +24,27 @@ type Sealed struct {
 	Opens          time.Time `json:"opens"` // when the round is published
 	ChainHash      string    `json:"chain"`
 	CommitteeKeyID string    `json:"committee_key_id"`
+	v2Fields
+}
+
+// v2Fields are what a version 2 header states besides version 1's.
+type v2Fields struct {
+	Version   int    `json:"version"`
+	Tender    string `json:"tender,omitempty"`
+	Bidder    string `json:"bidder,omitempty"`
+	File      int    `json:"file,omitempty"`
+	Threshold int    `json:"threshold,omitempty"`
+	Members   int    `json:"members,omitempty"`
+	Header    string `json:"header,omitempty"` // SHA-256 of the age header, hex: what a v2 receipt binds
+}
+
+func headerFields(h *sealer.Header) v2Fields {
+	f := v2Fields{Version: h.Version}
+	if h.Version == 2 {
+		f.Tender, f.Bidder, f.File, f.Threshold, f.Members = h.Tender, h.Bidder, h.File, h.Threshold, h.Members
+		f.Header = hex.EncodeToString(h.Digest[:])
+	}
+	return f
 }
 
 // Seal seals the document read from src to t, writing the sealed offer to
@@ -36,14 +57,20 @@ type Sealed struct {
 func Seal(dst io.Writer, src io.Reader, t sealer.Target) (*Sealed, error) {
 	h := sha256.New()
 	in := &counter{r: src}
-	s, err := sealer.Seal(io.MultiWriter(dst, h), in, t)
+	var r io.Reader = in
+	if sk, ok := src.(io.Seeker); ok {
+		// Version 2 commits to the document's length, which the sealer
+		// measures by seeking.
+		r = &seekCounter{in, sk}
+	}
+	s, err := sealer.Seal(io.MultiWriter(dst, h), r, t)
 	if err != nil {
 		return nil, err
 	}
 	return &Sealed{
 		Size: s.Size, SHA256: hex.EncodeToString(h.Sum(nil)), DocumentSize: in.n,
 		Round: s.Header.Round, Opens: t.Chain.TimeOf(s.Header.Round),
-		ChainHash: s.Header.ChainHash, CommitteeKeyID: s.Header.CommitteeKeyID,
+		ChainHash: s.Header.ChainHash, CommitteeKeyID: s.Header.CommitteeKeyID, v2Fields: headerFields(s.Header),
 	}, nil
 }
 
@@ -51,6 +78,15 @@ type counter struct {
 	r io.Reader
 	n int64
 }
+
+// seekCounter is a counter whose reader can seek, for the sealer to
+// measure; it counts what is read after.
+type seekCounter struct {
+	*counter
+	s io.Seeker
+}
+
+func (c *seekCounter) Seek(off int64, whence int) (int64, error) { return c.s.Seek(off, whence) }
 
 func (c *counter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
@@ -76,6 +112,7 @@ type Inspected struct {
 	ChainHash      string    `json:"chain"`
 	CommitteeKeyID string    `json:"committee_key_id"`
 	SHA256         string    `json:"sha256,omitempty"` // when Inspect was asked to hash
+	v2Fields
 }
 
 // Inspect self-checks a sealed file of size bytes read from r against t,
@@ -96,17 +133,24 @@ func Inspect(r io.ReaderAt, size int64, t sealer.Target, documentSize int64, sum
 	if err != nil {
 		return nil, fail("%w: the header does not parse: %v", sealer.ErrMalformed, err)
 	}
-	h, err := sealer.Inspect(bytes.NewReader(head), t.Chain)
+	// Not a Seeker: Inspect must not measure the header as the whole
+	// file; the size is checked below.
+	h, err := sealer.Inspect(io.MultiReader(bytes.NewReader(head)), t.Chain)
 	if err != nil {
+		return nil, fail("%w", err)
+	}
+	if err := h.CheckSize(size); err != nil {
 		return nil, fail("%w", err)
 	}
 	if err := t.Check(h); err != nil {
 		return nil, fail("%w", err)
 	}
 	in := &Inspected{Size: size, HeaderSize: int64(len(head)), Round: h.Round, Opens: t.Chain.TimeOf(h.Round),
-		ChainHash: h.ChainHash, CommitteeKeyID: h.CommitteeKeyID}
+		ChainHash: h.ChainHash, CommitteeKeyID: h.CommitteeKeyID, v2Fields: headerFields(h)}
 	doc, ok := DocumentSize(size - in.HeaderSize)
 	switch {
+	case h.Version == 2 && (!ok || doc != h.Length):
+		return nil, fail("%w: the file is %d bytes, its header commits to a %d-byte document: the file is cut or padded", sealer.ErrMalformed, size, h.Length)
 	case !ok:
 		return nil, fail("%w: the payload is %d bytes, a length age's STREAM never has: the file is cut or padded", sealer.ErrMalformed, size-in.HeaderSize)
 	case documentSize >= 0 && doc != documentSize:

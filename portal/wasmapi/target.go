@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/timelock"
 )
@@ -21,8 +22,9 @@ var ErrInput = errors.New("wasmapi: invalid input")
 // Size caps of the JSON inputs.
 const (
 	// MaxTargetSize caps a target: a chain's info (about 500 bytes) and a
-	// committee key (1,960 bytes).
-	MaxTargetSize = 8 << 10
+	// committee key (1,960 bytes), or a v2 committee's text (about 2 KB a
+	// member, up to sealer.MaxMembers).
+	MaxTargetSize = 128 << 10
 	// MaxTenderSize caps a tender as the server describes it.
 	MaxTenderSize = 256 << 10
 	// MaxChainSize caps a pinned chain's info.
@@ -30,11 +32,20 @@ const (
 )
 
 // Target is what a document is sealed to, as a page holds it: the chain
-// pinned in the page's code, the opening round, the committee's key.
+// pinned in the page's code, the opening round, and either the committee's
+// key (format version 1) or, for a v2 tender's file part, the committee's
+// canonical text and the (tender, bidder, file) the file is sealed for
+// (format version 2, doc/spec/offer-v2.md).
 type Target struct {
-	Chain        json.RawMessage `json:"chain"`         // the pinned chain's drand /info JSON
-	Round        uint64          `json:"round"`         // the tender's opening round
-	CommitteeKey string          `json:"committee_key"` // age1pq1… hybrid recipient
+	Chain        json.RawMessage `json:"chain"`                   // the pinned chain's drand /info JSON
+	Round        uint64          `json:"round"`                   // the part's opening round
+	CommitteeKey string          `json:"committee_key,omitempty"` // version 1: age1pq1… hybrid recipient
+
+	// Version 2.
+	Committee string `json:"committee,omitempty"` // the committee's text, segel-committee/v1
+	Tender    string `json:"tender,omitempty"`
+	Bidder    string `json:"bidder,omitempty"`
+	File      int    `json:"file,omitempty"` // 1 (File I, stage 1, the only file) or 2 (File II, stage 2)
 }
 
 // ParseTarget converts a target's JSON into the sealer's Target. It is the
@@ -49,12 +60,29 @@ func ParseTarget(b []byte) (sealer.Target, error) {
 		return sealer.Target{}, fmt.Errorf("%w: target: no chain (the chain info pinned in the page)", ErrInput)
 	case t.Round == 0:
 		return sealer.Target{}, fmt.Errorf("%w: target: no round", ErrInput)
-	case t.CommitteeKey == "":
-		return sealer.Target{}, fmt.Errorf("%w: target: no committee_key", ErrInput)
+	case t.CommitteeKey == "" && t.Committee == "":
+		return sealer.Target{}, fmt.Errorf("%w: target: no committee_key (version 1) and no committee (version 2)", ErrInput)
+	case t.CommitteeKey != "" && (t.Committee != "" || t.Tender != "" || t.Bidder != "" || t.File != 0):
+		return sealer.Target{}, fmt.Errorf("%w: target: committee_key (version 1) with version 2 fields", ErrInput)
 	}
 	c, err := parseChain(t.Chain)
 	if err != nil {
 		return sealer.Target{}, fmt.Errorf("%w: target: chain: %v", ErrInput, err)
+	}
+	if t.Committee != "" {
+		m, err := sealer.ParseCommittee([]byte(t.Committee))
+		if err != nil {
+			return sealer.Target{}, fmt.Errorf("%w: target: committee: %v", ErrInput, err)
+		}
+		switch {
+		case !canon.IsTenderID(t.Tender):
+			return sealer.Target{}, fmt.Errorf("%w: target: tender %.70q is not a tender id", ErrInput, t.Tender)
+		case !canon.IsID(t.Bidder):
+			return sealer.Target{}, fmt.Errorf("%w: target: bidder %.70q is not a user id", ErrInput, t.Bidder)
+		case t.File != 1 && t.File != 2:
+			return sealer.Target{}, fmt.Errorf("%w: target: file %d, want 1 (File I) or 2 (File II)", ErrInput, t.File)
+		}
+		return sealer.Target{Chain: c, Round: t.Round, Members: m, Tender: t.Tender, Bidder: t.Bidder, File: t.File}, nil
 	}
 	r, err := age.ParseHybridRecipient(t.CommitteeKey)
 	if err != nil {
@@ -65,6 +93,10 @@ func ParseTarget(b []byte) (sealer.Target, error) {
 
 // marshalTarget is ParseTarget's inverse.
 func marshalTarget(t sealer.Target) Target {
+	if t.Members != nil {
+		text, _ := t.Members.MarshalText()
+		return Target{Chain: t.Chain.MarshalInfo(), Round: t.Round, Committee: string(text), Tender: t.Tender, Bidder: t.Bidder, File: t.File}
+	}
 	return Target{Chain: t.Chain.MarshalInfo(), Round: t.Round, CommitteeKey: t.Committee.String()}
 }
 
@@ -91,6 +123,7 @@ type tender struct {
 	Chain        string `json:"chain"`
 	Round        uint64 `json:"round"`
 	CommitteeKey string `json:"committee_key"`
+	Method       string `json:"method"`
 	Schedule     struct {
 		Deadline time.Time `json:"deadline"`
 		Opening  time.Time `json:"opening"`
@@ -118,6 +151,8 @@ func CheckTender(pinnedChain, tenderJSON []byte, now time.Time) (*Checked, error
 	switch {
 	case t.ID == "":
 		return nil, fmt.Errorf("%w: tender: no id", ErrInput)
+	case t.Method != "":
+		return nil, fmt.Errorf("%w: tender %s is a %s tender of members' keys: seal each file part with checkFile", ErrInput, t.ID, t.Method)
 	case t.Chain == "" || t.Round == 0 || t.CommitteeKey == "":
 		return nil, fmt.Errorf("%w: tender %s: chain, round and committee_key are required", ErrInput, t.ID)
 	case t.Schedule.Deadline.IsZero() || t.Schedule.Opening.IsZero():
