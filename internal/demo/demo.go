@@ -42,7 +42,8 @@ type Config struct {
 	// Bidders is the number of providers making offers; 12 if zero.
 	Bidders int
 	// Window is the submission window; 10 s if zero: room for every
-	// bidder to seal and submit two files to a committee of five.
+	// bidder to seal and submit two files to a committee of five. A slow
+	// machine gets more: twice what registering the accounts took.
 	Window time.Duration
 }
 
@@ -104,6 +105,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		out = io.Discard
 	}
 	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	begin := time.Now()
 	d, err := newRun(ctx, cfg.URL, &http.Client{Timeout: time.Minute})
 	if err != nil {
 		return nil, err
@@ -172,7 +174,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	deadline := now.Add(cfg.Window)
+	deadline := now.Add(paced(cfg.Window, begin))
 	sched := api.Schedule{
 		RegistrationEnd: deadline, ClarificationEnd: deadline, SubmissionStart: now,
 		Deadline: deadline, Opening: deadline.Add(2 * time.Second), FileIIOpening: deadline.Add(4 * time.Second), ObjectionDays: 0,
