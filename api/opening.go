@@ -215,6 +215,21 @@ func (Evidence) about() string {
 	return "The log and the headers a member's tool checks, against its pinned log key and chain, before contributing."
 }
 
+// TenderLog answers GET /v1/tenders/{tender}/log: a v2 tender's log
+// entries, proved in a fresh checkpoint, for anyone. A bidder's tool
+// replays them (member.Verify) and seals to the committee and the round
+// they name, not to the ones the tender's JSON says (doc/spec/opening.md
+// §2.2).
+type TenderLog struct {
+	Tender     string     `json:"tender" example:"T-2026-001"`
+	Checkpoint string     `json:"checkpoint" doc:"A signed checkpoint of the audit log (a signed note), taken now: verify it with the pinned log key."`
+	Entries    []LogEntry `json:"entries" doc:"Every log entry of the tender below the checkpoint's size, ascending, each with its inclusion proof in it."`
+}
+
+func (TenderLog) about() string {
+	return "A v2 tender's log entries with inclusion proofs in a fresh checkpoint, which a bidder's tool checks against its pinned log key and chain before sealing."
+}
+
 // ContributionBatch answers POST /v1/tenders/{tender}/files/{file}/contributions,
 // whose body is a batch in the text form segel-contributions/v1
 // (doc/spec/opening.md §4.3).

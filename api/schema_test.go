@@ -64,6 +64,7 @@ var wire = []any{
 	SealedHeader{Bidder: "u-3", File: 1, Index: 4, SHA256: Digest{1}, Size: 9, Header: "age-encryption.org/v1\n"},
 	Evidence{Tender: "T-1", File: 1, Checkpoint: "c", Entries: []LogEntry{{Index: 1, Data: "d", Inclusion: []Digest{}}}, Seen: 1, Consistency: []Digest{{2}},
 		Headers: []SealedHeader{}},
+	TenderLog{Tender: "T-1", Checkpoint: "c", Entries: []LogEntry{{Index: 1, Data: "d", Inclusion: []Digest{}}}},
 	ContributionBatch{Member: 1, Contributed: 1, Refused: 1, Refusals: []BatchRefusal{{Index: 4, Reason: "r"}}, List: Digest{1}, Index: 7},
 	BatchRefusal{Index: 4, Reason: "r"},
 	CompleteRequest{AcceptFailures: true},

@@ -41,6 +41,7 @@ import (
 
 	"github.com/segel-lpse/segel/api"
 	"github.com/segel-lpse/segel/timelock"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // Response caps: what the client reads of an answer at most, by kind.
@@ -58,6 +59,9 @@ type Client struct {
 	http  *http.Client
 	token string
 	chain timelock.Chain // pinned: what Target seals to
+	// logKey, pinned, verifies the log a v2 tender's committee and rounds
+	// are read from (FileTarget).
+	logKey note.Verifier
 	// tokenID, user and role are set by Login.
 	tokenID string
 	user    string
@@ -78,6 +82,12 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.http = 
 // band (its /v1/chain, or the file of "segel beacon info") and kept,
 // never taken from the server each time an offer is sealed.
 func WithChain(c timelock.Chain) Option { return func(cl *Client) { cl.chain = c } }
+
+// WithLogKey pins the audit log's key (audit.Trusted's Log, from the keys
+// file the LPSE publishes, obtained once out of band and kept, never taken
+// from the server each time): FileTarget seals a v2 tender's file part
+// only to the committee and the round the log, verified with it, names.
+func WithLogKey(v note.Verifier) Option { return func(c *Client) { c.logKey = v } }
 
 // WithToken authenticates every request with an API token from
 // POST /v1/login (see Login), as "Authorization: Bearer TOKEN".

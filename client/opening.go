@@ -18,6 +18,7 @@ import (
 	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/member"
 	"github.com/segel-lpse/segel/sealer"
+	"github.com/segel-lpse/segel/timelock"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -69,9 +70,12 @@ func filePath(id string, file int) string { return tenderPath(id) + "/files/" + 
 // tender id must be sealed to, for sealer.Seal. Like Target, it trusts the
 // server with none of the time-lock: the part's round must be the pinned
 // chain's RoundAt(its opening), not yet published, with an opening not
-// before its deadline. The committee is parsed from the tender's canonical
-// text, which must hash to the committee digest and have the committee id
-// the tender names; its members' recipients must be the ones listed.
+// before its deadline. Nor does it take the committee on the server's
+// word (doc/spec/opening.md §2.2): it fetches the tender's log
+// (TenderLog), verifies it against the pinned log key (WithLogKey) and
+// chain and replays it (member.Verify), and seals only to the committee
+// and the part's round the log names; the tender's committee text, digest,
+// id and members must be those. Without a pinned log key it refuses.
 func (c *Client) FileTarget(ctx context.Context, id string, file int) (sealer.Target, error) {
 	bidder := c.user
 	if bidder == "" {
@@ -84,11 +88,68 @@ func (c *Client) FileTarget(ctx context.Context, id string, file int) (sealer.Ta
 		}
 		bidder = u.ID
 	}
+	if c.logKey == nil {
+		return sealer.Target{}, fmt.Errorf("%w: the log key is not pinned, so tender %s's committee cannot be checked against the log: "+
+			"pin the LPSE's log key from its keys file (client.WithLogKey; segel: --trusted KEYS)", ErrUnsafeTarget, id)
+	}
 	t, err := c.Tender(ctx, id)
 	if err != nil {
 		return sealer.Target{}, err
 	}
-	return fileTarget(c, id, bidder, t, file, time.Now())
+	target, err := fileTarget(c, id, bidder, t, file, time.Now())
+	if err != nil {
+		return sealer.Target{}, err
+	}
+	// Fetched after the tender: the log shows at least what it showed.
+	lg, err := c.TenderLog(ctx, id)
+	if err != nil {
+		return sealer.Target{}, err
+	}
+	if err := checkLogged(lg, id, file, target, c.logKey, c.chain); err != nil {
+		return sealer.Target{}, err
+	}
+	return target, nil
+}
+
+// TenderLog returns v2 tender id's log entries with inclusion proofs in a
+// fresh checkpoint, as anyone may read them. Fetched over the network it
+// proves nothing by itself: FileTarget verifies it against the pinned log
+// key.
+func (c *Client) TenderLog(ctx context.Context, id string) (*api.TenderLog, error) {
+	return get[api.TenderLog](ctx, c, "GET", tenderPath(id)+"/log", nil)
+}
+
+// checkLogged checks target, built from the server's word, against lg,
+// verified with logKey and replayed by the auditor's rules (member.Verify):
+// the committee must be the logged one (its canonical text hashing to the
+// logged digest and id), and the part's round the logged round.
+func checkLogged(lg *api.TenderLog, id string, file int, target sealer.Target, logKey note.Verifier, chain timelock.Chain) error {
+	if lg.Tender != id {
+		return fmt.Errorf("%w: asked for the log of tender %s, the server answered tender %s's", ErrUnsafeTarget, id, lg.Tender)
+	}
+	ev := member.Evidence{Checkpoint: []byte(lg.Checkpoint)}
+	for _, le := range lg.Entries {
+		ev.Entries = append(ev.Entries, audit.LogEntry{Index: le.Index, Data: []byte(le.Data), Inclusion: hashes(le.Inclusion)})
+	}
+	logged, err := member.Verify(ev, id, logKey, chain)
+	if err != nil {
+		return fmt.Errorf("%w: tender %s's log does not verify against the pinned log key and chain, so its committee is not known: %v", ErrUnsafeTarget, id, err)
+	}
+	if logged.Committee == nil {
+		return fmt.Errorf("%w: tender %s's log names no committee", ErrUnsafeTarget, id)
+	}
+	got, _ := target.Members.MarshalText()
+	want, _ := logged.Committee.MarshalText()
+	if !bytes.Equal(got, want) {
+		return fmt.Errorf("%w: the server names committee %s for tender %s, but its log, verified with the pinned log key, names committee %s: "+
+			"offers sealed to the server's could be opened by whoever holds its keys; do not seal, and report it to the LPSE's auditor",
+			ErrUnsafeTarget, target.Members.ID(), id, logged.Committee.ID())
+	}
+	if got, want := target.Round, logged.Rounds[file]; got != want {
+		return fmt.Errorf("%w: the server names round %d for file %d of tender %s, but its log, verified with the pinned log key, names round %d; do not seal, and report it to the LPSE's auditor",
+			ErrUnsafeTarget, got, file, id, want)
+	}
+	return nil
 }
 
 func fileTarget(c *Client, id, bidder string, t *api.Tender, file int, now time.Time) (sealer.Target, error) {

@@ -35,7 +35,8 @@ func TestTwoFileTender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	anon := client.New(ts.URL, client.WithChain(chain))
+	pinned := must(client.New(ts.URL).Keys(ctx))
+	anon := client.New(ts.URL, client.WithChain(chain), client.WithLogKey(pinned.Log))
 	boot := official("admin", 0)
 	if _, err := anon.Bootstrap(ctx, boot); err != nil {
 		t.Fatal(err)

@@ -420,6 +420,7 @@ func accessRules(f *fixture, tn, cancelled, spareToken string) map[string]access
 		"POST /v1/tenders/{tender}/files/{file}/commitments": {roles: "provider", req: jsonReq(t+"/files/1/commitments", `{"sha256":"`+someDigest+`","size":0}`)},
 		"POST /v1/tenders/{tender}/files/{file}/opening":     {roles: "pokja", only: committee, req: request{path: t + "/files/1/opening"}},
 		"GET /v1/tenders/{tender}/files/{file}/evidence":     {roles: "pokja", only: committee, req: get(t + "/files/1/evidence")},
+		"GET /v1/tenders/{tender}/log":                       {roles: "public", req: get(t + "/log")},
 		"POST /v1/tenders/{tender}/files/{file}/contributions": {roles: "pokja", only: committee,
 			req: request{t + "/files/1/contributions", "text/plain", []byte("not a batch")}},
 		"POST /v1/tenders/{tender}/files/{file}/complete":                {roles: "pokja", only: committee, req: jsonReq(t+"/files/1/complete", `{}`)},

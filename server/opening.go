@@ -150,9 +150,7 @@ func (s *Server) getEvidence(r *http.Request, _ none) (api.Evidence, error) {
 		return api.Evidence{}, err
 	}
 	out := api.Evidence{Tender: r.PathValue("tender"), File: n, Checkpoint: string(ev.Checkpoint), Seen: seen,
-		Entries: views(ev.Entries, func(le audit.LogEntry) api.LogEntry {
-			return api.LogEntry{Index: le.Index, Data: string(le.Data), Inclusion: digests(le.Inclusion)}
-		}),
+		Entries: logEntries(ev.Entries),
 		Headers: views(headers, func(h tender.SealedHeader) api.SealedHeader {
 			return api.SealedHeader{Bidder: h.Bidder, File: h.File, Index: h.LogIndex, SHA256: h.SHA256, Size: h.Size, Header: string(h.Header)}
 		}),
@@ -161,6 +159,24 @@ func (s *Server) getEvidence(r *http.Request, _ none) (api.Evidence, error) {
 		out.Consistency = digests(ev.Consistency)
 	}
 	return out, nil
+}
+
+// getTenderLog serves anyone a v2 tender's log entries with inclusion
+// proofs in a fresh checkpoint: what a bidder's tool checks the committee
+// and the round against before sealing (opening.md §2.2).
+func (s *Server) getTenderLog(r *http.Request, _ none) (api.TenderLog, error) {
+	id := r.PathValue("tender")
+	ev, err := s.Engine.LogEvidence(r.Context(), id)
+	if err != nil {
+		return api.TenderLog{}, err
+	}
+	return api.TenderLog{Tender: id, Checkpoint: string(ev.Checkpoint), Entries: logEntries(ev.Entries)}, nil
+}
+
+func logEntries(es []audit.LogEntry) []api.LogEntry {
+	return views(es, func(le audit.LogEntry) api.LogEntry {
+		return api.LogEntry{Index: le.Index, Data: string(le.Data), Inclusion: digests(le.Inclusion)}
+	})
 }
 
 func digests[H ~[32]byte](hs []H) []api.Digest {

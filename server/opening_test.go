@@ -36,9 +36,13 @@ func TestOpeningV2Refusals(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, b, server.Config{})
 		chain := f.s.Beacon.Chain()
+		pinned, err := client.New(f.url, client.WithHTTPClient(f.hc)).Keys(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
 		login := func(name string) *client.Client {
 			t.Helper()
-			c, err := client.New(f.url, client.WithHTTPClient(f.hc), client.WithChain(chain)).Login(ctx, name+"@lpse.test.go.id", testPassword)
+			c, err := client.New(f.url, client.WithHTTPClient(f.hc), client.WithChain(chain), client.WithLogKey(pinned.Log)).Login(ctx, name+"@lpse.test.go.id", testPassword)
 			if err != nil {
 				t.Fatal(err)
 			}

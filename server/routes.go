@@ -142,6 +142,8 @@ func (s *Server) table() []route {
 			codes(submission, []api.Code{api.CodeBadRequest}), jsonOp(s, 201, s.postFileCommitment)},
 		{"POST", "/v1/tenders/{tender}/files/{file}/opening", pokja, "Start a file part's opening once its round is out (File II: once the evaluation is fixed); members then contribute.",
 			codes(committee, []api.Code{api.CodeBadRequest, api.CodeForbidden, api.CodeTooEarly}), jsonOp(s, 200, s.postStartOpening)},
+		{"GET", "/v1/tenders/{tender}/log", nil, "A v2 tender's log entries with inclusion proofs in a fresh signed checkpoint: what a bidder's tool checks the committee and the part's round against, with its pinned log key and chain, before sealing.",
+			[]api.Code{api.CodeNotFound, api.CodeInvalid}, jsonOp(s, 200, s.getTenderLog)},
 		{"GET", "/v1/tenders/{tender}/files/{file}/evidence", pokja, "What a member's tool checks before contributing: the tender's log entries with inclusion proofs in a fresh checkpoint, and the part's headers.",
 			codes(committee, []api.Code{api.CodeBadRequest, api.CodeForbidden}), jsonOp(s, 200, s.getEvidence)},
 		{"POST", "/v1/tenders/{tender}/files/{file}/contributions", pokja, "Send a member's batch of contributions (segel-contributions/v1) for a part whose opening runs.",

@@ -239,7 +239,26 @@ func (f File) Evidence(ctx context.Context, actor string, seen int64) (*member.E
 	if err != nil {
 		return nil, err
 	}
-	e := f.e
+	return f.e.logEvidence(ctx, t, seen)
+}
+
+// LogEvidence returns, to anyone, v2 tender id's log entries with
+// inclusion proofs in a fresh signed checkpoint: what a bidder's tool
+// replays (member.Verify) to seal to the committee and the round the log
+// names, not the ones the server says (opening.md §2.2). The log is
+// public; nothing here is not already in the tender's audit bundle.
+func (e *Engine) LogEvidence(ctx context.Context, id string) (*member.Evidence, error) {
+	t, err := e.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !t.V2() {
+		return nil, fmt.Errorf("%w: tender %s is a version 1 tender, sealed to one committee key: its log is in its audit bundle", ErrInvalid, id)
+	}
+	return e.logEvidence(ctx, t, 0)
+}
+
+func (e *Engine) logEvidence(ctx context.Context, t *Tender, seen int64) (*member.Evidence, error) {
 	size, err := e.logSize(ctx)
 	if err != nil {
 		return nil, err

@@ -76,7 +76,7 @@ const stallTimeout = time.Minute
 // newLPSEClient returns a client of the LPSE at lpse, pinned to chain c,
 // with token (if any), whose requests are abandoned when they stall and
 // whose upload bytes go to bar.
-func newLPSEClient(lpse string, c timelock.Chain, token string, bar *progressBar) (*client.Client, error) {
+func newLPSEClient(lpse string, c timelock.Chain, token string, bar *progressBar, more ...client.Option) (*client.Client, error) {
 	if err := checkLPSEURL(lpse); err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func newLPSEClient(lpse string, c timelock.Chain, token string, bar *progressBar
 	if token != "" {
 		opts = append(opts, client.WithToken(token))
 	}
-	return client.New(lpse, opts...), nil
+	return client.New(lpse, append(opts, more...)...), nil
 }
 
 // errAgain marks a failure that running the same command again may cure:

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/segel-lpse/segel/client"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/timelock"
 )
@@ -14,8 +15,8 @@ import (
 const sealUsage = `Usage:
     segel seal --chain CHAIN (--round R | --time T) --committee RECIPIENT [-o OUTPUT] [INPUT]
     segel seal --lpse URL --tender ID [--chain CHAIN] [-o OUTPUT] [INPUT]
-    segel seal --lpse URL --tender ID --part N [--token-file FILE] [--chain CHAIN]
-               [-o OUTPUT] [INPUT]
+    segel seal --lpse URL --tender ID --part N --trusted KEYS [--token-file FILE]
+               [--chain CHAIN] [-o OUTPUT] [INPUT]
 
 seal encrypts an offer document so that it opens only after the tender's
 opening round AND only with the committee's key. The document is encrypted
@@ -49,7 +50,11 @@ file parts, each sealed to the committee's k-of-n keys, the part's round,
 the tender, the part and the bidder: give --part 1 (File I, stage 1, or
 the only file) or --part 2 (File II, the price; stage 2), and the bidder's
 API token (--token-file FILE or $SEGEL_TOKEN), which names the bidder.
-The committee's text must hash to the digest and id the tender names.
+The committee and the part's round must be the ones the tender's log
+names (GET /v1/tenders/{tender}/log), verified with the log key of the
+LPSE's keys file KEYS (its /v1/keys, obtained out of band) and replayed:
+a server that names a committee of its own keys is refused
+(doc/spec/opening.md §2.2).
 
 Options:
     --chain CHAIN           "quicknet" or a drand /info JSON file
@@ -62,6 +67,8 @@ Options:
     --tender ID             the tender to seal to, as the LPSE names it
     --part N                the file part, for a tender with a method
     --token-file FILE       with --part: the bidder's API token
+    --trusted KEYS          with --part: the LPSE's keys file, whose log key
+                            the committee is checked against
     -o, --output OUTPUT     write the sealed offer to OUTPUT
 
 A sealed offer is binary: seal refuses to write it to a terminal.
@@ -72,7 +79,7 @@ could not be reached: run it again.
 
 func runSeal(e *env, args []string) error {
 	fs := newFlagSet("seal")
-	var chainArg, committee, out, lpse, tenderID, tokenFile string
+	var chainArg, committee, out, lpse, tenderID, tokenFile, trusted string
 	var part int
 	var round roundFlag
 	var at timeFlag
@@ -84,6 +91,7 @@ func runSeal(e *env, args []string) error {
 	fs.StringVar(&tenderID, "tender", "", "")
 	fs.IntVar(&part, "part", 0, "")
 	fs.StringVar(&tokenFile, "token-file", "", "")
+	fs.StringVar(&trusted, "trusted", "", "")
 	fs.Var(noTokenFlag{}, "token", "")
 	fs.StringVar(&out, "o", "", "")
 	fs.StringVar(&out, "output", "", "")
@@ -111,6 +119,9 @@ func runSeal(e *env, args []string) error {
 			return err
 		}
 		if part == 0 {
+			if trusted != "" {
+				return usageErrorf(sealUsage, "--trusted goes with --part: a version 1 tender is checked against the pinned chain alone")
+			}
 			if t, err = tenderTarget(e.ctx, lpse, tenderID, c); err != nil {
 				return err
 			}
@@ -118,12 +129,25 @@ func runSeal(e *env, args []string) error {
 			if err := partFlag(sealUsage, part); err != nil {
 				return err
 			}
+			if trusted == "" {
+				return usageErrorf(sealUsage, "missing --trusted KEYS: the LPSE's keys file (its /v1/keys, obtained out of band); the tender's committee is checked against its log key")
+			}
+			keys, err := loadTrustedKeys(trusted)
+			if err != nil {
+				return err
+			}
+			if keys.roles == nil {
+				return fmt.Errorf("%s is a plain list of keys: --part needs the LPSE's keys file (segel-keys/v1, its /v1/keys), whose log key the tender's committee is checked against", trusted)
+			}
+			if keys.roles.Chain != c.HashHex() {
+				return fmt.Errorf("%s pins beacon chain %s, but --chain pins %s: pin the chain this LPSE publishes with --chain FILE", trusted, keys.roles.Chain, chainDesc(c))
+			}
 			// A file part is sealed to its bidder: the token says who.
 			token, err := loadToken(e, sealUsage, tokenFile)
 			if err != nil {
 				return err
 			}
-			cl, err := newLPSEClient(lpse, c, token, nil)
+			cl, err := newLPSEClient(lpse, c, token, nil, client.WithLogKey(keys.roles.Log))
 			if err != nil {
 				return err
 			}
@@ -132,8 +156,8 @@ func runSeal(e *env, args []string) error {
 			}
 		}
 	} else {
-		if part != 0 {
-			return usageErrorf(sealUsage, "--part goes with --lpse and --tender: a file part is sealed to what the tender's committee and the part's round are")
+		if part != 0 || trusted != "" {
+			return usageErrorf(sealUsage, "--part and --trusted go with --lpse and --tender: a file part is sealed to what the tender's committee and the part's round are")
 		}
 		if round.set == at.set {
 			return usageErrorf(sealUsage, "give exactly one of --round and --time")

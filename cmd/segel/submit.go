@@ -39,7 +39,10 @@ PREFIX is the tender id unless -o gives one (ID.file1, ID.file2 with
 --part). A tender announced with a committee of members' keys (a method,
 doc/spec/opening.md) takes each file part on its own: --part 1 for File I
 (or the only file), --part 2 for File II (the price) or stage 2; each is
-sealed to its part's round and to the bidder, and gets its own receipt. With --sealed FILE, submit
+sealed to its part's round and to the bidder, and gets its own receipt;
+the committee and the round must be the ones the tender's log, verified
+with the log key of KEYS (which must then be the keys file), names
+(doc/spec/opening.md §2.2). With --sealed FILE, submit
 uploads an offer sealed beforehand (segel seal), after checking its header
 against the tender; no PREFIX.age is written.
 
@@ -156,6 +159,9 @@ func runSubmit(e *env, args []string) error {
 		return fmt.Errorf("%s pins beacon chain %s, but --chain pins %s: pin the chain this LPSE publishes (its /v1/chain, kept beforehand) with --chain FILE",
 			trusted, s.keys.roles.Chain, chainDesc(s.chain))
 	}
+	if s.part != 0 && s.keys.roles == nil {
+		return fmt.Errorf("%s is a plain list of keys: --part needs the LPSE's keys file (segel-keys/v1, its /v1/keys), whose log key the tender's committee is checked against", trusted)
+	}
 	s.upOpts = client.UploadOptions{ChunkSize: chunk.n, Retries: max(retries, 0), Backoff: backoff}
 	if retries == 0 {
 		s.upOpts.Retries = -1
@@ -225,7 +231,11 @@ func (s *submission) run(token string) error {
 	// The bar is made before the client, whose transport feeds it; it
 	// stays idle until the upload starts.
 	s.bar = newProgressBar(s.e.stderr)
-	if s.cl, err = newLPSEClient(s.lpse, s.chain, token, s.bar); err != nil {
+	var pin []client.Option
+	if s.keys.roles != nil {
+		pin = append(pin, client.WithLogKey(s.keys.roles.Log))
+	}
+	if s.cl, err = newLPSEClient(s.lpse, s.chain, token, s.bar, pin...); err != nil {
 		return err
 	}
 	target, err := partTargetOf(ctx, s.cl, s.lpse, s.tender, s.part, s.retry)

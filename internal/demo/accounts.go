@@ -13,16 +13,23 @@ type run struct {
 	anon *client.Client
 }
 
-// newRun pins the beacon chain the server publishes, fetched once, as an
-// LPSE's bidders pin the chain info it publishes: a demo server runs its
-// own local beacon, not quicknet, the client's default. The client seals
-// only to the pinned chain, whatever a tender names later.
+// newRun pins the beacon chain and the log key the server publishes,
+// fetched once, as an LPSE's bidders pin the chain info and keys file it
+// publishes: a demo server runs its own local beacon, not quicknet, the
+// client's default. The client seals only to the pinned chain, and to the
+// committee the log verified with the pinned key names, whatever a tender
+// names later.
 func newRun(ctx context.Context, url string, hc *http.Client) (*run, error) {
-	chain, err := client.New(url, client.WithHTTPClient(hc)).Chain(ctx)
+	first := client.New(url, client.WithHTTPClient(hc))
+	chain, err := first.Chain(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("demo: pinning the server's beacon chain: %w", err)
 	}
-	return &run{anon: client.New(url, client.WithHTTPClient(hc), client.WithChain(chain))}, nil
+	keys, err := first.Keys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("demo: pinning the server's log key: %w", err)
+	}
+	return &run{anon: client.New(url, client.WithHTTPClient(hc), client.WithChain(chain), client.WithLogKey(keys.Log))}, nil
 }
 
 func (d *run) bootstrap(ctx context.Context) (*client.Client, error) {

@@ -204,8 +204,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	// 5. Every bidder seals both files on its own machine and submits them.
-	// FileTarget checks each part's round against the pinned chain and
-	// the committee's text against the digest and id the tender names.
+	// FileTarget checks each part's round against the pinned chain, and
+	// the committee and the round against the tender's log, verified with
+	// the pinned log key (opening.md §2.2).
 	pub, err := anon.Keys(ctx)
 	if err != nil {
 		return nil, err

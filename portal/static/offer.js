@@ -209,10 +209,17 @@
 		// the pinned chain (RoundAt(opening)); a tender that names another
 		// chain or round is refused.
 		// A v2 tender's part is checked with its committee: the committee
-		// text must hash to the logged digest and list the members shown.
+		// and the part's round must be the ones the tender's log, verified
+		// with the pinned log key, names (doc/spec/opening.md §2.2).
 		const tenderText = await resp.text();
+		let logText = null;
+		if (part) {
+			const lr = await fetch(`/v1/tenders/${encodeURIComponent(tenderID)}/log`, { cache: "no-store" });
+			if (!lr.ok) throw await apiError(lr);
+			logText = await lr.text();
+		}
 		checked = part
-			? await segel.checkFile(window.segelPinned.chain, tenderText, bidder, part)
+			? await segel.checkFile(window.segelPinned.chain, window.segelPinned.keys, tenderText, logText, bidder, part)
 			: await segel.checkTender(window.segelPinned.chain, tenderText);
 		// Which chain the pins name: quicknet, as built into the sealer
 		// itself, or the deployment's own beacon, whose custodian could

@@ -12,23 +12,33 @@ import (
 	"github.com/segel-lpse/segel/portal/wasmapi"
 )
 
-// checkFile(pinnedChain, tender, bidder, file): file part file (1 or 2) of
-// a v2 tender, as the server describes it, checked for bidder against the
-// chain pinned in the page's code; resolves to wasmapi.CheckedFile, whose
-// target seal and inspect take.
+// checkFile(pinnedChain, pinnedKeys, tender, log, bidder, file): file
+// part file (1 or 2) of a v2 tender, as the server describes it, checked
+// for bidder against the chain pinned in the page's code, and its
+// committee and round against the tender's log (GET …/log) verified with
+// the pinned keys' log key; resolves to wasmapi.CheckedFile, whose target
+// seal and inspect take.
 func checkFile(args []js.Value) (any, error) {
 	pinned, err := jsonArg(args, 0, "the pinned chain")
 	if err != nil {
 		return nil, err
 	}
-	tender, err := jsonArg(args, 1, "the tender")
+	keys, err := textArg(args, 1, "the pinned keys", audit.MaxKeysSize)
 	if err != nil {
 		return nil, err
 	}
-	if len(args) < 4 || args[2].Type() != js.TypeString || args[3].Type() != js.TypeNumber {
-		return nil, fmt.Errorf("%w: checkFile(pinnedChain, tender, bidder, file): the bidder's id and the file part (1 or 2) are required", wasmapi.ErrInput)
+	tender, err := jsonArg(args, 2, "the tender")
+	if err != nil {
+		return nil, err
 	}
-	c, err := wasmapi.CheckFile(pinned, tender, args[2].String(), args[3].Int(), time.Now())
+	lg, err := jsonArg(args, 3, "the tender's log")
+	if err != nil {
+		return nil, err
+	}
+	if len(args) < 6 || args[4].Type() != js.TypeString || args[5].Type() != js.TypeNumber {
+		return nil, fmt.Errorf("%w: checkFile(pinnedChain, pinnedKeys, tender, log, bidder, file): the bidder's id and the file part (1 or 2) are required", wasmapi.ErrInput)
+	}
+	c, err := wasmapi.CheckFileLogged(pinned, keys, tender, lg, args[4].String(), args[5].Int(), time.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -24,6 +25,7 @@ import (
 	"github.com/segel-lpse/segel/portal/wasmapi"
 	"github.com/segel-lpse/segel/sealer"
 	"github.com/segel-lpse/segel/server"
+	"github.com/segel-lpse/segel/timelock"
 	"github.com/segel-lpse/segel/vault"
 )
 
@@ -37,6 +39,9 @@ type v2World struct {
 	pinned []byte   // the chain's info, as the page pins it
 	trust  []byte   // the pinned keys, segel-keys/v1
 	tender *api.Tender
+	// refused: seal has checked, once, that a server's own committee is
+	// refused against the log.
+	refused bool
 }
 
 func newV2World(t *testing.T, s openingtest.Schedule) *v2World {
@@ -111,9 +116,14 @@ func (w *v2World) get(t *testing.T, c *client.Client, path string) []byte {
 func (w *v2World) seal(t *testing.T, b *client.Client, file int, doc string) (*wasmapi.Sealed, []byte) {
 	t.Helper()
 	tj := w.get(t, nil, "/v1/tenders/"+w.tender.ID)
-	c, err := wasmapi.CheckFile(w.pinned, tj, b.UserID(), file, time.Now())
+	lg := w.get(t, nil, "/v1/tenders/"+w.tender.ID+"/log")
+	c, err := wasmapi.CheckFileLogged(w.pinned, w.trust, tj, lg, b.UserID(), file, time.Now())
 	if err != nil {
-		t.Fatalf("CheckFile(file %d): %v", file, err)
+		t.Fatalf("CheckFileLogged(file %d): %v", file, err)
+	}
+	if !w.refused {
+		w.refused = true
+		w.refusesServersCommittee(t, tj, lg, b.UserID(), file)
 	}
 	tb, _ := json.Marshal(c.Target)
 	target, err := wasmapi.ParseTarget(tb)
@@ -330,4 +340,53 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// refusesServersCommittee checks doc/spec/opening.md §2.2 in the browser's
+// code: a tender naming a committee of the server's own keys, its text,
+// digest, id and members consistent, is refused against the real log, as
+// is one whose part's opening and round moved together, or a log checked
+// with another key.
+func (w *v2World) refusesServersCommittee(t *testing.T, tj, lg []byte, bidder string, file int) {
+	t.Helper()
+	var theirs []*age.HybridRecipient
+	for range 5 {
+		k, _ := age.GenerateHybridIdentity()
+		theirs = append(theirs, k.Recipient())
+	}
+	own, err := sealer.NewCommittee(3, theirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := own.MarshalText()
+	var tn api.Tender
+	if err := json.Unmarshal(tj, &tn); err != nil {
+		t.Fatal(err)
+	}
+	tn.CommitteeText, tn.CommitteeDigest, tn.CommitteeKeyID = string(text), api.Digest(sha256.Sum256(text)), own.ID()
+	for i, r := range own.Members() {
+		tn.Members[i].Recipient = r.String()
+	}
+	swapped, _ := json.Marshal(tn)
+	if _, err := wasmapi.CheckFile(w.pinned, swapped, bidder, file, time.Now()); err != nil {
+		t.Fatalf("the swapped committee is consistent in itself, CheckFile = %v", err)
+	}
+	if _, err := wasmapi.CheckFileLogged(w.pinned, w.trust, swapped, lg, bidder, file, time.Now()); !errors.Is(err, sealer.ErrUnsafeTarget) ||
+		!strings.Contains(err.Error(), "names committee "+own.ID()) {
+		t.Errorf("the server's own committee: CheckFileLogged = %v, want ErrUnsafeTarget", err)
+	}
+	json.Unmarshal(tj, &tn)
+	chain, _ := timelock.ParseChainInfo(w.pinned)
+	p := &tn.Parts[file-1]
+	p.Opening = p.Opening.Add(time.Hour)
+	p.Round = chain.RoundAt(p.Opening)
+	later, _ := json.Marshal(tn)
+	if _, err := wasmapi.CheckFileLogged(w.pinned, w.trust, later, lg, bidder, file, time.Now()); !errors.Is(err, sealer.ErrUnsafeTarget) ||
+		!strings.Contains(err.Error(), "but its log names round") {
+		t.Errorf("a later opening and round: CheckFileLogged = %v, want ErrUnsafeTarget", err)
+	}
+	other := bytes.Replace(w.trust, []byte("lpse.test/log"), []byte("lpse.test/lain"), 1)
+	if _, err := wasmapi.CheckFileLogged(w.pinned, other, tj, lg, bidder, file, time.Now()); err == nil {
+		t.Errorf("a log checked with another log key: accepted")
+	}
 }
