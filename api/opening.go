@@ -223,7 +223,7 @@ func (Evidence) about() string {
 type TenderLog struct {
 	Tender     string     `json:"tender" example:"T-2026-001"`
 	Checkpoint string     `json:"checkpoint" doc:"A signed checkpoint of the audit log (a signed note), taken now: verify it with the pinned log key."`
-	Entries    []LogEntry `json:"entries" doc:"Every log entry of the tender below the checkpoint's size, ascending, each with its inclusion proof in it."`
+	Entries    []LogEntry `json:"entries" doc:"The tender's log entries below the checkpoint's size, ascending, each with its inclusion proof in it: until File I's opening report is logged, only those of the announcement and the schedule (tender-announced, tender-committee, committee-member, file-ii-scheduled, tender-amended), since who bid and their files' digests are withheld until the opening (doc/spec/ocds.md §4); every entry after."`
 }
 
 func (TenderLog) about() string {

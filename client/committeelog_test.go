@@ -1,6 +1,7 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -124,4 +125,24 @@ func TestFileTargetRefusesServersCommittee(t *testing.T) {
 			}
 		}
 	}
+
+	// Once a bidder has submitted, the public log still names no bidder
+	// and no file before the opening (ocds.md §4): only the announcement's
+	// entries, which are all the check above needs.
+	var sealed bytes.Buffer
+	if _, err := sealer.Seal(&sealed, strings.NewReader("Penawaran: Rp 1.234.000.000"), honest); err != nil {
+		t.Fatal(err)
+	}
+	receipt := must(as(real.URL, client.WithLogKey(pinned.Log)).SubmitFile(ctx, id, 1, &sealed))
+	after := must(anon.TenderLog(ctx, id))
+	if len(after.Entries) != len(lg.Entries) {
+		t.Errorf("the public log of %s has %d entries after a submission, %d before: a file's entry is shown before the opening",
+			id, len(after.Entries), len(lg.Entries))
+	}
+	for _, le := range after.Entries {
+		if text := le.Data; strings.Contains(text, bidder.UserID()) || strings.Contains(text, receipt.SHA256.String()) {
+			t.Errorf("the public log names the bidder or its file before the opening:\n%s", text)
+		}
+	}
+	must(as(real.URL, client.WithLogKey(pinned.Log)).FileTarget(ctx, id, 1)) // still enough for the check
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/segel-lpse/segel/audit"
+	"github.com/segel-lpse/segel/auditlog"
 	"github.com/segel-lpse/segel/internal/canon"
 	"github.com/segel-lpse/segel/member"
 	"github.com/segel-lpse/segel/sealer"
@@ -245,8 +246,13 @@ func (f File) Evidence(ctx context.Context, actor string, seen int64) (*member.E
 // LogEvidence returns, to anyone, v2 tender id's log entries with
 // inclusion proofs in a fresh signed checkpoint: what a bidder's tool
 // replays (member.Verify) to seal to the committee and the round the log
-// names, not the ones the server says (opening.md §2.2). The log is
-// public; nothing here is not already in the tender's audit bundle.
+// names, not the ones the server says (opening.md §2.2).
+//
+// Until File I's opening report is logged, only the entries that fix the
+// committee and the rounds are given (publicBeforeOpening): who bid, and
+// their files' digests, are withheld until the opening (ocds.md §4), and
+// whole appends left out are what member.Verify cannot tell from a log
+// without them — which is all a bidder's check needs.
 func (e *Engine) LogEvidence(ctx context.Context, id string) (*member.Evidence, error) {
 	t, err := e.Get(ctx, id)
 	if err != nil {
@@ -255,7 +261,24 @@ func (e *Engine) LogEvidence(ctx context.Context, id string) (*member.Evidence, 
 	if !t.V2() {
 		return nil, fmt.Errorf("%w: tender %s is a version 1 tender, sealed to one committee key: its log is in its audit bundle", ErrInvalid, id)
 	}
-	return e.logEvidence(ctx, t, 0)
+	ev, err := e.logEvidence(ctx, t, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Parts) == 0 || t.Parts[0].Report == ([32]byte{}) {
+		ev.Entries = slices.DeleteFunc(ev.Entries, func(le audit.LogEntry) bool {
+			ent, err := auditlog.ParseEntry(le.Data)
+			return err != nil || !publicBeforeOpening[ent.Type]
+		})
+	}
+	return ev, nil
+}
+
+// publicBeforeOpening are the entry types of a v2 tender that name no
+// bidder: the announcement's append and the schedule's.
+var publicBeforeOpening = map[string]bool{
+	"tender-announced": true, "tender-committee": true, "committee-member": true,
+	"file-ii-scheduled": true, "tender-amended": true,
 }
 
 func (e *Engine) logEvidence(ctx context.Context, t *Tender, seen int64) (*member.Evidence, error) {
