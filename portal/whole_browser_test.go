@@ -318,7 +318,12 @@ func TestBrowserWholeTender(t *testing.T) {
 	b.waitFor("opening", `location.search.includes("ok=official.opened")`)
 	b.check("the opened tender")
 	b.wantText("the opened tender", "Upacara pembukaan selesai", "2 penawaran dibuka, 1 gagal dibuka",
-		"Berita acara kesaksian", providers[2].id, "berkas penawaran")
+		"Berita acara kesaksian: "+providers[2].id, "berkas penawaran")
+	for _, p := range providers[:2] {
+		if strings.Contains(b.text(), "Berita acara kesaksian: "+p.id) {
+			t.Errorf("a witness report for %s, whose offer was sound", p.id)
+		}
+	}
 	b.shot("whole-opened")
 	b.do("announcing the result",
 		chromedp.SetValue(chromedp.CSS("#winner"), providers[0].id),
