@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"filippo.io/age"
-	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/segel-lpse/segel/api"
@@ -79,19 +78,7 @@ func TestBrowserOfficials(t *testing.T) {
 		d.h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	shots := os.Getenv(envScreenshots)
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b := &tab{t: t, ctx: bctx, base: srv.URL, shots: shots, lang: "id"}
-	if _, err := chromedp.Call(bctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	b.do("viewport", chromedp.EmulateViewport(1100, 900))
+	b := newTab(t, bctx, srv.URL, "")
 	id := "T-BROWSER-" + time.Now().UTC().Format("150405")
 
 	// 1. The PA/KPA assigns the committee.

@@ -272,27 +272,8 @@ func TestBrowserPortal(t *testing.T) {
 	srv := httptest.NewServer(w)
 	t.Cleanup(srv.Close)
 
-	shots := os.Getenv(envScreenshots)
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	downloads := t.TempDir()
-	b := &tab{t: t, ctx: bctx, base: srv.URL, shots: shots, lang: "id"}
-	// Every page records its policy's violations, from before its own
-	// scripts run (DevTools' injection is not subject to the policy).
-	if _, err := chromedp.Call(bctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.CallBrowser(bctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	b.do("viewport", chromedp.EmulateViewport(1100, 900))
+	b := newTab(t, bctx, srv.URL, downloads)
 
 	// 1. The provider registers with its documents.
 	fields, files := registration(7)
@@ -613,4 +594,35 @@ func online(t testing.TB, ctx context.Context) {
 	if err != nil {
 		t.Fatalf("going online: %v", err)
 	}
+}
+
+// newTab returns a tab on base in the browser context bctx, as every
+// browser test starts one: screenshots into $SEGEL_SCREENSHOTS (a
+// temporary directory if unset), every page recording its policy's
+// violations from before its own scripts run (DevTools' injection is not
+// subject to the policy), downloads into downloads unless it is "", and a
+// desktop's viewport.
+func newTab(t *testing.T, bctx context.Context, base, downloads string) *tab {
+	t.Helper()
+	shots := os.Getenv(envScreenshots)
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := &tab{t: t, ctx: bctx, base: base, shots: shots, lang: "id"}
+	if _, err := chromedp.Call(bctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if downloads != "" {
+		if _, err := chromedp.CallBrowser(bctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.do("viewport", chromedp.EmulateViewport(1100, 900))
+	return b
 }

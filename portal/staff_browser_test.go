@@ -7,11 +7,9 @@ import (
 	"image/color"
 	"image/png"
 	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 
-	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/segel-lpse/segel/api"
@@ -69,19 +67,7 @@ func TestBrowserStaff(t *testing.T) {
 	}
 	srv := httptest.NewServer(d.h)
 	t.Cleanup(srv.Close)
-	shots := os.Getenv(envScreenshots)
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b := &tab{t: t, ctx: bctx, base: srv.URL, shots: shots, lang: "id"}
-	if _, err := chromedp.Call(bctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	b.do("viewport", chromedp.EmulateViewport(1100, 900))
+	b := newTab(t, bctx, srv.URL, "")
 
 	// The verifier signs in with the keyboard and is sent on to the
 	// queue it asked for.

@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"filippo.io/age"
-	cdpbrowser "github.com/chromedp/cdproto/browser"
-	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/segel-lpse/segel/api"
@@ -124,25 +122,8 @@ func TestBrowserWholeTender(t *testing.T) {
 	w := &watch{h: d.h}
 	srv := httptest.NewServer(w)
 	t.Cleanup(srv.Close)
-	shots := os.Getenv(envScreenshots)
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	downloads := t.TempDir()
-	b := &tab{t: t, ctx: bctx, base: srv.URL, shots: shots, lang: "id"}
-	if _, err := chromedp.Call(bctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `window.__csp = []; document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));`,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.CallBrowser(bctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	b.do("viewport", chromedp.EmulateViewport(1100, 900))
+	b := newTab(t, bctx, srv.URL, downloads)
 	id := "T-WHOLE-" + time.Now().UTC().Format("150405")
 	anon := client.New(d.url)
 
